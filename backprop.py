@@ -257,6 +257,10 @@ def sigmoid_derivative(o):
     return o * (1 - o)
 
 
+# Activation name -> (F, dF/da written from the output).  Section 7 adds more.
+ACTIVATIONS = {"sigmoid": (sigmoid, sigmoid_derivative)}
+
+
 # ---------------------------------------------------------------------------
 # 3. Initial weights: numpy's legacy np.random.randn, in pure Python
 # ---------------------------------------------------------------------------
@@ -342,26 +346,23 @@ def _is_number(v):
 
 def _matrix(M, name, cols=None):
     """Check M is a non-empty matrix of finite numbers; return it as floats."""
-    if not isinstance(M, (list, tuple)) or not M:
-        _fail(TypeError if not isinstance(M, (list, tuple)) else ValueError,
-              "%s: expected a non-empty list of rows, got %s"
-              % (name, "an empty list" if isinstance(M, (list, tuple))
-                 else type(M).__name__))
-    width = cols
+    if not isinstance(M, (list, tuple)):
+        _fail(TypeError, "%s: expected a list of rows, got %s" % (name, type(M).__name__))
+    if not M:
+        _fail(ValueError, "%s: expected at least one row, got an empty list" % name)
     out = []
     for r, row in enumerate(M):
         if not isinstance(row, (list, tuple)):
             _fail(TypeError, "%s: row %d is a %s, expected a list of numbers"
                   % (name, r, type(row).__name__))
-        if width is None:
-            width = len(row)
-        if len(row) != width:
+        if cols is None:
+            cols = len(row)
+        if len(row) != cols:
             _fail(ValueError, "%s: row %d has %d values, expected %d"
-                  % (name, r, len(row), width))
+                  % (name, r, len(row), cols))
         for v in row:
             if not _is_number(v):
-                _fail(TypeError, "%s: row %d holds %r, expected a number"
-                      % (name, r, v))
+                _fail(TypeError, "%s: row %d holds %r, expected a number" % (name, r, v))
             if not math.isfinite(v):
                 _fail(ValueError, "%s: row %d holds %r, expected a finite number"
                       % (name, r, v))
@@ -369,53 +370,77 @@ def _matrix(M, name, cols=None):
     return out
 
 
+def _whole(value, name, low):
+    """Check ``value`` is an int >= low (bools refused); return it."""
+    if type(value) is not int:
+        _fail(TypeError, "%s: expected a whole number >= %d, got %r" % (name, low, value))
+    if value < low:
+        _fail(ValueError, "%s: expected a whole number >= %d, got %r" % (name, low, value))
+    return value
+
+
+def _finite(M):
+    """True when every element of matrix M is finite (inf*0 and nan*0 are nan)."""
+    t = 0.0
+    for row in M:
+        for v in row:
+            t += v * 0.0
+    return t == 0.0
+
+
 class Network:
-    """A fully connected network with sigmoid units, trained by backpropagation.
+    """A fully connected network trained by backpropagation.
 
     ``sizes`` lists the units per layer, input first: ``[2, 4, 1]`` is the
     article's XOR network.  ``weights[l][i][j]`` joins unit i of layer l to
     unit j of layer l+1; ``biases[l][j]`` belongs to unit j of layer l+1.
     Both are plain lists: assign them to set any weights you like.  Seeded
     weights are numpy's ``np.random.seed(seed)`` then ``np.random.randn``
-    per layer, bit for bit; biases start at zero.
+    per layer, bit for bit; biases start at zero (and stay there with
+    ``bias=False``).  The defaults are the article's: sigmoid units and the
+    squared error; see ACTIVATIONS and LOSSES for the others.
 
     >>> net = Network([2, 4, 1], seed=0)
     >>> net.weights[0][0]
     [1.764052345967664, 0.4001572083672233, 0.9787379841057392, 2.240893199201458]
     >>> net.biases
     [[0.0, 0.0, 0.0, 0.0], [0.0]]
+    >>> Network([2, 16, 3], activation="tanh", output_activation="softmax",
+    ...         loss="cross_entropy").activations
+    ['tanh', 'softmax']
     """
 
-    def __init__(self, sizes, bias=True, seed=0):
-        if not isinstance(sizes, (list, tuple)) or len(sizes) < 2:
-            _fail(ValueError if isinstance(sizes, (list, tuple)) else TypeError,
-                  "sizes: expected a list of at least two layer sizes, got %r"
-                  % (sizes,))
-        for s in sizes:
-            if type(s) is not int:
-                _fail(TypeError, "sizes: expected whole numbers, got %r" % (s,))
-            if s < 1:
-                _fail(ValueError, "sizes: every layer needs at least one unit, got %r"
-                      % (list(sizes),))
+    def __init__(self, sizes, bias=True, seed=0, activation="sigmoid",
+                 output_activation="sigmoid", loss="mse"):
+        self.sizes = _check_sizes(sizes)
+        self.activations = _check_activations(activation, output_activation, self.sizes)
+        self.loss_name = _check_loss(loss, self.activations[-1], self.sizes[-1])
+        self.bias = bool(bias)
         if type(seed) is not int or not 0 <= seed < 2 ** 32:
             _fail(ValueError if type(seed) is int else TypeError,
                   "seed: expected a whole number from 0 to 2**32-1, got %r" % (seed,))
-        self.sizes = list(sizes)
-        self.bias = bool(bias)
         self.rng = Random(seed)
         # Drawn in layer order, row-major: numpy's randn(n_in, n_out) per layer.
         self.weights = [[[self.rng.gauss() for j in range(n_out)] for i in range(n_in)]
                         for n_in, n_out in zip(sizes, sizes[1:])]
         self.biases = [[0.0] * n_out for n_out in sizes[1:]]
 
-    def _inputs(self, X, name="X"):
-        return _matrix(X, name, self.sizes[0])
+    def _inputs(self, X):
+        return _matrix(X, "X", self.sizes[0])
 
-    def _targets(self, X, y):
+    def _data(self, X, y):
+        """Check a batch: inputs X and targets y, row for row."""
+        X = self._inputs(X)
         y = _matrix(y, "y", self.sizes[-1])
         if len(y) != len(X):
             _fail(ValueError, "y: %d rows of targets for %d rows of X" % (len(y), len(X)))
-        return y
+        if self.loss_name == "cross_entropy":
+            for r, row in enumerate(y):
+                for v in row:
+                    if not 0.0 <= v <= 1.0:
+                        _fail(ValueError, "y: cross_entropy needs targets in [0, 1], "
+                              "row %d holds %r" % (r, v))
+        return X, y
 
     # -- forward ------------------------------------------------------------
     def forward(self, X):
@@ -433,9 +458,9 @@ class Network:
 
     def _forward(self, X):
         a, o = [None], [X]
-        for W, b in zip(self.weights, self.biases):
+        for W, b, name in zip(self.weights, self.biases, self.activations):
             a.append(add_row(matmul(o[-1], W), b))
-            o.append(apply(sigmoid, a[-1]))
+            o.append(activate(name, a[-1]))
         return a, o
 
     def predict(self, X):
@@ -451,23 +476,24 @@ class Network:
         """The error terms per layer (``delta[0]`` is None), the article's formulas.
 
         Output layer: ``delta = (y - o) * o * (1 - o)``; each hidden layer:
-        ``delta_h = o_h * (1 - o_h) * sum_k w_hk * delta_k``.
+        ``delta_h = o_h * (1 - o_h) * sum_k w_hk * delta_k``.  Other
+        activations put their own derivative F'(o) where o(1 - o) stands.
 
         >>> net = worked_example()
         >>> delta = net.deltas([[0.35, 0.7]], [[0.5]])
         >>> round(delta[2][0][0], 5), round(delta[1][0][1], 6)   # delta5, delta4
         (-0.03677, -0.008071)
         """
-        X = self._inputs(X)
-        return self._deltas(self._forward(X)[1], self._targets(X, y))
+        X, y = self._data(X, y)
+        return self._deltas(self._forward(X)[1], y)
 
     def _deltas(self, o, y):
         L = len(self.weights)
         delta = [None] * (L + 1)
-        delta[L] = multiply(subtract(y, o[L]), apply(sigmoid_derivative, o[L]))
+        delta[L] = output_delta(self.activations[-1], self.loss_name, o[L], y)
         for l in range(L - 1, 0, -1):
             error = matmul(delta[l + 1], transpose(self.weights[l]))
-            delta[l] = multiply(error, apply(sigmoid_derivative, o[l]))
+            delta[l] = multiply(error, apply(ACTIVATIONS[self.activations[l - 1]][1], o[l]))
         return delta
 
     def _ascent(self, o, delta):
@@ -476,10 +502,12 @@ class Network:
                 [column_sums(delta[l + 1]) for l in range(len(self.weights))])
 
     def gradients(self, X, y):
-        """``(dW, db)``: the gradient of E = 1/2 sum (y - o)^2 over batch and outputs.
+        """``(dW, db)``: the gradient of the objective, summed over the batch.
 
-        Shaped like ``weights`` and ``biases``; ``dW[l][i][j] = -sum_n
-        o[l][n][i] * delta[l+1][n][j]``.  The article's update is exactly
+        The objective is E = 1/2 sum (y - o)^2 over batch and outputs for
+        ``mse`` and the summed cross-entropy for ``cross_entropy``.  Shaped
+        like ``weights`` and ``biases``; ``dW[l][i][j] = -sum_n o[l][n][i] *
+        delta[l+1][n][j]``, so the article's update is exactly
         ``w -= lr * dW``.  ``db`` is all zeros when the network has no biases.
 
         >>> net = worked_example()
@@ -487,8 +515,7 @@ class Network:
         >>> round(dW[1][1][0], 6)          # -Delta w23 at lr = 1
         0.021257
         """
-        X = self._inputs(X)
-        y = self._targets(X, y)
+        X, y = self._data(X, y)
         o = self._forward(X)[1]
         up_W, up_b = self._ascent(o, self._deltas(o, y))
         dW = [scale(g, -1.0) for g in up_W]
@@ -498,21 +525,27 @@ class Network:
     def update(self, o, delta, lr):
         """Apply ``Delta w_ij = lr * delta_j * o_i`` (summed over the batch).
 
-        Biases, if any, move by ``lr * sum_n delta_j``.  Layers are updated
-        output first, as the article's ``backward`` does; the new weights are
-        new lists, so a caller holding the old ones still has them.
+        Biases, if any, move by ``lr * sum_n delta_j``.  The new weights are
+        new lists, so a caller holding the old ones still has them.  Returns
+        False, changing nothing, if a new weight would not be finite.
 
         >>> net = worked_example()
         >>> a, o = net.forward(EXAMPLE_X)
         >>> net.update(o, net.deltas(EXAMPLE_X, EXAMPLE_Y), lr=1)
+        True
         >>> round(net.weights[0][0][0], 6)        # new w11 = 0.2 - 0.000955
         0.199045
         """
         up_W, up_b = self._ascent(o, delta)
-        for l in range(len(self.weights) - 1, -1, -1):
-            self.weights[l] = add(self.weights[l], scale(up_W[l], lr))
-            if self.bias:
-                self.biases[l] = [b + g * lr for b, g in zip(self.biases[l], up_b[l])]
+        W = [add(w, scale(g, lr)) for w, g in zip(self.weights, up_W)]
+        b = self.biases
+        if self.bias:
+            b = [[v + g * lr for v, g in zip(vs, gs)] for vs, gs in zip(b, up_b)]
+        for M in W + b:
+            if not _finite(M if isinstance(M[0], list) else [M]):
+                return False
+        self.weights[:], self.biases[:] = W, b
+        return True
 
     def step(self, X, y, lr):
         """One full-batch epoch, the article's ``feedforward`` then ``backward``.
@@ -524,55 +557,136 @@ class Network:
         >>> round(net.weights[1][1][0], 6)       # new w23
         0.878743
         """
-        X = self._inputs(X)
-        y = self._targets(X, y)
+        X, y = self._data(X, y)
         lr = _check_lr(lr)
         a, o = self._forward(X)
-        self.update(o, self._deltas(o, y), lr)
+        if not self.update(o, self._deltas(o, y), lr):
+            _fail(Diverged, "lr: the update made a weight infinite or NaN; "
+                  "weights left as they were")
         return o[-1]
 
     # -- training -------------------------------------------------------------
     def loss(self, X, y):
-        """The article's loss, ``mean((y - o)^2)`` over every sample and output.
+        """The reported loss: the article's ``mean((y - o)^2)`` for ``mse``,
+        the cross-entropy per sample for ``cross_entropy``.
 
         >>> round(worked_example().loss([[0.35, 0.7]], [[0.5]]), 6)   # 0.1651^2
         0.027249
         """
-        X = self._inputs(X)
-        return mse(self._targets(X, y), self._forward(X)[1][-1])
+        X, y = self._data(X, y)
+        a, o = self._forward(X)
+        return self._reported(a[-1], o[-1], y)
 
-    def train(self, X, y, epochs, lr, report_every=None):
-        """Train with full-batch gradient descent; return the loss history.
+    def _reported(self, a, o, y):
+        if self.loss_name == "mse":
+            return mse(y, o)
+        return objective(self.activations[-1], self.loss_name, a, o, y) / len(y)
 
+    def objective(self, X, y):
+        """The objective that train() descends and gradients() differentiates.
+
+        >>> round(worked_example().objective(EXAMPLE_X, EXAMPLE_Y), 6)  # 0.027249 / 2
+        0.013625
+        """
+        X, y = self._data(X, y)
+        a, o = self._forward(X)
+        return objective(self.activations[-1], self.loss_name, a[-1], o[-1], y)
+
+    def train(self, X, y, epochs, lr, report_every=None, batch_size=None, callback=None):
+        """Train by gradient descent; return the loss history.
+
+        By default each epoch is one full-batch update, as in the article;
+        ``batch_size=k`` instead updates after every k samples, visiting them
+        in an order shuffled each epoch by the network's own seeded generator.
         The history is a list of ``(epoch, loss)`` for epoch 0 and every
-        ``report_every`` epochs after (default: every tenth of the run); the
-        loss is the article's ``mean((y - o)^2)`` of the forward pass that
-        starts that epoch, before its update.  Memory does not grow with the
-        number of epochs.
+        ``report_every`` epochs after (default: every tenth of the run), the
+        loss (see ``loss()``) of the whole data before that epoch's updates;
+        ``callback(epoch, loss)`` is called at the same epochs.  Memory does
+        not grow with the number of epochs.  If an epoch's loss (computed every
+        full-batch epoch, at reports with mini-batches) is not finite, or an
+        update would make a weight infinite or NaN, training stops with the
+        weights from before that epoch and raises ``Diverged``.
 
         >>> net = Network([2, 4, 1], seed=0)
         >>> history = net.train(XOR_X, XOR_Y, epochs=10000, lr=0.1, report_every=4000)
         >>> [(e, round(l, 6)) for e, l in history]
         [(0, 0.326682), (4000, 0.014423), (8000, 0.0029)]
         """
-        X = self._inputs(X)
-        y = self._targets(X, y)
+        X, y = self._data(X, y)
         lr = _check_lr(lr)
-        if type(epochs) is not int or epochs < 0:
-            _fail(ValueError if type(epochs) is int else TypeError,
-                  "epochs: expected a whole number >= 0, got %r" % (epochs,))
+        _whole(epochs, "epochs", 0)
         if report_every is None:
             report_every = max(1, epochs // 10)
-        if type(report_every) is not int or report_every < 1:
-            _fail(ValueError if type(report_every) is int else TypeError,
-                  "report_every: expected a whole number >= 1, got %r" % (report_every,))
+        _whole(report_every, "report_every", 1)
+        if batch_size is not None:
+            _whole(batch_size, "batch_size", 1)
+        if callback is not None and not callable(callback):
+            _fail(TypeError, "callback: expected a function of (epoch, loss), got %r"
+                  % (callback,))
         history = []
+        order = list(range(len(X)))
         for epoch in range(epochs):
-            a, o = self._forward(X)
-            if epoch % report_every == 0:
-                history.append((epoch, mse(y, o[-1])))
-            self.update(o, self._deltas(o, y), lr)
+            saved = list(self.weights), list(self.biases)
+            report = epoch % report_every == 0
+            if batch_size is None or report:
+                a, o = self._forward(X)
+                loss = self._reported(a[-1], o[-1], y)
+                if not math.isfinite(loss):
+                    _fail(Diverged, "epoch %d: the loss is %r; weights are from before "
+                          "that epoch (try a smaller lr)" % (epoch, loss))
+            if report:
+                history.append((epoch, loss))
+                if callback is not None:
+                    callback(epoch, loss)
+            if batch_size is None:
+                ok = self.update(o, self._deltas(o, y), lr)
+            else:
+                ok = self._minibatches(X, y, order, batch_size, lr)
+            if not ok:
+                self.weights[:], self.biases[:] = saved
+                _fail(Diverged, "epoch %d: an update made a weight infinite or NaN; "
+                      "weights are from before that epoch (try a smaller lr)" % epoch)
         return history
+
+    def _minibatches(self, X, y, order, k, lr):
+        """One epoch of updates on shuffled batches of k samples."""
+        shuffle(order, self.rng)
+        for start in range(0, len(order), k):
+            rows = order[start:start + k]
+            o = self._forward([X[i] for i in rows])[1]
+            if not self.update(o, self._deltas(o, [y[i] for i in rows]), lr):
+                return False
+        return True
+
+    def accuracy(self, X, labels):
+        """The fraction of rows classified right: ``labels`` are class numbers
+        or target rows; the class is the largest output (or output >= 0.5
+        when there is one output).
+
+        >>> net = xor(out=[])
+        >>> net.accuracy(XOR_X, [0, 1, 1, 0]), net.accuracy(XOR_X, XOR_Y)
+        (1.0, 1.0)
+        """
+        X = self._inputs(X)
+        if not isinstance(labels, (list, tuple)) or len(labels) != len(X):
+            _fail(ValueError, "labels: expected %d labels, one per row of X, got %r"
+                  % (len(X), labels if not isinstance(labels, (list, tuple))
+                     else "%d" % len(labels)))
+        if isinstance(labels[0], (list, tuple)):
+            labels = [classify(row) for row in _matrix(labels, "labels", self.sizes[-1])]
+        top = max(2, self.sizes[-1])
+        for v in labels:
+            if type(v) is not int or not 0 <= v < top:
+                _fail(ValueError, "labels: expected class numbers from 0 to %d, got %r"
+                      % (top - 1, v))
+        hits = 0
+        for row, label in zip(self._forward(X)[1][-1], labels):
+            hits += classify(row) == label
+        return hits / len(X)
+
+
+class Diverged(ValueError):
+    """Training produced an infinite or NaN loss or weight (lr too large?)."""
 
 
 def _check_lr(lr):
@@ -581,6 +695,21 @@ def _check_lr(lr):
     if not (math.isfinite(lr) and lr > 0):
         _fail(ValueError, "lr: expected a finite number > 0, got %r" % (lr,))
     return lr
+
+
+def _check_sizes(sizes):
+    if not isinstance(sizes, (list, tuple)):
+        _fail(TypeError, "sizes: expected a list of layer sizes, got %r" % (sizes,))
+    if len(sizes) < 2:
+        _fail(ValueError, "sizes: expected at least two layers (input and output), "
+              "got %r" % (list(sizes),))
+    for s in sizes:
+        if type(s) is not int:
+            _fail(TypeError, "sizes: expected whole numbers, got %r" % (s,))
+        if s < 1:
+            _fail(ValueError, "sizes: every layer needs at least one unit, got %r"
+                  % (list(sizes),))
+    return list(sizes)
 
 
 def mse(y, o):
@@ -595,6 +724,33 @@ def mse(y, o):
             total += (t - v) * (t - v)
             count += 1
     return total / count
+
+
+def classify(row):
+    """The class of one output row: the largest output, or ``o >= 0.5`` for one.
+
+    >>> classify([0.1, 0.7, 0.2]), classify([0.2]), classify([0.5])
+    (1, 0, 1)
+    """
+    if len(row) == 1:
+        return int(row[0] >= 0.5)
+    best = 0
+    for j in range(1, len(row)):
+        if row[j] > row[best]:
+            best = j
+    return best
+
+
+def shuffle(items, rng):
+    """Shuffle a list in place (Fisher-Yates) with a ``Random`` generator.
+
+    >>> items = [1, 2, 3, 4, 5]
+    >>> shuffle(items, Random(0)); items
+    [1, 4, 2, 5, 3]
+    """
+    for i in range(len(items) - 1, 0, -1):
+        j = int(rng.random() * (i + 1))
+        items[i], items[j] = items[j], items[i]
 
 
 # ---------------------------------------------------------------------------
@@ -795,7 +951,381 @@ def format_matrix(M, digits=8):
 
 
 # ---------------------------------------------------------------------------
-# 7. Command line
+# 7. Beyond the article: other activations and losses
+# ---------------------------------------------------------------------------
+# Every derivative is written from the output o, as the article writes the
+# sigmoid's, so the delta recursion of section 4 needs nothing else.
+
+def tanh_derivative(o):
+    """d tanh(a)/da = 1 - o^2, from the output o = tanh(a).
+
+    >>> tanh_derivative(0.5)
+    0.75
+    """
+    return 1.0 - o * o
+
+
+def relu(x):
+    """max(0, x): the article's example of a hidden activation.
+
+    >>> relu(-2.0), relu(3.0)
+    (0.0, 3.0)
+    """
+    return x if x > 0.0 else 0.0
+
+
+def relu_derivative(o):
+    """1 where the unit is on (o > 0), else 0.
+
+    >>> relu_derivative(3.0), relu_derivative(0.0)
+    (1.0, 0.0)
+    """
+    return 1.0 if o > 0.0 else 0.0
+
+
+def linear(x):
+    """The identity, for regression outputs.
+
+    >>> linear(-1.5)
+    -1.5
+    """
+    return x
+
+
+def linear_derivative(o):
+    """1 everywhere.
+
+    >>> linear_derivative(7.0)
+    1.0
+    """
+    return 1.0
+
+
+def softmax(row):
+    """exp(a_j) / sum_k exp(a_k) of one row, stable: the row maximum is
+    subtracted first, so exp never overflows.
+
+    >>> [round(p, 4) for p in softmax([1.0, 2.0, 3.0])]
+    [0.09, 0.2447, 0.6652]
+    >>> softmax([1000.0, 0.0])
+    [1.0, 0.0]
+    """
+    m = max(row)
+    e = [math.exp(v - m) for v in row]
+    total = 0.0
+    for v in e:
+        total += v
+    return [v / total for v in e]
+
+
+ACTIVATIONS.update({"tanh": (math.tanh, tanh_derivative),
+                    "relu": (relu, relu_derivative),
+                    "linear": (linear, linear_derivative)})
+HIDDEN_ACTIVATIONS = ("linear", "relu", "sigmoid", "tanh")
+OUTPUT_ACTIVATIONS = ("linear", "sigmoid", "softmax")
+LOSSES = ("cross_entropy", "mse")
+
+
+def activate(name, A):
+    """Apply the activation ``name`` to matrix ``A`` (softmax works on rows).
+
+    >>> activate("relu", [[-1.0, 2.0]]), activate("softmax", [[0.0, 0.0]])
+    ([[0.0, 2.0]], [[0.5, 0.5]])
+    """
+    if name == "softmax":
+        return [softmax(row) for row in A]
+    return apply(ACTIVATIONS[name][0], A)
+
+
+def output_delta(name, loss, o, y):
+    """delta = -dE/da at the output, for output activation ``name`` and ``loss``.
+
+    With ``mse`` it is the article's (y - o)*F'(o) (softmax couples its
+    outputs, so its Jacobian appears); cross-entropy with a sigmoid or
+    softmax output cancels F' and leaves y - o, which is also the numerically
+    safe form.
+
+    >>> output_delta("sigmoid", "mse", [[0.75]], [[0.5]])
+    [[-0.046875]]
+    >>> output_delta("softmax", "cross_entropy", [[0.25, 0.75]], [[0.0, 1.0]])
+    [[-0.25, 0.25]]
+    """
+    e = subtract(y, o)
+    if loss == "cross_entropy":
+        if name == "sigmoid":
+            return e
+        # d/da of -sum y log softmax(a) is p * sum(y) - y; sum(y) is 1 for one-hot
+        return [[t - p * _total(ty) for t, p in zip(ty, po)] for ty, po in zip(y, o)]
+    if name == "softmax":
+        return [[p * (ej - _dot(er, po)) for ej, p in zip(er, po)] for er, po in zip(e, o)]
+    return multiply(e, apply(ACTIVATIONS[name][1], o))
+
+
+def _total(v):
+    t = 0.0
+    for x in v:
+        t += x
+    return t
+
+
+def _dot(u, v):
+    t = 0.0
+    for p, q in zip(u, v):
+        t += p * q
+    return t
+
+
+def softplus(x):
+    """log(1 + e^x) without overflow: -log(sigmoid(-x)).
+
+    >>> softplus(0.0) == math.log(2), softplus(1000.0), softplus(-1000.0)
+    (True, 1000.0, 0.0)
+    """
+    return max(x, 0.0) + math.log(1.0 + math.exp(-abs(x)))
+
+
+def objective(name, loss, a, o, y):
+    """The summed objective E: 1/2 sum (y - o)^2, or the cross-entropy
+    -sum y log p (binary for a sigmoid output), computed from the weighted
+    sums ``a`` so that no log(0) is ever taken.
+
+    >>> objective("sigmoid", "mse", [[0.0]], [[0.5]], [[1.0]])
+    0.125
+    >>> round(objective("sigmoid", "cross_entropy", [[0.0]], [[0.5]], [[1.0]]), 6)
+    0.693147
+    """
+    total = 0.0
+    for ra, ro, ry in zip(a, o, y):
+        if loss == "mse":
+            for t, v in zip(ry, ro):
+                total += 0.5 * (t - v) * (t - v)
+        elif name == "sigmoid":
+            # log F(a) = -softplus(-a), log(1 - F(a)) = -softplus(a)
+            for t, v in zip(ry, ra):
+                total += t * softplus(-v) + (1.0 - t) * softplus(v)
+        else:
+            m = max(ra)
+            log_sum = m + math.log(_total([math.exp(v - m) for v in ra]))
+            for t, v in zip(ry, ra):
+                total += t * (log_sum - v)
+    return total
+
+
+def _known(name, what, known):
+    if not isinstance(name, str) or name not in known:
+        _fail(ValueError if isinstance(name, str) else TypeError,
+              "%s: unknown name %r; expected one of %s" % (what, name, ", ".join(known)))
+    return name
+
+
+def _check_activations(activation, output_activation, sizes):
+    """One activation name per layer after the input; the last is the output's."""
+    hidden = len(sizes) - 2
+    if isinstance(activation, (list, tuple)):
+        if len(activation) != hidden:
+            _fail(ValueError, "activation: expected one name per hidden layer (%d), got %r"
+                  % (hidden, list(activation)))
+        names = list(activation)
+    else:
+        names = [activation] * hidden
+    for name in names:
+        _known(name, "activation", HIDDEN_ACTIVATIONS)
+    names.append(_known(output_activation, "output_activation", OUTPUT_ACTIVATIONS))
+    if names[-1] == "softmax" and sizes[-1] < 2:
+        _fail(ValueError, "output_activation: softmax needs at least 2 output units, "
+              "sizes ends in %d (use sigmoid for one)" % sizes[-1])
+    return names
+
+
+def _check_loss(loss, output, outputs):
+    _known(loss, "loss", LOSSES)
+    if loss == "cross_entropy" and output == "linear":
+        _fail(ValueError, "loss: cross_entropy needs a sigmoid or softmax output, "
+              "not linear")
+    return loss
+
+
+# ---------------------------------------------------------------------------
+# 8. Beyond the article: checking gradients, saving, a harder problem
+# ---------------------------------------------------------------------------
+
+def gradient_check(net, X, y, eps=1e-6):
+    """The largest relative error of ``net.gradients`` against central
+    differences (E(w + eps) - E(w - eps)) / 2eps of the objective, over every
+    weight and bias, each relative to max(|analytic|, |numeric|, 1e-3).  A
+    right backward pass gives about 1e-7 or less; a wrong derivative 1e-2 or
+    more.  Rounding limits the differences to about 1e-16 * E / eps, so for
+    an objective E much above 1 pass a larger ``eps`` such as 1e-5.
+
+    >>> gradient_check(Network([3, 4, 2], seed=1), [[0.1, 0.2, 0.3]], [[0.0, 1.0]]) < 1e-7
+    True
+    """
+    X, y = net._data(X, y)
+    if not (_is_number(eps) and 0 < eps < 1):
+        _fail(ValueError, "eps: expected a number between 0 and 1, got %r" % (eps,))
+    dW, db = net.gradients(X, y)
+    pairs = [(w, g) for W, G in zip(net.weights, dW) for w, g in zip(W, G)]
+    if net.bias:
+        pairs += list(zip(net.biases, db))
+    worst = 0.0
+    for row, grads in pairs:
+        for j in range(len(row)):
+            keep = row[j]
+            try:
+                row[j] = keep + eps
+                up = net.objective(X, y)
+                row[j] = keep - eps
+                down = net.objective(X, y)
+            finally:
+                row[j] = keep
+            numeric = (up - down) / (2 * eps)
+            err = abs(grads[j] - numeric) / max(abs(grads[j]), abs(numeric), 1e-3)
+            worst = max(worst, err)
+    return worst
+
+
+FORMAT = "backprop.py network"
+FORMAT_VERSION = 1
+
+
+def _dumps(net):
+    """The JSON text of a network, keys in a fixed order on every interpreter."""
+    fields = [("format", FORMAT), ("version", FORMAT_VERSION), ("sizes", net.sizes),
+              ("bias", net.bias), ("activations", net.activations),
+              ("loss", net.loss_name), ("weights", net.weights), ("biases", net.biases)]
+    return "{\n" + ",\n".join(' "%s": %s' % (k, json.dumps(v)) for k, v in fields) + "\n}\n"
+
+
+def save(net, path):
+    """Write ``net`` to ``path`` as JSON, atomically: a temporary file is
+    written, then renamed over the target, so a crash never leaves half a model.
+
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "xor.json")
+    >>> save(worked_example(), path); load(path).weights == worked_example().weights
+    True
+    """
+    import os
+    _from_dict(json.loads(_dumps(net)))  # refuse to write what load would refuse
+    text = _dumps(net)
+    tmp = path + ".tmp"
+    try:
+        with open(tmp, "w") as f:
+            f.write(text)
+            f.flush()
+            if hasattr(os, "fsync"):
+                os.fsync(f.fileno())
+        getattr(os, "replace", os.rename)(tmp, path)
+    except BaseException:
+        try:
+            os.remove(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def load(path):
+    """Read a network written by ``save``; every field is checked first, and a
+    wrong or truncated file raises ValueError saying what is wrong.
+    """
+    with open(path) as f:
+        text = f.read()
+    data, problem = _attempt(json.loads, text)
+    if problem:
+        _fail(ValueError, "%s: not a JSON network file (truncated or damaged?)" % path)
+    return _from_dict(data, path)
+
+
+def _attempt(f, *args):
+    """``(f(*args), None)``, or ``(None, message)`` if f raised ValueError or
+    TypeError -- so that our own error is raised outside the ``except`` block,
+    without a chained traceback.
+    """
+    try:
+        return f(*args), None
+    except (TypeError, ValueError) as e:
+        return None, str(e) or type(e).__name__
+
+
+def _from_dict(data, where="model"):
+    """Build a Network from parsed JSON, validating every field before use."""
+    def field(key, ok, expected):
+        if not isinstance(data, dict) or key not in data or not ok(data[key]):
+            _fail(ValueError, "%s: field %r: expected %s" % (where, key, expected))
+        return data[key]
+    per_layer = lambda v: isinstance(v, list) and len(v) == len(sizes) - 1  # noqa: E731
+    field("format", lambda v: v == FORMAT, repr(FORMAT))
+    field("version", lambda v: v == FORMAT_VERSION, "format version %d" % FORMAT_VERSION)
+    sizes = field("sizes", lambda v: isinstance(v, list), "a list of layer sizes")
+    bias = field("bias", lambda v: v is True or v is False, "true or false")
+    names = field("activations", per_layer, "one activation name per layer after the input")
+    loss = field("loss", lambda v: True, "a loss name")
+    weights = field("weights", per_layer, "one matrix per layer after the input")
+    biases = field("biases", per_layer, "one vector per layer after the input")
+
+    def build():
+        net = Network(sizes, bias=bias, activation=names[:-1],
+                      output_activation=names[-1], loss=loss)
+        for l, (w, b, n_in, n_out) in enumerate(zip(weights, biases, sizes, sizes[1:])):
+            w = _matrix(w, "weights[%d]" % l, n_out)
+            if len(w) != n_in:
+                _fail(ValueError, "weights[%d] has %d rows, expected %d" % (l, len(w), n_in))
+            b = _matrix([b], "biases[%d]" % l, n_out)[0]
+            if not bias and any(b):
+                _fail(ValueError, "biases[%d]: expected zeros, the network has no biases" % l)
+            net.weights[l], net.biases[l] = w, b
+        return net
+    net, problem = _attempt(build)
+    if problem:
+        _fail(ValueError, "%s: %s" % (where, problem))
+    return net
+
+
+Network.save = save
+Network.load = staticmethod(load)
+
+
+def spiral(points=50, classes=3, seed=0):
+    """A classic toy data set: ``classes`` interleaved spiral arms in the
+    plane, ``points`` per arm, with seeded noise.  Returns (X, y, labels)
+    with one-hot rows y.
+
+    >>> X, y, labels = spiral(points=2, classes=2)
+    >>> len(X), y[0], labels
+    (4, [1.0, 0.0], [0, 0, 1, 1])
+    """
+    rng = Random(seed)
+    X, y, labels = [], [], []
+    for c in range(classes):
+        for i in range(points):
+            r = i / max(1, points - 1)
+            t = 4.0 * (c + r) + 0.2 * rng.gauss()
+            X.append([r * math.sin(t), r * math.cos(t)])
+            y.append([1.0 if k == c else 0.0 for k in range(classes)])
+            labels.append(c)
+    return X, y, labels
+
+
+def spiral_demo(epochs=200, lr=0.02, batch_size=10, seed=0, out=None):
+    """Train a [2, 16, 16, 3] tanh network with softmax and cross-entropy
+    on mini-batches of the spiral; print the loss falling and the accuracy.
+    """
+    write = _writer(out)
+    X, y, labels = spiral(seed=seed)
+    net = Network([2, 16, 16, 3], activation="tanh", output_activation="softmax",
+                  loss="cross_entropy", seed=seed)
+    write("spiral: %d points in 3 arms, network [2, 16, 16, 3] tanh + softmax, "
+          "cross-entropy, batches of %d, lr %g" % (len(X), batch_size, lr))
+    for epoch, loss in net.train(X, y, epochs, lr, batch_size=batch_size,
+                                 report_every=max(1, epochs // 10)):
+        write("epoch %4d  loss %.6f" % (epoch, loss))
+    write("final loss %.6f, training accuracy %.1f%%"
+          % (net.loss(X, y), 100 * net.accuracy(X, labels)))
+    return net
+
+
+# ---------------------------------------------------------------------------
+# 9. Command line
 # ---------------------------------------------------------------------------
 
 USAGE = """usage: python backprop.py [COMMAND] [OPTIONS]
@@ -805,6 +1335,8 @@ commands:
   example    the article's 2-2-1 example, step by step, with its errata
   xor        train the article's 2-4-1 network on XOR
              --epochs N (10000)  --lr F (0.1)  --hidden N (4)  --seed N (0)
+  spiral     train a [2, 16, 16, 3] tanh/softmax classifier on mini-batches
+             --epochs N (200)  --lr F (0.02)  --batch-size N (10)  --seed N (0)
   -h, --help show this help"""
 
 
@@ -814,7 +1346,8 @@ class UsageError(Exception):
 
 def _parse(args, spec):
     """Parse ``--name value`` pairs against ``spec``: name -> (convert, default)."""
-    values = dict((name, default) for name, (convert, default) in spec.items())
+    values = dict((name.replace("-", "_"), default)
+                  for name, (convert, default) in spec.items())
     i = 0
     while i < len(args):
         flag = args[i]
@@ -823,37 +1356,31 @@ def _parse(args, spec):
             raise UsageError("unknown option %r" % flag)
         if i + 1 >= len(args):
             raise UsageError("%s needs a value" % flag)
-        values[name] = spec[name][0](flag, args[i + 1])
+        values[name.replace("-", "_")] = spec[name][0](flag, args[i + 1])
         i += 2
     return values
 
 
-def _number(kind, text):
-    """``kind(text)``, or None where the text is not such a number."""
-    try:
-        return kind(text)
-    except ValueError:
-        return None
-
-
 def _count(low):
     def convert(flag, text):
-        v = _number(int, text)
-        if v is None or v < low:
+        v, problem = _attempt(int, text)
+        if problem or v < low:
             raise UsageError("%s: expected a whole number >= %d, got %r" % (flag, low, text))
         return v
     return convert
 
 
 def _positive(flag, text):
-    v = _number(float, text)
-    if v is None or not (math.isfinite(v) and v > 0):
+    v, problem = _attempt(float, text)
+    if problem or not (math.isfinite(v) and v > 0):
         raise UsageError("%s: expected a finite number > 0, got %r" % (flag, text))
     return v
 
 
 XOR_OPTIONS = {"epochs": (_count(0), 10000), "lr": (_positive, 0.1),
                "hidden": (_count(1), 4), "seed": (_count(0), 0)}
+SPIRAL_OPTIONS = {"epochs": (_count(0), 200), "lr": (_positive, 0.02),
+                  "batch-size": (_count(1), 10), "seed": (_count(0), 0)}
 
 
 def show_example(out=None):
@@ -908,9 +1435,12 @@ def main(argv=None):
             show_example()
         elif command == "xor":
             xor(**_parse(args, XOR_OPTIONS))
+        elif command == "spiral":
+            spiral_demo(**_parse(args, SPIRAL_OPTIONS))
         else:
             raise UsageError("unknown command %r (try --help)" % command)
-    except UsageError as e:
+    except (UsageError, ValueError, TypeError) as e:
+        # one line, no traceback: a bad value (or a run it made diverge)
         sys.stderr.write("backprop.py: error: %s\n" % e)
         return 2
     return 0

@@ -406,3 +406,349 @@ def test_command_line_errors_are_one_line_exit_2(args, fragment):
     assert out == ""
     assert err.count("\n") == 1 and fragment in err
     assert "Traceback" not in err
+
+
+# ================================================================ beyond the article
+
+import json  # noqa: E402
+import random  # noqa: E402  (the tests' own generator, for drawing cases)
+
+COMBOS = [("sigmoid", "mse"), ("linear", "mse"), ("softmax", "mse"),
+          ("sigmoid", "cross_entropy"), ("softmax", "cross_entropy")]
+
+
+def random_case(rng, hidden, output, loss, bias=True):
+    layers = rng.randint(2, 4)
+    sizes = [rng.randint(1, 6) for _ in range(layers)]
+    if output == "softmax":
+        sizes[-1] = max(2, sizes[-1])
+    net = bp.Network(sizes, bias=bias, activation=hidden, output_activation=output,
+                     loss=loss, seed=rng.randrange(2 ** 32))
+    net.biases = [[rng.uniform(-0.5, 0.5) if bias else 0.0 for _ in b] for b in net.biases]
+    n = rng.randint(1, 4)
+    X = [[rng.uniform(-1, 1) for _ in range(sizes[0])] for _ in range(n)]
+    if output == "softmax" and loss == "cross_entropy":
+        y = [[float(j == rng.randrange(sizes[-1])) for j in range(sizes[-1])] for _ in range(n)]
+    else:
+        y = [[rng.uniform(0, 1) for _ in range(sizes[-1])] for _ in range(n)]
+    return net, X, y
+
+
+@pytest.mark.parametrize("hidden", bp.HIDDEN_ACTIVATIONS)
+@pytest.mark.parametrize("output, loss", COMBOS)
+def test_gradient_check_over_random_architectures(hidden, output, loss):
+    rng = random.Random("%s/%s/%s" % (hidden, output, loss))
+    for case in range(12):
+        net, X, y = random_case(rng, hidden, output, loss, bias=case % 3 != 0)
+        before = json.dumps([net.weights, net.biases])
+        # eps = 1e-5: the objective here reaches about 20, and rounding in a
+        # central difference is about 1e-16 * E / eps (see gradient_check)
+        err = bp.gradient_check(net, X, y, eps=1e-5)
+        assert err < 1e-6, (case, net.sizes, err)
+        assert json.dumps([net.weights, net.biases]) == before   # left as it was
+
+
+def test_gradient_check_catches_a_wrong_derivative(monkeypatch):
+    rng = random.Random(5)
+    net, X, y = random_case(rng, "tanh", "sigmoid", "mse")
+    net = bp.Network([3, 4, 2], activation="tanh", seed=2)
+    X, y = [[0.3, -0.2, 0.8], [0.5, 0.1, -0.4]], [[0.2, 0.9], [0.6, 0.3]]
+    assert bp.gradient_check(net, X, y) < 1e-6
+    monkeypatch.setitem(bp.ACTIVATIONS, "tanh", (math.tanh, lambda o: 1.0 - o))  # wrong
+    assert bp.gradient_check(net, X, y) > 1e-2
+
+
+def test_loss_values_by_hand():
+    # softmax + cross-entropy: p = softmax(a), E = -sum y log p
+    net = bp.Network([1, 2], output_activation="softmax", loss="cross_entropy", seed=0)
+    net.weights = [[[1.0, -1.0]]]
+    net.biases = [[0.5, 0.0]]
+    a = [2 * 1.0 + 0.5, -2.0]
+    p = [math.exp(v) / (math.exp(a[0]) + math.exp(a[1])) for v in a]
+    assert net.predict([[2.0]])[0] == pytest.approx(p, rel=1e-15)
+    assert net.objective([[2.0]], [[0.0, 1.0]]) == pytest.approx(-math.log(p[1]), rel=1e-14)
+    assert net.loss([[2.0], [2.0]], [[0.0, 1.0], [1.0, 0.0]]) == pytest.approx(
+        (-math.log(p[1]) - math.log(p[0])) / 2, rel=1e-14)
+    # sigmoid + binary cross-entropy
+    net = bp.Network([1, 1], loss="cross_entropy", seed=0)
+    net.weights = [[[0.7]]]
+    o = 1 / (1 + math.exp(-0.7))
+    assert net.objective([[1.0]], [[0.25]]) == pytest.approx(
+        -(0.25 * math.log(o) + 0.75 * math.log(1 - o)), rel=1e-14)
+
+
+def test_cross_entropy_never_takes_log_of_zero():
+    net = bp.Network([1, 2], output_activation="softmax", loss="cross_entropy")
+    net.weights = [[[800.0, -800.0]]]
+    assert net.predict([[1.0]]) == [[1.0, 0.0]]            # p2 is exactly 0
+    assert net.objective([[1.0]], [[0.0, 1.0]]) == pytest.approx(1600.0)
+    net = bp.Network([1, 1], loss="cross_entropy")
+    net.weights = [[[1000.0]]]
+    assert net.objective([[1.0]], [[0.0]]) == pytest.approx(1000.0)
+
+
+@pytest.mark.parametrize("hidden", bp.HIDDEN_ACTIVATIONS)
+@pytest.mark.parametrize("output, loss", COMBOS)
+def test_huge_inputs_do_not_overflow(hidden, output, loss):
+    net = bp.Network([2, 3, 2], activation=hidden, output_activation=output, loss=loss)
+    X = [[1e308, -1e308], [-1e308, 1e308]]
+    out = net.predict(X)
+    assert len(out) == 2
+    try:
+        net.train(X, [[0.0, 1.0], [1.0, 0.0]], 3, 0.1)
+    except bp.Diverged:
+        pass                                   # a clear error is fine; OverflowError is not
+
+
+def test_minibatch_epoch_is_sgd_in_the_shuffled_order():
+    X = [[0.1, 0.2], [0.9, 0.4], [0.3, 0.8], [0.5, 0.5], [0.7, 0.1]]
+    y = [[0.0], [1.0], [1.0], [0.0], [1.0]]
+    net = bp.Network([2, 3, 1], seed=11)
+    net.train(X, y, epochs=2, lr=0.3, batch_size=2)
+    # independently: the same generator state, the same shuffles, step by step
+    ref = bp.Network([2, 3, 1], seed=11)
+    order = list(range(5))
+    for epoch in range(2):
+        bp.shuffle(order, ref.rng)
+        for start in range(0, 5, 2):
+            rows = order[start:start + 2]
+            ref.step([X[i] for i in rows], [y[i] for i in rows], 0.3)
+    assert net.weights == ref.weights and net.biases == ref.biases
+
+
+def test_same_seed_same_run_and_callback():
+    X, y, labels = bp.spiral(points=10)
+    runs = []
+    for _ in range(2):
+        seen = []
+        net = bp.Network([2, 5, 3], activation="relu", output_activation="softmax",
+                         loss="cross_entropy", seed=4)
+        h = net.train(X, y, 6, 0.05, batch_size=4, report_every=2,
+                      callback=lambda e, l: seen.append((e, l)))
+        assert seen == h and [e for e, _ in h] == [0, 2, 4]
+        runs.append((h, net.weights))
+    assert runs[0] == runs[1]
+
+
+def test_accuracy():
+    net = bp.Network([1, 2], output_activation="softmax", loss="cross_entropy")
+    net.weights, net.biases = [[[1.0, -1.0]]], [[0.0, 0.0]]
+    X = [[1.0], [-1.0], [2.0]]
+    assert net.accuracy(X, [0, 1, 1]) == pytest.approx(2 / 3)
+    assert net.accuracy(X, [[1, 0], [0, 1], [0, 1]]) == pytest.approx(2 / 3)
+    with pytest.raises(ValueError, match="labels"):
+        net.accuracy(X, [0, 1])
+    with pytest.raises(ValueError, match="labels"):
+        net.accuracy(X, [0, 1, 5])
+
+
+def test_spiral_demo_learns():
+    lines = []
+    net = bp.spiral_demo(out=lines)
+    X, y, labels = bp.spiral()
+    assert net.accuracy(X, labels) > 0.9
+    losses = [float(ln.split()[-1]) for ln in lines if ln.startswith("epoch")]
+    assert losses[-1] < losses[0] / 10
+    assert "training accuracy" in lines[-1]
+
+
+# ---------------------------------------------------------------- save and load
+
+def test_save_load_round_trip_is_exact(tmp_path):
+    net = bp.Network([3, 5, 2], activation=["relu"], output_activation="softmax",
+                     loss="cross_entropy", seed=9)
+    net.biases = [[0.1 * i for i in range(5)], [1e-300, -2.5e300]]
+    path = str(tmp_path / "m.json")
+    net.save(path)
+    back = bp.Network.load(path)
+    assert (back.sizes, back.activations, back.loss_name, back.bias) == \
+        ([3, 5, 2], ["relu", "softmax"], "cross_entropy", True)
+    assert back.weights == net.weights and back.biases == net.biases
+    assert os.listdir(str(tmp_path)) == ["m.json"]           # no temporary left
+    data = json.load(open(path))
+    assert data["format"] == "backprop.py network" and data["version"] == 1
+
+
+def test_save_failure_leaves_the_old_file(tmp_path, monkeypatch):
+    path = str(tmp_path / "m.json")
+    bp.Network([2, 2, 1], seed=1).save(path)
+    old = open(path).read()
+    net = bp.Network([2, 2, 1], seed=2)
+    monkeypatch.setattr(bp.json, "dumps", lambda v: 1 / 0)   # crash while writing
+    with pytest.raises(ZeroDivisionError):
+        net.save(path)
+    assert open(path).read() == old
+    assert os.listdir(str(tmp_path)) == ["m.json"]
+
+
+def test_save_refuses_non_finite_weights(tmp_path):
+    net = bp.Network([2, 2, 1])
+    net.weights[0][0][0] = float("nan")
+    with pytest.raises(ValueError, match="finite"):
+        net.save(str(tmp_path / "m.json"))
+    assert not os.path.exists(str(tmp_path / "m.json"))
+
+
+def good_model():
+    return json.loads(bp._dumps(bp.Network([2, 3, 1], seed=0)))
+
+
+@pytest.mark.parametrize("change, fragment", [
+    (lambda d: d.pop("weights"), "'weights'"),
+    (lambda d: d.update(version=2), "format version 1"),
+    (lambda d: d.update(format="other"), "'format'"),
+    (lambda d: d.update(sizes=[2, 0, 1]), "at least one unit"),
+    (lambda d: d.update(activations=["sigmoid"]), "'activations'"),
+    (lambda d: d.update(activations=["swish", "sigmoid"]), "unknown name 'swish'"),
+    (lambda d: d.update(loss="hinge"), "unknown name 'hinge'"),
+    (lambda d: d["weights"][0].pop(), "weights[0] has 1 rows, expected 2"),
+    (lambda d: d["weights"][1][0].append(1.0), "weights[1]: row 0 has 2 values"),
+    (lambda d: d["weights"][0][0].__setitem__(0, "x"), "expected a number"),
+    (lambda d: d["biases"][0].pop(), "biases[0]: row 0 has 2 values, expected 3"),
+    (lambda d: d.update(bias="yes"), "'bias'"),
+])
+def test_load_refuses_wrong_files(tmp_path, change, fragment):
+    data = good_model()
+    change(data)
+    path = str(tmp_path / "bad.json")
+    with open(path, "w") as f:
+        json.dump(data, f)
+    with pytest.raises(ValueError) as e:
+        bp.load(path)
+    assert fragment in str(e.value) and path in str(e.value)
+
+
+@pytest.mark.parametrize("text, fragment", [
+    (bp._dumps(bp.Network([2, 3, 1]))[:-40], "truncated"),
+    ("", "truncated"),
+    ("[1, 2]", "'format'"),
+    (bp._dumps(bp.Network([2, 3, 1])).replace("0.0", "NaN", 1), "finite"),
+])
+def test_load_refuses_damaged_text(tmp_path, text, fragment):
+    path = str(tmp_path / "bad.json")
+    with open(path, "w") as f:
+        f.write(text)
+    with pytest.raises(ValueError) as e:
+        bp.load(path)
+    assert fragment in str(e.value)
+
+
+def test_load_missing_file_is_oserror(tmp_path):
+    with pytest.raises(OSError):
+        bp.load(str(tmp_path / "none.json"))
+
+
+# ---------------------------------------------------------------- bad input refused
+
+def snapshot(net):
+    return json.dumps([net.weights, net.biases])
+
+
+X4, Y4 = [[0, 0], [0, 1], [1, 0], [1, 1]], [[0], [1], [1], [0]]
+NAN, INF = float("nan"), float("inf")
+
+
+@pytest.mark.parametrize("call, kind, fragment", [
+    (lambda n: n.train([[0, 0], [1]], Y4[:2], 1, 0.1), ValueError, "X: row 1 has 1 values"),
+    (lambda n: n.train([[0, 0, 0]], [[0]], 1, 0.1), ValueError, "X: row 0 has 3 values, expected 2"),
+    (lambda n: n.train(X4, [[0, 1]] * 4, 1, 0.1), ValueError, "y: row 0 has 2 values, expected 1"),
+    (lambda n: n.train([], [], 1, 0.1), ValueError, "X: expected at least one row"),
+    (lambda n: n.train(X4, Y4[:3], 1, 0.1), ValueError, "y: 3 rows of targets for 4 rows of X"),
+    (lambda n: n.train([[0, "1"]], [[0]], 1, 0.1), TypeError, "X: row 0 holds '1'"),
+    (lambda n: n.train([[0, None]], [[0]], 1, 0.1), TypeError, "X: row 0 holds None"),
+    (lambda n: n.train([[0, True]], [[0]], 1, 0.1), TypeError, "X: row 0 holds True"),
+    (lambda n: n.train(X4, [[0], [1], [None], [0]], 1, 0.1), TypeError, "y: row 2 holds None"),
+    (lambda n: n.train([[0, NAN]], [[0]], 1, 0.1), ValueError, "finite"),
+    (lambda n: n.train([[0, INF]], [[0]], 1, 0.1), ValueError, "finite"),
+    (lambda n: n.train([[0, 0]], [[-INF]], 1, 0.1), ValueError, "y: row 0 holds -inf"),
+    (lambda n: n.train("abc", Y4, 1, 0.1), TypeError, "X: expected a list of rows"),
+    (lambda n: n.train(X4, Y4, -1, 0.1), ValueError, "epochs"),
+    (lambda n: n.train(X4, Y4, 2.5, 0.1), TypeError, "epochs"),
+    (lambda n: n.train(X4, Y4, 1, 0), ValueError, "lr: expected a finite number > 0"),
+    (lambda n: n.train(X4, Y4, 1, -0.1), ValueError, "lr"),
+    (lambda n: n.train(X4, Y4, 1, INF), ValueError, "lr"),
+    (lambda n: n.train(X4, Y4, 1, NAN), ValueError, "lr"),
+    (lambda n: n.train(X4, Y4, 1, None), TypeError, "lr"),
+    (lambda n: n.train(X4, Y4, 1, 0.1, batch_size=0), ValueError, "batch_size"),
+    (lambda n: n.train(X4, Y4, 1, 0.1, batch_size=1.5), TypeError, "batch_size"),
+    (lambda n: n.train(X4, Y4, 1, 0.1, report_every=0), ValueError, "report_every"),
+    (lambda n: n.train(X4, Y4, 1, 0.1, callback=3), TypeError, "callback"),
+    (lambda n: n.forward([[0, 0, 0]]), ValueError, "X: row 0 has 3 values"),
+    (lambda n: n.predict([[0, NAN]]), ValueError, "finite"),
+    (lambda n: n.predict([]), ValueError, "X"),
+    (lambda n: n.gradients(X4, Y4[:2]), ValueError, "y: 2 rows"),
+    (lambda n: n.deltas(X4, [[0]] * 3), ValueError, "y: 3 rows"),
+    (lambda n: n.step(X4, Y4, 0), ValueError, "lr"),
+    (lambda n: n.accuracy([[1, 2, 3]], [0]), ValueError, "X: row 0 has 3 values"),
+    (lambda n: bp.gradient_check(n, X4, Y4, eps=0), ValueError, "eps"),
+])
+def test_bad_input_is_refused_and_weights_unchanged(call, kind, fragment):
+    net = bp.Network([2, 3, 1], seed=0)
+    before = snapshot(net)
+    with pytest.raises(kind) as e:
+        call(net)
+    assert fragment in str(e.value)
+    assert snapshot(net) == before
+
+
+@pytest.mark.parametrize("kwargs, kind, fragment", [
+    (dict(sizes=[]), ValueError, "sizes: expected at least two layers"),
+    (dict(sizes=[3]), ValueError, "sizes: expected at least two layers"),
+    (dict(sizes=[2, 0, 1]), ValueError, "sizes: every layer needs at least one unit"),
+    (dict(sizes=[2, -3, 1]), ValueError, "sizes"),
+    (dict(sizes=[2, 2.0, 1]), TypeError, "sizes: expected whole numbers"),
+    (dict(sizes=[2, True]), TypeError, "sizes"),
+    (dict(activation="swish"), ValueError, "activation: unknown name 'swish'; expected one of linear, relu, sigmoid, tanh"),  # noqa: E501
+    (dict(activation="softmax"), ValueError, "activation: unknown name 'softmax'"),
+    (dict(activation=["tanh", "relu"]), ValueError, "one name per hidden layer (1)"),
+    (dict(output_activation="relu"), ValueError, "output_activation: unknown name 'relu'; expected one of linear, sigmoid, softmax"),  # noqa: E501
+    (dict(output_activation=None), TypeError, "output_activation"),
+    (dict(loss="hinge"), ValueError, "loss: unknown name 'hinge'; expected one of cross_entropy, mse"),
+    (dict(output_activation="softmax"), ValueError, "softmax needs at least 2 output units"),
+    (dict(output_activation="linear", loss="cross_entropy"), ValueError,
+     "cross_entropy needs a sigmoid or softmax output"),
+])
+def test_constructor_refuses_bad_arguments(kwargs, kind, fragment):
+    args = dict(sizes=[2, 3, 1])
+    args.update(kwargs)
+    with pytest.raises(kind) as e:
+        bp.Network(**args)
+    assert fragment in str(e.value)
+
+
+def test_cross_entropy_targets_must_be_in_0_1():
+    net = bp.Network([2, 2], output_activation="softmax", loss="cross_entropy")
+    before = snapshot(net)
+    with pytest.raises(ValueError, match=r"y: cross_entropy needs targets in \[0, 1\]"):
+        net.train([[0, 1]], [[2.0, -1.0]], 1, 0.1)
+    assert snapshot(net) == before
+
+
+def test_divergence_stops_and_restores_the_weights():
+    X, y = [[1.0, 2.0], [3.0, -1.0]], [[1.0], [-2.0]]
+    net = bp.Network([2, 3, 1], activation="linear", output_activation="linear", seed=0)
+    with pytest.raises(bp.Diverged) as e:
+        net.train(X, y, 100, 1e6)
+    bad = int(str(e.value).split()[1].rstrip(":"))
+    assert str(e.value).startswith("epoch %d:" % bad)
+    # the weights are those from before the bad epoch: a run of exactly
+    # `bad` epochs (which does not diverge) ends with the same weights
+    ref = bp.Network([2, 3, 1], activation="linear", output_activation="linear", seed=0)
+    ref.train(X, y, bad, 1e6)
+    assert net.weights == ref.weights and net.biases == ref.biases
+    assert all(math.isfinite(v) for W in net.weights for r in W for v in r)
+
+
+def test_divergence_with_minibatches_restores_the_epoch_start():
+    X, y = [[1.0, 2.0], [3.0, -1.0], [0.5, 0.5]], [[1.0], [-2.0], [0.0]]
+    net = bp.Network([2, 3, 1], activation="relu", output_activation="linear", seed=0)
+    with pytest.raises(bp.Diverged):
+        net.train(X, y, 100, 1e7, batch_size=1)
+    assert all(math.isfinite(v) for W in net.weights for r in W for v in r)
+
+
+def test_cli_spiral_and_bad_values():
+    status, out, err = run("spiral", "--epochs", "3", "--batch-size", "50")
+    assert status == 0 and "training accuracy" in out and err == ""
+    status, out, err = run("spiral", "--batch-size", "0")
+    assert status == 2 and "--batch-size" in err and err.count("\n") == 1
