@@ -1415,7 +1415,7 @@ def main(argv=None):
      [0.80413179]]
     0
     """
-    args = list(sys.argv[1:] if argv is None else argv)
+    args = list(getattr(sys, "argv", [])[1:] if argv is None else argv)
     try:
         if args and args[0] in ("-h", "--help"):
             print(USAGE)

