@@ -380,12 +380,17 @@ def _whole(value, name, low):
 
 
 def _finite(M):
-    """True when every element of matrix M is finite (inf*0 and nan*0 are nan)."""
+    """True when the sum of matrix M is finite: no element is infinite or NaN
+    (and they are not so huge that their sum overflows, which is as bad).
+
+    >>> _finite([[1.0, 2.0]]), _finite([[1.0, float("nan")]]), _finite([[1e308, 1e308]])
+    (True, False, False)
+    """
     t = 0.0
     for row in M:
         for v in row:
-            t += v * 0.0
-    return t == 0.0
+            t += v
+    return t - t == 0.0
 
 
 class Network:
@@ -592,7 +597,8 @@ class Network:
         a, o = self._forward(X)
         return objective(self.activations[-1], self.loss_name, a[-1], o[-1], y)
 
-    def train(self, X, y, epochs, lr, report_every=None, batch_size=None, callback=None):
+    def train(self, X, y, epochs, lr, report_every=None, batch_size=None, callback=None,
+              compiled=None):
         """Train by gradient descent; return the loss history.
 
         By default each epoch is one full-batch update, as in the article;
@@ -605,7 +611,10 @@ class Network:
         not grow with the number of epochs.  If an epoch's loss (computed every
         full-batch epoch, at reports with mini-batches) is not finite, or an
         update would make a weight infinite or NaN, training stops with the
-        weights from before that epoch and raises ``Diverged``.
+        weights from before that epoch and raises ``Diverged``.  Training runs
+        the network compiled into its own equations (section 9) when it has at
+        most COMPILE_LIMIT weights, or ``compiled=True``; ``compiled=False``
+        runs the list code.  Both give the same numbers.
 
         >>> net = Network([2, 4, 1], seed=0)
         >>> history = net.train(XOR_X, XOR_Y, epochs=10000, lr=0.1, report_every=4000)
@@ -624,29 +633,38 @@ class Network:
             _fail(TypeError, "callback: expected a function of (epoch, loss), got %r"
                   % (callback,))
         history = []
+
+        def report(epoch, loss):
+            history.append((epoch, loss))
+            if callback is not None:
+                callback(epoch, loss)
+        run = (_compiled(self, batch_size is None, compiled, len(X))
+               if compiled is not False else None)
+        if run is None:
+            self._train_lists(X, y, epochs, lr, report_every, batch_size, report)
+        else:
+            _train_compiled(self, run, X, y, epochs, lr, report_every, batch_size, report)
+        return history
+
+    def _train_lists(self, X, y, epochs, lr, report_every, batch_size, report):
+        """The training loop on lists: the reference for the compiled one."""
         order = list(range(len(X)))
         for epoch in range(epochs):
             saved = list(self.weights), list(self.biases)
-            report = epoch % report_every == 0
-            if batch_size is None or report:
+            if batch_size is None or epoch % report_every == 0:
                 a, o = self._forward(X)
                 loss = self._reported(a[-1], o[-1], y)
                 if not math.isfinite(loss):
-                    _fail(Diverged, "epoch %d: the loss is %r; weights are from before "
-                          "that epoch (try a smaller lr)" % (epoch, loss))
-            if report:
-                history.append((epoch, loss))
-                if callback is not None:
-                    callback(epoch, loss)
+                    _diverged(epoch, loss)
+                if epoch % report_every == 0:
+                    report(epoch, loss)
             if batch_size is None:
                 ok = self.update(o, self._deltas(o, y), lr)
             else:
                 ok = self._minibatches(X, y, order, batch_size, lr)
             if not ok:
                 self.weights[:], self.biases[:] = saved
-                _fail(Diverged, "epoch %d: an update made a weight infinite or NaN; "
-                      "weights are from before that epoch (try a smaller lr)" % epoch)
-        return history
+                _diverged(epoch, None)
 
     def _minibatches(self, X, y, order, k, lr):
         """One epoch of updates on shuffled batches of k samples."""
@@ -687,6 +705,14 @@ class Network:
 
 class Diverged(ValueError):
     """Training produced an infinite or NaN loss or weight (lr too large?)."""
+
+
+def _diverged(epoch, loss):
+    if loss is None:
+        _fail(Diverged, "epoch %d: an update made a weight infinite or NaN; "
+              "weights are from before that epoch (try a smaller lr)" % epoch)
+    _fail(Diverged, "epoch %d: the loss is %r; weights are from before "
+          "that epoch (try a smaller lr)" % (epoch, loss))
 
 
 def _check_lr(lr):
@@ -1325,7 +1351,218 @@ def spiral_demo(epochs=200, lr=0.02, batch_size=10, seed=0, out=None):
 
 
 # ---------------------------------------------------------------------------
-# 9. Command line
+# 9. The network compiled into its own equations
+# ---------------------------------------------------------------------------
+# The article works the example as scalar equations: a1 = w11*x1 + w21*x2,
+# y3 = F(a1), ...  So can the program: equations() writes the forward pass,
+# the deltas and the updates of one training loop as straight-line Python,
+# every weight a local variable, and train() runs it.  It does exactly the
+# operations of the list code above, in the same order, so both give the
+# same numbers -- only much faster, since no lists are built on the way.
+# The source is made from layer sizes (integers) and names from fixed
+# tables only, never from text a user passed.
+
+_F = {"sigmoid": "(exp({a}) if {a} < -709.0 else 1.0 / (1.0 + exp(-{a})))",
+      "tanh": "tanh({a})", "relu": "({a} if {a} > 0.0 else 0.0)", "linear": "{a}"}
+_DF = {"sigmoid": "({o} * (1.0 - {o}))", "tanh": "(1.0 - {o} * {o})",
+       "relu": "(1.0 if {o} > 0.0 else 0.0)", "linear": "1.0"}
+COMPILE_LIMIT = 3000        # weights and biases; bigger networks use the lists
+UNROLL_LIMIT = 600          # samples x weights written out without a loop
+
+
+def _sum(terms):
+    """``t1 + t2 + ...`` summed left to right, as the list code sums."""
+    return " + ".join(terms)
+
+
+def equations(net, full_batch=True, samples=0):
+    """Python source of ``net``'s training loop, written out unit by unit.
+
+    Names: ``o{l}_{i}`` is output i of layer l (``o0_i`` the inputs),
+    ``a{l}_{j}`` a weighted sum, ``d{l}_{j}`` a delta, ``w{l}_{i}_{j}`` and
+    ``b{l}_{j}`` the weights and biases, ``gw``/``gb`` their sums of
+    ``o_i * delta_j`` over a batch, ``E`` the loss.  With ``samples=n``
+    (full batch only) the n samples are written out one after the other too,
+    their inputs ``x{s}_{i}`` and targets ``t{s}_{j}`` read once.
+
+    >>> src = equations(worked_example())
+    >>> print(src[src.index("a1_0 ="):src.index("# loss")].replace("    ", ""))
+    a1_0 = o0_0 * w0_0_0 + o0_1 * w0_1_0
+    o1_0 = (exp(a1_0) if a1_0 < -709.0 else 1.0 / (1.0 + exp(-a1_0)))
+    a1_1 = o0_0 * w0_0_1 + o0_1 * w0_1_1
+    o1_1 = (exp(a1_1) if a1_1 < -709.0 else 1.0 / (1.0 + exp(-a1_1)))
+    a2_0 = o1_0 * w1_0_0 + o1_1 * w1_1_0
+    o2_0 = (exp(a2_0) if a2_0 < -709.0 else 1.0 / (1.0 + exp(-a2_0)))
+    r0 = y0 - o2_0
+    <BLANKLINE>
+    """
+    sizes, acts, loss = net.sizes, net.activations, net.loss_name
+    L, out = len(sizes) - 1, sizes[-1]
+    w = ["w%d_%d_%d" % (l, i, j) for l in range(L) for i in range(sizes[l])
+         for j in range(sizes[l + 1])]
+    b = ["b%d_%d" % (l, j) for l in range(L) for j in range(sizes[l + 1])] if net.bias else []
+    params = w + b
+    d = lambda l, j: "d%d_%d" % (l, j)                      # noqa: E731
+
+    def sample(xs, ys):
+        """One sample's work, its inputs named xs and its targets ys."""
+        o = lambda l, i: xs[i] if l == 0 else "o%d_%d" % (l, i)   # noqa: E731
+        body = ["# forward pass: a = sum_i o_i * w_ij + b_j, o = F(a)"]
+        for l in range(1, L + 1):
+            for j in range(sizes[l]):
+                terms = ["%s * w%d_%d_%d" % (o(l - 1, i), l - 1, i, j) for i in range(sizes[l - 1])]
+                body.append("a%d_%d = %s" % (l, j, _sum(terms + (["b%d_%d" % (l - 1, j)] if b else []))))
+                if acts[l - 1] != "softmax":
+                    body.append("%s = %s" % (o(l, j), _F[acts[l - 1]].format(a="a%d_%d" % (l, j))))
+        a_out = ["a%d_%d" % (L, j) for j in range(out)]
+        if acts[-1] == "softmax":                 # the row maximum keeps exp from overflowing
+            body.append("m = max(%s)" % ", ".join(a_out))
+            body += ["e%d = exp(%s - m)" % (j, a_out[j]) for j in range(out)]
+            body.append("t = %s" % _sum(["e%d" % j for j in range(out)]))
+            body += ["%s = e%d / t" % (o(L, j), j) for j in range(out)]
+        body += ["r%d = %s - %s" % (j, ys[j], o(L, j)) for j in range(out)]   # y - o
+        if full_batch:
+            body.append("# loss")
+            for j in range(out):
+                y, v, a = ys[j], o(L, j), a_out[j]
+                if loss == "mse":
+                    body.append("E += r%d * r%d" % (j, j))
+                elif acts[-1] == "sigmoid":
+                    body.append("E += %s * softplus(-%s) + (1.0 - %s) * softplus(%s)" % (y, a, y, a))
+                else:
+                    body.append("E += %s * (m + log(t) - %s)" % (y, a))
+        body.append("# output deltas")
+        e = ["r%d" % j for j in range(out)]
+        if loss == "cross_entropy" and acts[-1] == "softmax":
+            body.append("sy = %s" % _sum(ys))
+        if loss == "mse" and acts[-1] == "softmax":
+            body.append("dot = %s" % _sum(["%s * %s" % (e[j], o(L, j)) for j in range(out)]))
+        for j in range(out):
+            v = o(L, j)
+            if loss == "cross_entropy":
+                rhs = e[j] if acts[-1] == "sigmoid" else "%s - %s * sy" % (ys[j], v)
+            elif acts[-1] == "softmax":
+                rhs = "%s * (%s - dot)" % (v, e[j])
+            else:
+                rhs = "%s * %s" % (e[j], _DF[acts[-1]].format(o=v))
+            body.append("%s = %s" % (d(L, j), rhs))
+        body.append("# hidden deltas: d_h = F'(o_h) * sum_k w_hk * d_k")
+        for l in range(L - 1, 0, -1):
+            for h in range(sizes[l]):
+                error = _sum(["%s * w%d_%d_%d" % (d(l + 1, k), l, h, k) for k in range(sizes[l + 1])])
+                body.append("%s = (%s) * %s" % (d(l, h), error, _DF[acts[l - 1]].format(o=o(l, h))))
+        body.append("# sums over the batch of o_i * d_j")
+        for l in range(L):
+            body += ["gw%d_%d_%d += %s * %s" % (l, i, j, o(l, i), d(l + 1, j))
+                     for i in range(sizes[l]) for j in range(sizes[l + 1])]
+            body += ["gb%d_%d += %s" % (l, j, d(l + 1, j)) for j in range(sizes[l + 1] if b else 0)]
+        return body
+
+    g = ["g" + p for p in params]
+    chunks = [range(i, min(i + 50, len(params))) for i in range(0, len(params), 50)]
+    zero = [" = ".join(g[i] for i in c) + " = 0.0" for c in chunks]
+    update = ["# updates: w += lr * sum(o_i * d_j)"] + ["%s += g%s * lr" % (p, p) for p in params]
+    # as _finite(): the sum of the new weights is finite, or training diverged
+    update += ["c%d = %s" % (n, _sum([params[i] for i in c])) for n, c in enumerate(chunks)]
+    update += ["c = %s" % _sum(["c%d" % n for n in range(len(chunks))]),
+               "if c - c != 0.0:", "    return epoch, None, None"]
+    reported = ["loss = %s" % ("E / count" if loss == "mse" else "E / n"),
+                "if loss - loss != 0.0:", "    return epoch, None, loss",
+                "if epoch % report_every == 0:", "    report(epoch, loss)"]
+    head = ["%s, = P" % ", ".join(params), "n = len(X)", "count = n * %d" % out]
+    xs = ["o0_%d" % i for i in range(sizes[0])]
+    ys = ["y%d" % j for j in range(out)]
+    unpack = ["%s, = X[s]" % ", ".join(xs), "%s, = Y[s]" % ", ".join(ys)]
+    body = sample(xs, ys)
+    if samples:                               # every sample written out: no loop at all
+        work = []
+        for s in range(samples):
+            xs = ["x%d_%d" % (s, i) for i in range(sizes[0])]
+            ys = ["t%d_%d" % (s, j) for j in range(out)]
+            head += ["%s, = X[%d]" % (", ".join(xs), s), "%s, = Y[%d]" % (", ".join(ys), s)]
+            # the first sample starts the sums (0.0 + x is x: the same numbers)
+            work += [text.replace(" += ", " = ") if s == 0 and text[0] == "g" else text
+                     for text in sample(xs, ys)]
+        loop = ["E = 0.0"] + work + reported + update
+    elif full_batch:
+        loop = ["E = 0.0"] + zero + ["for s in range(n):"] + _indent(unpack + body) \
+            + reported + update
+    else:
+        loop = ["if epoch % report_every == 0:",
+                "    loss = measure([%s])" % ", ".join(params),
+                "    if loss - loss != 0.0:", "        return epoch, None, loss",
+                "    report(epoch, loss)",
+                "shuffle(order, rng)",
+                "for start in range(0, n, k):"] + _indent(
+            zero + ["for s in order[start:start + k]:"] + _indent(unpack + body) + update)
+    src = ["def run(P, X, Y, epochs, lr, report_every, k, order, rng, report, measure):"]
+    src += _indent(head + ["for epoch in range(epochs):"] + _indent(loop))
+    src += ["    return -1, [%s], None" % ", ".join(params)]
+    return "\n".join(src) + "\n"
+
+
+def _indent(lines):
+    return ["    " + text for text in lines]
+
+
+_COMPILED = {}
+
+
+def _compiled(net, full_batch, force=None, n=0):
+    """The compiled training loop for ``net``'s shape, or None to use lists."""
+    size = sum(len(W) * len(W[0]) + len(W[0]) for W in net.weights)
+    if size > COMPILE_LIMIT and not force:
+        return None
+    # a small full batch is written out sample by sample: no loop, no indexing
+    samples = n if full_batch and n * size <= UNROLL_LIMIT else 0
+    key = (tuple(net.sizes), tuple(net.activations), net.loss_name, net.bias,
+           full_batch, samples)
+    if key not in _COMPILED:
+        scope = {"exp": math.exp, "tanh": math.tanh, "log": math.log,
+                 "softplus": softplus, "shuffle": shuffle}
+        try:
+            exec(equations(net, full_batch, samples), scope)
+        except (NameError, MemoryError, RuntimeError):  # no exec, no room, too long
+            return None
+        _COMPILED[key] = scope["run"]
+    return _COMPILED[key]
+
+
+def _params(net):
+    """Weights, then biases if any, as one flat list (the order equations() uses)."""
+    flat = [v for W in net.weights for row in W for v in row]
+    return flat + ([v for b in net.biases for v in b] if net.bias else [])
+
+
+def _set_params(net, P):
+    it = iter(P)
+    net.weights[:] = [[[next(it) for _ in row] for row in W] for W in net.weights]
+    if net.bias:
+        net.biases[:] = [[next(it) for _ in b] for b in net.biases]
+
+
+def _train_compiled(net, run, X, y, epochs, lr, report_every, k, report):
+    """train() with the compiled loop; on divergence, replay up to the bad epoch."""
+    P0, rng = _params(net), net.rng
+    state = list(rng.mt), rng.index, rng.spare
+
+    def measure(P):                 # mini-batches: the loss of all the data, as the lists do
+        _set_params(net, P)
+        a, o = net._forward(X)
+        return net._reported(a[-1], o[-1], y)
+    bad, P, loss = run(P0, X, y, epochs, lr, report_every, k, list(range(len(X))), rng,
+                       report, measure)
+    if bad >= 0:
+        rng.mt, rng.index, rng.spare = state
+        P = run(P0, X, y, bad, lr, report_every, k, list(range(len(X))), rng,
+                lambda epoch, loss: None, measure)[1]
+    _set_params(net, P)
+    if bad >= 0:
+        _diverged(bad, loss)
+
+
+# ---------------------------------------------------------------------------
+# 10. Command line
 # ---------------------------------------------------------------------------
 
 USAGE = """usage: python backprop.py [COMMAND] [OPTIONS]
@@ -1333,8 +1570,11 @@ USAGE = """usage: python backprop.py [COMMAND] [OPTIONS]
 commands:
   (none)     the worked example, then the XOR training
   example    the article's 2-2-1 example, step by step, with its errata
+             --equations: print the network's training loop as the Python
+             equations backprop.py compiles and runs
   xor        train the article's 2-4-1 network on XOR
              --epochs N (10000)  --lr F (0.1)  --hidden N (4)  --seed N (0)
+             --equations
   spiral     train a [2, 16, 16, 3] tanh/softmax classifier on mini-batches
              --epochs N (200)  --lr F (0.02)  --batch-size N (10)  --seed N (0)
   -h, --help show this help"""
@@ -1345,7 +1585,8 @@ class UsageError(Exception):
 
 
 def _parse(args, spec):
-    """Parse ``--name value`` pairs against ``spec``: name -> (convert, default)."""
+    """Parse ``--name value`` pairs against ``spec``: name -> (convert, default);
+    a name whose convert is None is a flag without a value."""
     values = dict((name.replace("-", "_"), default)
                   for name, (convert, default) in spec.items())
     i = 0
@@ -1354,6 +1595,10 @@ def _parse(args, spec):
         name = flag[2:] if flag.startswith("--") else None
         if name not in spec:
             raise UsageError("unknown option %r" % flag)
+        if spec[name][0] is None:
+            values[name.replace("-", "_")] = True
+            i += 1
+            continue
         if i + 1 >= len(args):
             raise UsageError("%s needs a value" % flag)
         values[name.replace("-", "_")] = spec[name][0](flag, args[i + 1])
@@ -1377,7 +1622,8 @@ def _positive(flag, text):
     return v
 
 
-XOR_OPTIONS = {"epochs": (_count(0), 10000), "lr": (_positive, 0.1),
+EXAMPLE_OPTIONS = {"equations": (None, False)}
+XOR_OPTIONS = {"equations": (None, False), "epochs": (_count(0), 10000), "lr": (_positive, 0.1),
                "hidden": (_count(1), 4), "seed": (_count(0), 0)}
 SPIRAL_OPTIONS = {"epochs": (_count(0), 200), "lr": (_positive, 0.02),
                   "batch-size": (_count(1), 10), "seed": (_count(0), 0)}
@@ -1431,10 +1677,19 @@ def main(argv=None):
             print("")
             xor()
         elif command == "example":
-            _parse(args, {})
-            show_example()
+            if _parse(args, EXAMPLE_OPTIONS)["equations"]:
+                print("# The article's names: x1 x2 = o0_0 o0_1; a1 a2 a3 = a1_0 a1_1 a2_0;\n"
+                      "# y3 y4 y5 = o1_0 o1_1 o2_0; w11 w12 w21 w22 = w0_0_0 w0_0_1 w0_1_0 w0_1_1;\n"
+                      "# w13 w23 = w1_0_0 w1_1_0; delta3 delta4 delta5 = d1_0 d1_1 d2_0.")
+                print(equations(worked_example()), end="")
+            else:
+                show_example()
         elif command == "xor":
-            xor(**_parse(args, XOR_OPTIONS))
+            options = _parse(args, XOR_OPTIONS)
+            if options.pop("equations"):
+                print(equations(Network([2, options["hidden"], 1])), end="")
+            else:
+                xor(**options)
         elif command == "spiral":
             spiral_demo(**_parse(args, SPIRAL_OPTIONS))
         else:

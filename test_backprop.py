@@ -971,7 +971,7 @@ def _micropython_tools():
 
 # The smallest heaps measured with tools/min_heap.py (README, "Runs on"), with
 # a margin of a few KiB for the source run, whose need grows with the file.
-SOURCE_HEAP = "256k"
+SOURCE_HEAP = "288k"
 
 
 def test_micropython_unix_192k_heap(tmp_path):
@@ -1021,9 +1021,10 @@ def test_python_requires_is_true():
     math_used = {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)
                  and isinstance(n.value, ast.Name) and n.value.id == "math"}
     assert math_used <= MICROPYTHON_MATH, math_used - MICROPYTHON_MATH
-    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} | \
-        {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
-    assert not names & UNPORTABLE, names & UNPORTABLE
+    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    attributes = {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
+    assert not names & UNPORTABLE, names & UNPORTABLE          # builtin format() etc.
+    assert not attributes & (UNPORTABLE - {"format"}), attributes & UNPORTABLE  # str.format is fine
     keywords = {k.arg for n in ast.walk(tree) if isinstance(n, ast.Call) for k in n.keywords}
     assert not keywords & {"flush", "sort_keys", "indent", "separators", "strict"}
 
@@ -1035,3 +1036,95 @@ def test_top_level_imports_are_math_sys_json():
     assert not [n for n in tree.body if isinstance(n, ast.ImportFrom)]
     inner = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     assert inner <= {"json", "math", "sys", "os", "time"}
+
+
+# ---------------------------------------------------------------- compiled path
+
+def _train_both(sizes, seed, X, y, epochs, lr, **kw):
+    runs = []
+    for compiled in (False, True):
+        net = bp.Network(sizes, seed=seed, **{k: v for k, v in kw.items()
+                                               if k in ("activation", "output_activation",
+                                                        "loss", "bias")})
+        try:
+            history = net.train(X, y, epochs, lr, batch_size=kw.get("batch_size"),
+                                report_every=kw.get("report_every", 1), compiled=compiled)
+        except bp.Diverged as e:               # then both must diverge alike
+            history = [(-1, str(e))]
+        runs.append((history, _flat_params(net), net.rng.random()))
+    return runs
+
+
+def _flat_params(net):
+    return [v for W in net.weights for r in W for v in r] + [v for b in net.biases for v in b]
+
+
+def _agree(a, b, rel=1e-12):
+    return len(a) == len(b) and all(x == y or abs(x - y) <= rel * max(abs(x), abs(y))
+                                    for x, y in zip(a, b))
+
+
+@pytest.mark.parametrize("hidden", bp.HIDDEN_ACTIVATIONS)
+@pytest.mark.parametrize("output, loss", COMBOS)
+def test_compiled_path_gives_the_list_path_numbers(hidden, output, loss):
+    rng = random.Random("compiled %s %s %s" % (hidden, output, loss))
+    for case in range(6):
+        net, X, y = random_case(rng, hidden, output, loss)
+        kw = dict(activation=hidden, output_activation=output, loss=loss,
+                  bias=case % 2 == 0, batch_size=[None, 1, 2][case % 3])
+        (h_ref, w_ref, r_ref), (h_fast, w_fast, r_fast) = _train_both(
+            net.sizes, case, X, y, 25, 0.1, **kw)
+        if h_ref[0][0] == -1:
+            assert h_ref == h_fast
+        else:
+            assert [e for e, _ in h_ref] == [e for e, _ in h_fast] == list(range(25))
+            assert _agree([l for _, l in h_ref], [l for _, l in h_fast]), (case, net.sizes)
+        assert _agree(w_ref, w_fast), (case, net.sizes)
+        assert r_ref == r_fast                     # the generator advanced alike
+
+
+def test_compiled_xor_is_the_numpy_program_too():
+    losses, predictions = NUMPY_XOR[0]
+    net = bp.Network([2, 4, 1], seed=0)
+    history = net.train(bp.XOR_X, bp.XOR_Y, 10000, 0.1, report_every=4000, compiled=True)
+    assert all(close(l, w) for (_, l), w in zip(history, losses))
+    assert all(close(r[0], p) for r, p in zip(net.predict(bp.XOR_X), predictions))
+
+
+def test_compiled_divergence_matches_the_lists():
+    X, y = [[1.0, 2.0], [3.0, -1.0]], [[1.0], [-2.0]]
+    outcomes = []
+    for compiled in (False, True):
+        for batch_size in (None, 1):
+            net = bp.Network([2, 3, 1], activation="linear", output_activation="linear", seed=0)
+            with pytest.raises(bp.Diverged) as e:
+                net.train(X, y, 100, 1e6, batch_size=batch_size, compiled=compiled)
+            outcomes.append((batch_size, str(e.value), _flat_params(net)))
+    assert outcomes[:2] == outcomes[2:]
+
+
+def test_compiled_source_is_built_from_sizes_and_names_only():
+    net = bp.Network([2, 3, 2], activation="tanh", output_activation="softmax",
+                     loss="cross_entropy")
+    src = bp.equations(net)
+    compile(src, "<equations>", "exec")
+    assert "tanh(a1_0)" in src and "exp(a2_1 - m)" in src and "d2_0 = y0 - o2_0 * sy" in src
+    net.activations = ["tanh; import os", "softmax"]      # tampered: refused, not pasted
+    with pytest.raises(KeyError):
+        bp.equations(net)
+
+
+def test_big_networks_use_the_lists():
+    assert bp._compiled(bp.Network([100, 50, 10]), True) is None       # 5560 > COMPILE_LIMIT
+    assert bp._compiled(bp.Network([64, 32, 10]), True) is not None
+    assert bp._compiled(bp.Network([2, 4, 1]), True, n=4) is not None
+    assert "x3_1" in bp.equations(bp.Network([2, 4, 1]), samples=4)     # written out
+
+
+def test_equations_command_prints_the_worked_example():
+    status, out, err = run("example", "--equations")
+    assert status == 0
+    assert "a1_0 = o0_0 * w0_0_0 + o0_1 * w0_1_0" in out
+    assert "d1_1 = (d2_0 * w1_1_0) * (o1_1 * (1.0 - o1_1))" in out
+    status, out, err = run("xor", "--equations")
+    assert status == 0 and "a1_3 = o0_0 * w0_0_3 + o0_1 * w0_1_3 + b0_3" in out
