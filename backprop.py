@@ -30,7 +30,7 @@ one; every right value is recomputed by ``python backprop.py example``):
     quantity        article      correct  why
     y3                 0.56     0.552308  F(0.21) rounds to 0.55
     a3                0.702     0.685987  0.3*0.56 + 0.9*0.58 is 0.690
-    delta5          -0.0376    -0.036770  from the rounded y5 = 0.67, error = -0.17
+    delta5          -0.0376    -0.036770  from rounded y5 = 0.67, error -0.17
     delta4          -0.0819    -0.008071  ten times too large
     Delta w23     -0.022184    -0.021257  uses y4 = 0.59, not 0.578
     w23            0.877816     0.878743  follows the wrong Delta w23
@@ -842,18 +842,29 @@ def worked_example():
     return net
 
 
-def updates_to_converge(tolerance=0.001, lr=1, limit=100000):
+def updates_to_converge(tolerance=0.001, lr=1):
     """How many updates until the example's output is within ``tolerance`` of 0.5.
 
     >>> updates_to_converge(tolerance=0.1)
     14
     """
-    net = worked_example()
-    for count in range(limit + 1):
-        if abs(net.predict(EXAMPLE_X)[0][0] - EXAMPLE_Y[0][0]) < tolerance:
-            return count
+    return len(converging(tolerance, lr)) - 1
+
+
+def converging(tolerance=0.001, lr=1, limit=100000):
+    """The example's output y5 after 0, 1, 2, ... updates, up to the first
+    within ``tolerance`` of the target 0.5 (or ``limit`` updates).
+
+    >>> [round(v, 4) for v in converging(tolerance=0.16)]
+    [0.6651, 0.6596]
+    """
+    net, outputs = worked_example(), []
+    for _ in range(limit + 1):
+        outputs.append(net.predict(EXAMPLE_X)[0][0])
+        if abs(outputs[-1] - EXAMPLE_Y[0][0]) < tolerance:
+            break
         net.step(EXAMPLE_X, EXAMPLE_Y, lr)
-    return None
+    return outputs
 
 
 def walkthrough():
@@ -892,7 +903,7 @@ def walkthrough():
 ERRATA = [
     ("y3", "0.56", "F(0.21) rounds to 0.55"),
     ("a3", "0.702", "0.3*0.56 + 0.9*0.58 is 0.690"),
-    ("delta5", "-0.0376", "from the rounded y5 = 0.67, error = -0.17"),
+    ("delta5", "-0.0376", "from rounded y5 = 0.67, error -0.17"),
     ("delta4", "-0.0819", "ten times too large"),
     ("Delta w23", "-0.022184", "uses y4 = 0.59, not 0.578"),
     ("w23", "0.877816", "follows the wrong Delta w23"),
@@ -939,21 +950,42 @@ XOR_X = [[0, 0], [0, 1], [1, 0], [1, 1]]
 XOR_Y = [[0], [1], [1], [0]]
 
 
-def xor(epochs=10000, lr=0.1, hidden=4, seed=0, out=None):
-    """The article's XOR run; prints its ``Epoch N, Loss:...`` lines to ``out``.
+def xor(epochs=10000, lr=0.1, hidden=4, seed=0, quiet=False, ascii=False, out=None):
+    """The article's XOR run: its ``Epoch N, Loss:...`` lines and predictions,
+    then (unless ``quiet``) the loss curve, the truth table and the learned
+    decision surface.  Returns the trained network.
 
-    Returns the trained network.
-
-    >>> net = xor(epochs=1, out=[])
-    >>> net.sizes
-    [2, 4, 1]
+    >>> lines = []
+    >>> net = xor(epochs=1, quiet=True, out=lines)
+    >>> lines[0]
+    'Epoch 0, Loss:0.3266821523682062'
     """
     net = Network([2, hidden, 1], seed=seed)
     write = _writer(out)
-    for epoch, loss in net.train(XOR_X, XOR_Y, epochs, lr, report_every=4000):
-        write("Epoch %d, Loss:%r" % (epoch, loss))
+    # report often enough for a curve, and at the article's epochs 0, 4000, 8000
+    step = max(d for d in range(1, 4001) if 4000 % d == 0 and d <= max(1, epochs // 64))
+    progress, finish = _progress(epochs) if out is None else (None, lambda: None)
+    history = net.train(XOR_X, XOR_Y, epochs, lr, report_every=step, callback=progress)
+    finish()
+    for epoch, loss in history:
+        if epoch % 4000 == 0:
+            write("Epoch %d, Loss:%r" % (epoch, loss))
     write("Predictions after training:")
     write(format_matrix(net.predict(XOR_X)))
+    if quiet or not history:
+        return net
+    write("")
+    write("The loss, every %d epochs (log scale):" % step)
+    for line in line_plot([loss for _, loss in history], log=True, ascii=ascii, step=step):
+        write(line)
+    write("")
+    write("  x1  x2  target  output")
+    for x, t, o in zip(XOR_X, XOR_Y, net.predict(XOR_X)):
+        write("  %2d  %2d  %6d  %.4f" % (x[0], x[1], t[0], o[0]))
+    write("")
+    write("What it learned: the output over 0 <= x1, x2 <= 1 (darker is nearer 1)")
+    for line in shade_map(surface(net), ascii=ascii):
+        write(line)
     return net
 
 
@@ -1153,7 +1185,7 @@ def _check_activations(activation, output_activation, sizes):
                   % (hidden, list(activation)))
         names = list(activation)
     else:
-        names = [activation] * hidden
+        names = [_known(activation, "activation", HIDDEN_ACTIVATIONS)] * hidden
     for name in names:
         _known(name, "activation", HIDDEN_ACTIVATIONS)
     names.append(_known(output_activation, "output_activation", OUTPUT_ACTIVATIONS))
@@ -1562,7 +1594,269 @@ def _train_compiled(net, run, X, y, epochs, lr, report_every, k, report):
 
 
 # ---------------------------------------------------------------------------
-# 10. Command line
+# 10. Seeing it: the walkthrough of any network, plots in the terminal
+# ---------------------------------------------------------------------------
+
+def unit_names(sizes):
+    """The article's names, for any sizes: units are numbered 1, 2, ... in
+    layer order, inputs first; ``x_g`` or ``y_g`` is the output of unit g and
+    ``delta_g`` its delta; the units after the inputs are numbered again,
+    k = 1, 2, ..., for their sums ``a_k``, their labels (``h_k`` hidden,
+    ``O_k`` output) and the weights ``w_ik`` into them from unit i of the
+    layer before.  Returns per layer a list of (label, output, sum, delta, k).
+
+    >>> unit_names([2, 2, 1])[2]
+    [('O3', 'y5', 'a3', 'delta5', 3)]
+    """
+    names, g = [], 0
+    for l, n in enumerate(sizes):
+        layer = []
+        for _ in range(n):
+            g += 1
+            k = g - sizes[0]
+            label = "x%d" % g if l == 0 else ("O%d" if l == len(sizes) - 1 else "h%d") % k
+            layer.append((label, label if l == 0 else "y%d" % g, "a%d" % k, "delta%d" % g, k))
+        names.append(layer)
+    return names
+
+
+def _say(write, *parts):
+    """Write ``a = b = c ...`` on one line, or, past 79 columns, the numbers
+    on a second line under the first ``=``."""
+    text = "  " + " = ".join(parts)
+    if len(text) <= 79 or len(parts) < 3:
+        write(text)
+    else:
+        write("  " + " = ".join(parts[:2]))
+        write("  " + " " * len(parts[0]) + " = " + " = ".join(parts[2:]))
+
+
+def _weight_name(i, k, wide):
+    return "w%d,%d" % (i, k) if wide else "w%d%d" % (i, k)
+
+
+def trace(net, x, y, lr, digits=6, ascii=False, out=None):
+    """Print one sample's forward pass, deltas and update, every number shown,
+    in the article's notation (see unit_names): check a hand calculation.
+    Updates ``net``.
+
+    >>> lines = []
+    >>> trace(worked_example(), [0.35, 0.7], [0.5], lr=1, out=lines)
+    >>> print(lines[8])
+      a1 = w11*x1 + w21*x2 = 0.2*0.35 + 0.2*0.7 = 0.21
+    >>> print("\\n".join(lines[28:30]))
+      Delta w23 = eta*delta5*y4 = 1*(-0.0367703)*0.578105 = -0.0212571
+        w23: 0.9 -> 0.878743    (dE/dw23 = 0.0212571)
+    """
+    X, Y = net._data([x], [y])
+    lr = _check_lr(lr)
+    write, names = _writer(out), unit_names(net.sizes)
+    g = lambda v: "%.*g" % (digits, v)                            # noqa: E731
+    p = lambda v: g(v) if v >= 0 else "(%s)" % g(v)                # noqa: E731
+    wide = max(net.sizes) >= 10
+    arrow = "-->" if ascii else "──▶"
+    write("The network %s: %s hidden, %s output, loss %s%s; eta = %s" % (
+        "-".join(str(s) for s in net.sizes), "/".join(net.activations[:-1]) or "no",
+        net.activations[-1], net.loss_name, "" if net.bias else ", no biases", g(lr)))
+    for l, W in enumerate(net.weights):
+        for j, (label, _, _, _, k) in enumerate(names[l + 1]):
+            for i, src in enumerate(names[l]):
+                write("  %-4s %s %s = %s %s %s" % (src[0], arrow[:2], _weight_name(i + 1, k, wide),
+                                                 g(W[i][j]), arrow, label))
+            if net.bias:
+                write("  %-4s    bias b%d = %s" % (label, k, g(net.biases[l][j])))
+    a, o = net._forward(X)
+    _trace_forward(net, names, a, o, g, p, wide, write)
+    outs = names[-1]
+    write("Error: target - output")
+    for j, unit in enumerate(outs):
+        write("  t%d - %s = %s - %s = %s" % (j + 1, unit[1], g(Y[0][j]), p(o[-1][0][j]),
+                                             g(Y[0][j] - o[-1][0][j])))
+    write("  E = %s (%s)" % (g(objective(net.activations[-1], net.loss_name, a[-1], o[-1], Y)),
+                             "1/2 sum (t - y)^2" if net.loss_name == "mse" else "cross-entropy"))
+    delta = net._deltas(o, Y)
+    write("Backward pass: delta = -dE/da, output layer first")
+    _trace_deltas(net, names, o, delta, Y, g, p, wide, write)
+    write("Weight updates: Delta w_ik = eta * delta_k * y_i, where y_i is the output of")
+    write("unit i and -delta_k * y_i is the gradient dE/dw_ik")
+    old_W, old_b = [[r[:] for r in W] for W in net.weights], [b[:] for b in net.biases]
+    net.update(o, delta, lr)
+    for l in range(len(net.weights) - 1, -1, -1):
+        for j, (label, _, _, dname, k) in enumerate(names[l + 1]):
+            dj = delta[l + 1][0][j]
+            for i, src in enumerate(names[l]):
+                oi, wn = o[l][0][i], _weight_name(i + 1, k, wide)
+                _say(write, "Delta " + wn, "eta*%s*%s" % (dname, src[1]),
+                     "%s*%s*%s" % (g(lr), p(dj), p(oi)), g(lr * dj * oi))
+                write("    %s: %s -> %s    (dE/d%s = %s)" % (
+                    wn, g(old_W[l][i][j]), g(net.weights[l][i][j]), wn, g(-dj * oi)))
+            if net.bias:
+                _say(write, "Delta b%d" % k, "eta*%s" % dname, "%s*%s" % (g(lr), p(dj)),
+                     g(lr * dj))
+                write("    b%d: %s -> %s    (dE/db%d = %s)" % (
+                    k, g(old_b[l][j]), g(net.biases[l][j]), k, g(-dj)))
+    write("After the update")
+    a, o = net._forward(X)
+    _trace_forward(net, names, a, o, g, p, wide, write)
+    write("  E = %s" % g(objective(net.activations[-1], net.loss_name, a[-1], o[-1], Y)))
+
+
+def _trace_forward(net, names, a, o, g, p, wide, write):
+    write("Forward pass: a_k = sum_i w_ik * (output of unit i)%s, then y = F(a)"
+          % (" + b_k" if net.bias else ""))
+    for l, W in enumerate(net.weights):
+        name = net.activations[l]
+        for j, (label, yname, aname, _, k) in enumerate(names[l + 1]):
+            terms = ["%s*%s" % (_weight_name(i + 1, k, wide), src[1]) for i, src in enumerate(names[l])]
+            nums = ["%s*%s" % (g(W[i][j]), p(o[l][0][i])) for i in range(len(W))]
+            if net.bias:
+                terms.append("b%d" % k)
+                nums.append(p(net.biases[l][j]))
+            _say(write, aname, " + ".join(terms), " + ".join(nums), g(a[l + 1][0][j]))
+        for j, (label, yname, aname, _, k) in enumerate(names[l + 1]):
+            arg = ", ".join(u[2] for u in names[l + 1]) + ")[%d" % (j + 1) \
+                if name == "softmax" else aname
+            write("  %s = %s(%s) = %s" % (yname, name, arg + ("]" if name == "softmax" else ""),
+                                          g(o[l + 1][0][j])))
+
+
+def _derivative(name, y, v, g, p):
+    """F'(a) written from the output, as symbols and as numbers."""
+    if name == "sigmoid":
+        return "%s*(1 - %s)" % (y, y), "%s*(1 - %s)" % (p(v), g(v))
+    if name == "tanh":
+        return "(1 - %s^2)" % y, "(1 - %s^2)" % p(v)
+    if name == "relu":
+        return "[%s > 0]" % y, "%d" % (v > 0)
+    return "1", "1"
+
+
+def _trace_deltas(net, names, o, delta, Y, g, p, wide, write):
+    L, out = len(net.weights), net.activations[-1]
+    for j, (label, y, _, dname, k) in enumerate(names[L]):
+        t, v = "t%d" % (j + 1), o[L][0][j]
+        if net.loss_name == "cross_entropy":
+            text = "%s - %s = %s - %s" % (t, y, g(Y[0][j]), p(v))
+        elif out == "softmax":
+            text = "%s*((%s - %s) - sum_m (t_m - y_m)*y_m)" % (y, t, y)
+        else:
+            sym, num = _derivative(out, y, v, g, p)
+            text = "%s*(%s - %s) = %s*(%s - %s)" % (sym, t, y, num, g(Y[0][j]), p(v))
+        _say(write, dname, *(text.split(" = ") + [g(delta[L][0][j])]))
+    for l in range(L - 1, 0, -1):
+        for h, (label, y, _, dname, k) in enumerate(names[l]):
+            nxt = names[l + 1]
+            sym, num = _derivative(net.activations[l - 1], y, o[l][0][h], g, p)
+            terms = " + ".join("%s*%s" % (_weight_name(h + 1, u[4], wide), u[3]) for u in nxt)
+            nums = " + ".join("%s*%s" % (g(net.weights[l][h][m]), p(delta[l + 1][0][m]))
+                              for m in range(len(nxt)))
+            _say(write, dname, "%s*(%s)" % (sym, terms), "%s*(%s)" % (num, nums),
+                 g(delta[l][0][h]))
+
+
+def _ascii_only():
+    """True when stdout cannot take Unicode (its encoding is not UTF-8)."""
+    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"   # MicroPython: UTF-8
+    return encoding.lower().replace("-", "").replace("_", "") not in ("utf8", "utf8mb4")
+
+
+def line_plot(values, height=10, width=64, log=False, ascii=False, first=0, step=1):
+    """A series as text lines: one column per value (evenly thinned to
+    ``width``), a marker at each value's height, the y range on the left,
+    and x from ``first`` in steps of ``step`` along the bottom.
+
+    >>> print("\\n".join(line_plot([4, 3, 2, 1, 2], height=4, ascii=True)))
+             4 |*
+               | *
+               |  * *
+             1 |   *
+               +-----
+                0   4
+    """
+    if width < len(values):
+        picks = [i * (len(values) - 1) // (width - 1) for i in range(width)]
+    else:
+        picks = list(range(len(values)))
+    ys = [math.log10(values[i]) if log else values[i] for i in picks]
+    lo, hi = min(ys), max(ys)
+    span = (hi - lo) or 1.0
+    rows = [[" "] * len(ys) for _ in range(height)]
+    for c, v in enumerate(ys):
+        rows[height - 1 - int((v - lo) / span * (height - 1) + 0.5)][c] = "*" if ascii else "•"
+    label = (lambda v: "%.0e" % 10 ** v) if log else (lambda v: "%.3g" % v)
+    lines = []
+    for r, row in enumerate(rows):
+        tag = label(hi) if r == 0 else label(lo) if r == height - 1 else ""
+        lines.append("%10s |%s" % (tag, "".join(row).rstrip()))
+    last = "%d" % (first + picks[-1] * step)
+    lines.append("%10s +%s" % ("", "-" * len(ys)))
+    lines.append("%11s %d%*s" % ("", first, len(ys) - len("%d" % first), last))
+    return lines
+
+
+SHADES, ASCII_SHADES = " ░▒▓█", " .:-=+*#%@"
+
+
+def shade_map(grid, ascii=False):
+    """A grid of values in [0, 1] (rows top to bottom, as over the square
+    0 <= x, y <= 1 with y growing upwards) as characters, darker for values
+    nearer 1, each cell two characters wide.
+
+    >>> print("\\n".join(shade_map([[0.0, 0.4, 0.7, 1.0]] * 2, ascii=True)))
+    1 |  ==##@@|
+    0 |  ==##@@|
+       0      1
+    """
+    shades = ASCII_SHADES if ascii else SHADES
+    lines = []
+    for r, row in enumerate(grid):
+        cells = "".join(shades[min(len(shades) - 1, int(max(0.0, v) * len(shades)))] * 2
+                        for v in row)
+        tag = "1" if r == 0 else "0" if r == len(grid) - 1 else " "
+        lines.append("%s |%s|" % (tag, cells))
+    lines.append("   0%*s" % (2 * len(grid[0]) - 1, "1"))
+    return lines
+
+
+def surface(net, columns=32, rows=16):
+    """The first output of ``net`` over the square 0 <= x1, x2 <= 1, as rows
+    of values from x2 = 1 at the top: one forward pass per row.
+
+    >>> net = worked_example()
+    >>> surface(net, columns=2, rows=2)[1] == [net.predict([[0, 0]])[0][0],
+    ...                                        net.predict([[1, 0]])[0][0]]
+    True
+    """
+    return [[o[0] for o in net.predict([[c / (columns - 1), 1.0 - r / (rows - 1)]
+                                        for c in range(columns)])]
+            for r in range(rows)]
+
+
+def _progress(epochs):
+    """``(callback, finish)`` for train(): epoch, loss and speed on one line
+    that updates in place once a run has taken a second -- only when stdout
+    is a terminal, so logs and pipes stay clean."""
+    isatty = getattr(sys.stdout, "isatty", None)
+    if not (isatty and isatty()):
+        return None, lambda: None
+    import time
+    start, shown = time.time(), []
+
+    def show(epoch, loss):
+        elapsed = time.time() - start
+        if elapsed > 1.0:
+            sys.stdout.write("\r  epoch %d/%d  loss %.6g  %.0f epochs/s "
+                             % (epoch, epochs, loss, epoch / elapsed))
+            shown.append(epoch)
+
+    def finish():
+        if shown:
+            sys.stdout.write("\r%s\r" % (" " * 60))
+    return show, finish
+
+
+# ---------------------------------------------------------------------------
+# 11. Command line
 # ---------------------------------------------------------------------------
 
 USAGE = """usage: python backprop.py [COMMAND] [OPTIONS]
@@ -1570,13 +1864,25 @@ USAGE = """usage: python backprop.py [COMMAND] [OPTIONS]
 commands:
   (none)     the worked example, then the XOR training
   example    the article's 2-2-1 example, step by step, with its errata
+             --digits N (6)
              --equations: print the network's training loop as the Python
              equations backprop.py compiles and runs
-  xor        train the article's 2-4-1 network on XOR
+  xor        train the article's 2-4-1 network on XOR, then plot what it learned
              --epochs N (10000)  --lr F (0.1)  --hidden N (4)  --seed N (0)
-             --equations
+             --equations  --quiet
   spiral     train a [2, 16, 16, 3] tanh/softmax classifier on mini-batches
              --epochs N (200)  --lr F (0.02)  --batch-size N (10)  --seed N (0)
+  trace      one sample, one update, every number shown, in the article's
+             notation: check a hand calculation.  The network comes from a
+             file written by Network.save, or from --sizes and --weights:
+             trace MODEL.json --x 0.05,0.1 --y 0.01,0.99 [--lr 0.5] [--digits 6]
+             trace --sizes 2,2,2 --weights "0.15,0.25,0.2,0.3;0.4,0.5,0.45,0.55"
+                   [--biases "0.35,0.35;0.6,0.6"] --x 0.05,0.1 --y 0.01,0.99
+             (--weights: per layer, separated by ';', the rows w_i1 w_i2 ... one
+             after the other; also --activation, --output-activation, --loss)
+  --ascii    (example, xor, trace) plain ASCII, no Unicode blocks; the default
+             when stdout is not UTF-8
+  --quiet    (xor) only the article's lines
   -h, --help show this help"""
 
 
@@ -1622,37 +1928,91 @@ def _positive(flag, text):
     return v
 
 
-EXAMPLE_OPTIONS = {"equations": (None, False)}
-XOR_OPTIONS = {"equations": (None, False), "epochs": (_count(0), 10000), "lr": (_positive, 0.1),
-               "hidden": (_count(1), 4), "seed": (_count(0), 0)}
-SPIRAL_OPTIONS = {"epochs": (_count(0), 200), "lr": (_positive, 0.02),
-                  "batch-size": (_count(1), 10), "seed": (_count(0), 0)}
-
-
-def show_example(out=None):
-    """Print the worked example's numbers and the errata table.
+def show_example(digits=6, ascii=False, out=None):
+    """The worked example as a story: the network, the forward pass, the
+    error, the deltas, the updates, the errata, and the output converging.
 
     >>> lines = []
-    >>> show_example(lines)
-    >>> lines[2]
-    '  y3               0.552308'
+    >>> show_example(out=lines)
+    >>> [ln for ln in lines if ln.startswith("  y3 =")][0]
+    '  y3 = sigmoid(a1) = 0.552308'
     """
     write = _writer(out)
-    write("The article's worked example: inputs x1 = 0.35, x2 = 0.7, target 0.5, eta = 1")
-    for name, value in walkthrough():
-        write("  %-12s %12.6f" % (name, value))
-    write("It takes %d such updates to bring y5 within 0.001 of 0.5."
-          % updates_to_converge())
+    write("The article's worked example: x1 = 0.35, x2 = 0.7, target t1 = 0.5, eta = 1")
+    trace(worked_example(), EXAMPLE_X[0], EXAMPLE_Y[0], 1, digits, ascii, out)
     write("")
     write("Errata: what the article prints, and the right value")
     for line in errata_table():
         write(line)
+    outputs = converging()
+    write("")
+    write("The output y5 over %d such updates, until it is within 0.001 of 0.5:"
+          % (len(outputs) - 1))
+    for line in line_plot(outputs, height=8, ascii=ascii):
+        write(line)
+    write("It takes %d such updates to bring y5 within 0.001 of 0.5." % (len(outputs) - 1))
+
+
+def _floats(flag, text):
+    """``--x 0.05,0.10`` and the like: numbers separated by commas."""
+    values = []
+    for part in text.split(","):
+        v, problem = _attempt(float, part)
+        if problem or not math.isfinite(v):
+            raise UsageError("%s: expected numbers separated by commas, got %r" % (flag, text))
+        values.append(v)
+    return values
+
+
+def _layers(flag, text):
+    """``--weights "0.15,0.25,0.2,0.3;0.4,0.5,0.45,0.55"``: one list per layer."""
+    return [_floats(flag, part) for part in text.split(";")]
+
+
+def _names(flag, text):
+    return text
+
+
+def _trace_network(model, o):
+    """The network to trace: a saved model file, or --sizes and --weights."""
+    if model is not None:
+        if o["sizes"] or o["weights"] or o["biases"]:
+            raise UsageError("give a model file or --sizes/--weights, not both")
+        return load(model)
+    if not (o["sizes"] and o["weights"]):
+        raise UsageError("trace needs a model file, or --sizes and --weights")
+    sizes = [int(v) for v in o["sizes"][0]] if all(v == int(v) for v in o["sizes"][0]) else None
+    net = Network(sizes or o["sizes"][0], bias=bool(o["biases"]), activation=o["activation"],
+                  output_activation=o["output_activation"], loss=o["loss"])
+    fill = [("--weights", o["weights"], [n * m for n, m in zip(net.sizes, net.sizes[1:])]),
+            ("--biases", o["biases"] or [[0.0] * n for n in net.sizes[1:]], net.sizes[1:])]
+    for flag, given, want in fill:
+        if [len(v) for v in given] != want:
+            raise UsageError("%s: expected %s values per layer (row by row), got %s"
+                             % (flag, want, [len(v) for v in given]))
+    net.weights = [[row[i * m:(i + 1) * m] for i in range(n)]
+                   for row, n, m in zip(o["weights"], net.sizes, net.sizes[1:])]
+    net.biases = [list(b) for b in fill[1][1]]
+    return net
+
+
+EXAMPLE_OPTIONS = {"equations": (None, False), "ascii": (None, False), "digits": (_count(1), 6)}
+XOR_OPTIONS = {"equations": (None, False), "quiet": (None, False), "ascii": (None, False),
+               "epochs": (_count(0), 10000), "lr": (_positive, 0.1),
+               "hidden": (_count(1), 4), "seed": (_count(0), 0)}
+TRACE_OPTIONS = {"x": (_floats, None), "y": (_floats, None), "lr": (_positive, 0.5),
+                 "digits": (_count(1), 6), "ascii": (None, False), "sizes": (_layers, None),
+                 "weights": (_layers, None), "biases": (_layers, None),
+                 "activation": (_names, "sigmoid"), "output-activation": (_names, "sigmoid"),
+                 "loss": (_names, "mse")}
+SPIRAL_OPTIONS = {"epochs": (_count(0), 200), "lr": (_positive, 0.02),
+                  "batch-size": (_count(1), 10), "seed": (_count(0), 0)}
 
 
 def main(argv=None):
     """Run the command line; return the exit status.
 
-    >>> main(["xor", "--epochs", "1"])
+    >>> main(["xor", "--epochs", "1", "--quiet"])
     Epoch 0, Loss:0.3266821523682062
     Predictions after training:
     [[0.71322076]
@@ -1673,28 +2033,40 @@ def main(argv=None):
         if command is None:
             if args:
                 raise UsageError("unknown option %r" % args[0])
-            show_example()
+            show_example(ascii=_ascii_only())
             print("")
-            xor()
+            xor(ascii=_ascii_only())
         elif command == "example":
-            if _parse(args, EXAMPLE_OPTIONS)["equations"]:
+            options = _parse(args, EXAMPLE_OPTIONS)
+            if options["equations"]:
                 print("# The article's names: x1 x2 = o0_0 o0_1; a1 a2 a3 = a1_0 a1_1 a2_0;\n"
                       "# y3 y4 y5 = o1_0 o1_1 o2_0; w11 w12 w21 w22 = w0_0_0 w0_0_1 w0_1_0 w0_1_1;\n"
                       "# w13 w23 = w1_0_0 w1_1_0; delta3 delta4 delta5 = d1_0 d1_1 d2_0.")
                 print(equations(worked_example()), end="")
             else:
-                show_example()
+                show_example(options["digits"], options["ascii"] or _ascii_only())
         elif command == "xor":
             options = _parse(args, XOR_OPTIONS)
             if options.pop("equations"):
                 print(equations(Network([2, options["hidden"], 1])), end="")
             else:
+                options["ascii"] = options["ascii"] or _ascii_only()
                 xor(**options)
+        elif command == "trace":
+            model = args.pop(0) if args and not args[0].startswith("--") else None
+            o = _parse(args, TRACE_OPTIONS)
+            net = _trace_network(model, o)
+            if o["x"] is None or o["y"] is None:
+                raise UsageError("trace needs --x and --y, the sample and its targets")
+            if len(o["x"]) != net.sizes[0] or len(o["y"]) != net.sizes[-1]:
+                raise UsageError("--x has %d values and --y %d; the network takes %d and gives %d"
+                                 % (len(o["x"]), len(o["y"]), net.sizes[0], net.sizes[-1]))
+            trace(net, o["x"], o["y"], o["lr"], o["digits"], o["ascii"] or _ascii_only())
         elif command == "spiral":
             spiral_demo(**_parse(args, SPIRAL_OPTIONS))
         else:
             raise UsageError("unknown command %r (try --help)" % command)
-    except (UsageError, ValueError, TypeError) as e:
+    except (UsageError, ValueError, TypeError, OSError) as e:
         # one line, no traceback: a bad value (or a run it made diverge)
         sys.stderr.write("backprop.py: error: %s\n" % e)
         return 2

@@ -7,7 +7,8 @@ training (2-4-1, sigmoid, lr 0.1, 10,000 epochs, seed-0 weights) with
 backprop.py's compiled path, its list path and the numpy program; then a
 [64, 32, 10] network on 256 generated samples for 20 full-batch epochs;
 then whole processes (`python backprop.py xor` against the numpy program
-as a script) and the cost of `import backprop`; then the XOR training
+as a script; `--quiet` so that both print the same lines) and the cost of
+`import backprop`; then the XOR training
 under PyPy and MicroPython where they are installed.  Ratios are to
 numpy's time in the same round.  Without numpy it times backprop.py alone.
 """
@@ -115,12 +116,13 @@ def interleave(title, contenders, rounds):
 
 
 def process_times(rounds):
-    """Whole processes: `python backprop.py xor` against the numpy script."""
+    """Whole processes: `python backprop.py xor --quiet` against the numpy script."""
     env = dict(os.environ)
     env.pop("PYTHONDONTWRITEBYTECODE", None)      # let both use cached bytecode
     cache = tempfile.mkdtemp()
     py = [sys.executable, "-X", "pycache_prefix=" + cache]
-    commands = [("backprop.py xor", py + [os.path.join(ROOT, "backprop.py"), "xor"]),
+    # --quiet: the article's lines only, as the numpy script prints
+    commands = [("backprop.py xor", py + [os.path.join(ROOT, "backprop.py"), "xor", "--quiet"]),
                 ("import backprop", py + ["-c", "import backprop"]),
                 ("bare interpreter", py + ["-c", "pass"])]
     if np is not None:

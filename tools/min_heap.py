@@ -25,7 +25,7 @@ def runs(heap_kib, args, mpy_dir=None):
     else:
         command = ["micropython", "-X", "heapsize=%dk" % heap_kib, SOURCE] + args
     p = subprocess.run(command, capture_output=True, text=True, timeout=600)
-    return p.returncode == 0 and "Error" not in p.stdout
+    return p.returncode == 0 and "MemoryError" not in p.stdout and "Traceback" not in p.stdout
 
 
 def smallest(args, mpy_dir=None, low=8, high=4096):
