@@ -1708,16 +1708,16 @@ def _trace_forward(net, names, a, o, g, p, wide, write):
         name = net.activations[l]
         for j, (label, yname, aname, _, k) in enumerate(names[l + 1]):
             terms = ["%s*%s" % (_weight_name(i + 1, k, wide), src[1]) for i, src in enumerate(names[l])]
-            nums = ["%s*%s" % (g(W[i][j]), p(o[l][0][i])) for i in range(len(W))]
+            nums = ["%s*%s" % (p(W[i][j]), p(o[l][0][i])) for i in range(len(W))]
             if net.bias:
                 terms.append("b%d" % k)
                 nums.append(p(net.biases[l][j]))
             _say(write, aname, " + ".join(terms), " + ".join(nums), g(a[l + 1][0][j]))
+        sums = ", ".join(u[2] for u in names[l + 1])
         for j, (label, yname, aname, _, k) in enumerate(names[l + 1]):
-            arg = ", ".join(u[2] for u in names[l + 1]) + ")[%d" % (j + 1) \
-                if name == "softmax" else aname
-            write("  %s = %s(%s) = %s" % (yname, name, arg + ("]" if name == "softmax" else ""),
-                                          g(o[l + 1][0][j])))
+            call = "softmax(%s)[%d]" % (sums, j + 1) if name == "softmax" else \
+                "%s(%s)" % (name, aname)
+            write("  %s = %s = %s" % (yname, call, g(o[l + 1][0][j])))
 
 
 def _derivative(name, y, v, g, p):
@@ -1748,7 +1748,7 @@ def _trace_deltas(net, names, o, delta, Y, g, p, wide, write):
             nxt = names[l + 1]
             sym, num = _derivative(net.activations[l - 1], y, o[l][0][h], g, p)
             terms = " + ".join("%s*%s" % (_weight_name(h + 1, u[4], wide), u[3]) for u in nxt)
-            nums = " + ".join("%s*%s" % (g(net.weights[l][h][m]), p(delta[l + 1][0][m]))
+            nums = " + ".join("%s*%s" % (p(net.weights[l][h][m]), p(delta[l + 1][0][m]))
                               for m in range(len(nxt)))
             _say(write, dname, "%s*(%s)" % (sym, terms), "%s*(%s)" % (num, nums),
                  g(delta[l][0][h]))
