@@ -6,8 +6,12 @@ deltas, the weight updates, the article's hand-worked 2-2-1 example and its
 2-4-1 XOR network -- with the article's arithmetic errors corrected.
 
 Run ``python backprop.py`` for the walkthrough and the XOR training,
-``python backprop.py --help`` for the rest.  It needs only ``math``, ``sys``
-and ``json``, so it also runs on MicroPython, PyPy and Pyodide.
+``python backprop.py --help`` for the rest (``trace`` checks a hand
+calculation on any network).  It needs only ``math``, ``sys`` and ``json``,
+so it also runs on MicroPython, PyPy and Pyodide.  Sections 1-6 are the
+article; 7-8 go beyond it (other activations and losses, gradient checks,
+saving); 9 compiles a network into its own equations, which is how training
+runs fast; 10 shows it all in the terminal; 11 is the command line.
 
 The article's symbols and the code's names (``l`` numbers the layers from 0,
 the input; ``n`` numbers the samples, the rows of a batch):
