@@ -1504,7 +1504,8 @@ def equations(net, full_batch=True, samples=0):
                "if c - c != 0.0:", "    return epoch, None, None"]
     reported = ["loss = %s" % ("E / count" if loss == "mse" else "E / n"),
                 "if loss - loss != 0.0:", "    return epoch, None, loss",
-                "if epoch % report_every == 0:", "    report(epoch, loss)"]
+                "if epoch % report_every == 0:",
+                "    report(epoch, loss, [%s])" % ", ".join(params)]
     head = ["%s, = P" % ", ".join(params), "n = len(X)", "count = n * %d" % out]
     xs = ["o0_%d" % i for i in range(sizes[0])]
     ys = ["y%d" % j for j in range(out)]
@@ -1527,7 +1528,7 @@ def equations(net, full_batch=True, samples=0):
         loop = ["if epoch % report_every == 0:",
                 "    loss = measure([%s])" % ", ".join(params),
                 "    if loss - loss != 0.0:", "        return epoch, None, loss",
-                "    report(epoch, loss)",
+                "    report(epoch, loss, None)",
                 "shuffle(order, rng)",
                 "for start in range(0, n, k):"] + _indent(
             zero + ["for s in order[start:start + k]:"] + _indent(unpack + body) + update)
@@ -1586,12 +1587,17 @@ def _train_compiled(net, run, X, y, epochs, lr, report_every, k, report):
         _set_params(net, P)
         a, o = net._forward(X)
         return net._reported(a[-1], o[-1], y)
+
+    def sync(epoch, loss, P):       # a callback sees the weights of that moment
+        if P is not None:
+            _set_params(net, P)
+        report(epoch, loss)
     bad, P, loss = run(P0, X, y, epochs, lr, report_every, k, list(range(len(X))), rng,
-                       report, measure)
+                       sync, measure)
     if bad >= 0:
         rng.mt, rng.index, rng.spare = state
         P = run(P0, X, y, bad, lr, report_every, k, list(range(len(X))), rng,
-                lambda epoch, loss: None, measure)[1]
+                lambda epoch, loss, P: None, measure)[1]
     _set_params(net, P)
     if bad >= 0:
         _diverged(bad, loss)

@@ -1319,3 +1319,20 @@ def test_readme_python_examples_run(tmp_path):
                        capture_output=True, text=True, timeout=300)
     assert p.returncode == 0, p.stderr
     assert "0.9666666666666667" in p.stdout                   # the spiral accuracy shown
+
+
+def test_callbacks_see_the_weights_of_that_epoch_on_both_paths():
+    seen = {}
+    for compiled in (False, True):
+        for batch_size in (None, 2):
+            net = bp.Network([2, 3, 1], seed=3)
+            marks = []
+            net.train(bp.XOR_X, bp.XOR_Y, 30, 0.5, report_every=10, batch_size=batch_size,
+                      compiled=compiled,
+                      callback=lambda e, l: marks.append((e, l, _flat_params(net))))
+            seen[compiled, batch_size] = marks
+    for batch_size in (None, 2):
+        ref, fast = seen[False, batch_size], seen[True, batch_size]
+        assert [m[0] for m in ref] == [m[0] for m in fast] == [0, 10, 20]
+        for (_, l1, w1), (_, l2, w2) in zip(ref, fast):
+            assert _agree([l1], [l2]) and _agree(w1, w2)
