@@ -71,8 +71,9 @@ def _fail(kind, message):
 # A matrix is a list of equal-length lists of floats: one row per sample, as
 # numpy's X is.  Every helper builds a new matrix and never changes its input.
 
-def shape(A):
-    """Return (rows, columns) of matrix ``A``; ragged rows are refused.
+def shape(A, where="shape"):
+    """Return (rows, columns) of matrix ``A``, a non-empty list of equal rows
+    of numbers; anything else is refused, the message starting with ``where``.
 
     >>> shape([[1, 2, 3], [4, 5, 6]])
     (2, 3)
@@ -80,18 +81,25 @@ def shape(A):
     Traceback (most recent call last):
     ...
     ValueError: shape: row 1 has 1 columns, row 0 has 2
+    >>> shape([[1, "2"]], "add: B")
+    Traceback (most recent call last):
+    ...
+    TypeError: add: B: row 0 holds '2', expected a number
     """
     if not isinstance(A, list) or not A or not isinstance(A[0], list):
-        _fail(TypeError, "shape: expected a non-empty list of row lists, got %s"
-              % type(A).__name__)
+        _fail(TypeError, "%s: expected a non-empty list of row lists, got %s"
+              % (where, type(A).__name__))
     cols = len(A[0])
     for r, row in enumerate(A):
         if not isinstance(row, list):
-            _fail(TypeError, "shape: row %d is a %s, expected a list"
-                  % (r, type(row).__name__))
+            _fail(TypeError, "%s: row %d is a %s, expected a list"
+                  % (where, r, type(row).__name__))
         if len(row) != cols:
-            _fail(ValueError, "shape: row %d has %d columns, row 0 has %d"
-                  % (r, len(row), cols))
+            _fail(ValueError, "%s: row %d has %d columns, row 0 has %d"
+                  % (where, r, len(row), cols))
+        for v in row:
+            if type(v) is not float and not _is_number(v):
+                _fail(TypeError, "%s: row %d holds %r, expected a number" % (where, r, v))
     return (len(A), cols)
 
 
@@ -105,7 +113,7 @@ def matmul(A, B):
     ...
     ValueError: matmul: (4, 2) @ (3, 4) do not fit
     """
-    (n, k), (k2, m) = shape(A), shape(B)
+    (n, k), (k2, m) = shape(A, "matmul: A"), shape(B, "matmul: B")
     if k != k2:
         _fail(ValueError, "matmul: (%d, %d) @ (%d, %d) do not fit" % (n, k, k2, m))
     columns = transpose(B)
@@ -129,13 +137,14 @@ def transpose(A):
     >>> transpose([[1, 2, 3], [4, 5, 6]])
     [[1, 4], [2, 5], [3, 6]]
     """
-    rows, cols = shape(A)
+    rows, cols = shape(A, "transpose: A")
     return [[A[r][c] for r in range(rows)] for c in range(cols)]
 
 
 def _same_shape(name, A, B):
-    if shape(A) != shape(B):
-        _fail(ValueError, "%s: %r and %r do not match" % (name, shape(A), shape(B)))
+    a, b = shape(A, name + ": A"), shape(B, name + ": B")
+    if a != b:
+        _fail(ValueError, "%s: %r and %r do not match" % (name, a, b))
 
 
 def add(A, B):
@@ -186,7 +195,9 @@ def scale(A, c):
     >>> scale([[1, -2]], 0.5)
     [[0.5, -1.0]]
     """
-    shape(A)
+    shape(A, "scale: A")
+    if not _is_number(c):
+        _fail(TypeError, "scale: c: expected a number, got %r" % (c,))
     return [[v * c for v in row] for row in A]
 
 
@@ -200,9 +211,10 @@ def add_row(A, b):
     ...
     ValueError: add_row: rows of (1, 2) and a vector of 3 do not match
     """
-    if shape(A)[1] != len(b):
-        _fail(ValueError, "add_row: rows of %r and a vector of %d do not match"
-              % (shape(A), len(b)))
+    a = shape(A, "add_row: A")
+    shape([b], "add_row: b")
+    if a[1] != len(b):
+        _fail(ValueError, "add_row: rows of %r and a vector of %d do not match" % (a, len(b)))
     return [[v + c for v, c in zip(row, b)] for row in A]
 
 
@@ -212,7 +224,7 @@ def column_sums(A):
     >>> column_sums([[1, 2], [3, 4], [5, 6]])
     [9, 12]
     """
-    rows, cols = shape(A)
+    rows, cols = shape(A, "column_sums: A")
     sums = list(A[0])
     for row in A[1:]:
         for c in range(cols):
@@ -226,7 +238,9 @@ def apply(f, A):
     >>> apply(abs, [[-1, 2], [3, -4]])
     [[1, 2], [3, 4]]
     """
-    shape(A)
+    shape(A, "apply: A")
+    if not callable(f):
+        _fail(TypeError, "apply: f: expected a function, got %r" % (f,))
     return [[f(v) for v in row] for row in A]
 
 

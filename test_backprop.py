@@ -33,15 +33,16 @@ def close(a, b, rel=1e-12):
 
 @pytest.mark.parametrize("call, message", [
     (lambda: bp.matmul([[1, 2]] * 4, [[1] * 4] * 3), "matmul: (4, 2) @ (3, 4) do not fit"),
-    (lambda: bp.matmul([[1, 2], [3]], [[1], [1]]), "shape: row 1 has 1 columns, row 0 has 2"),
+    (lambda: bp.matmul([[1, 2], [3]], [[1], [1]]), "matmul: A: row 1 has 1 columns, row 0 has 2"),
     (lambda: bp.add([[1, 2]], [[1], [2]]), "add: (1, 2) and (2, 1) do not match"),
     (lambda: bp.subtract([[1]], [[1, 2]]), "subtract: (1, 1) and (1, 2) do not match"),
     (lambda: bp.multiply([[1, 2]], [[1, 2, 3]]), "multiply: (1, 2) and (1, 3) do not match"),
     (lambda: bp.add_row([[1, 2]], [1, 2, 3]), "add_row: rows of (1, 2) and a vector of 3"),
-    (lambda: bp.transpose([[1, 2], [3]]), "shape: row 1 has 1 columns"),
-    (lambda: bp.column_sums([[1], [2, 3]]), "shape: row 1 has 2 columns"),
-    (lambda: bp.scale([[1], []], 2), "shape: row 1 has 0 columns"),
-    (lambda: bp.apply(abs, [[1, 2], [3]]), "shape: row 1 has 1 columns"),
+    (lambda: bp.transpose([[1, 2], [3]]), "transpose: A: row 1 has 1 columns"),
+    (lambda: bp.column_sums([[1], [2, 3]]), "column_sums: A: row 1 has 2 columns"),
+    (lambda: bp.scale([[1], []], 2), "scale: A: row 1 has 0 columns"),
+    (lambda: bp.apply(abs, [[1, 2], [3]]), "apply: A: row 1 has 1 columns"),
+    (lambda: bp.add([[1, 2]], [[1, 2], [3]]), "add: B: row 1 has 1 columns"),
 ])
 def test_matrix_shape_errors_name_both_shapes(call, message):
     with pytest.raises(ValueError) as e:
@@ -49,10 +50,25 @@ def test_matrix_shape_errors_name_both_shapes(call, message):
     assert message in str(e.value)
 
 
-@pytest.mark.parametrize("bad", [[], "ab", [1, 2], None])
+@pytest.mark.parametrize("bad", [[], "ab", [1, 2], None, [[1, "2"]], [[None]], [[True]]])
 def test_matrix_helpers_refuse_non_matrices(bad):
-    with pytest.raises(TypeError):
-        bp.transpose(bad)
+    for call in (lambda: bp.transpose(bad), lambda: bp.matmul([[1]], bad),
+                 lambda: bp.add(bad, bad), lambda: bp.scale(bad, 2),
+                 lambda: bp.column_sums(bad), lambda: bp.apply(abs, bad)):
+        with pytest.raises(TypeError) as e:
+            call()
+        assert "expected" in str(e.value) and ": " in str(e.value)
+
+
+def test_matrix_helpers_name_the_argument():
+    with pytest.raises(TypeError, match=r"matmul: B: row 0 holds 'x', expected a number"):
+        bp.matmul([[1.0]], [["x"]])
+    with pytest.raises(TypeError, match=r"scale: c: expected a number"):
+        bp.scale([[1.0]], "2")
+    with pytest.raises(TypeError, match=r"add_row: b: row 0 holds None"):
+        bp.add_row([[1.0]], [None])
+    with pytest.raises(TypeError, match=r"apply: f: expected a function"):
+        bp.apply(3, [[1.0]])
 
 
 def test_matrix_operations_values():
