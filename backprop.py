@@ -722,7 +722,14 @@ class Network:
 
 
 class Diverged(ValueError):
-    """Training produced an infinite or NaN loss or weight (lr too large?)."""
+    """Training produced an infinite or NaN loss or weight (lr too large?).
+
+    >>> net = Network([1, 1], output_activation="linear")
+    >>> net.train([[1e3]], [[1.0]], epochs=5, lr=1e300)
+    Traceback (most recent call last):
+    ...
+    backprop.Diverged: epoch 1: the loss is inf; weights are from before that epoch (try a smaller lr)
+    """
 
 
 def _diverged(epoch, loss):
@@ -1303,6 +1310,15 @@ def save(net, path):
 def load(path):
     """Read a network written by ``save``; every field is checked first, and a
     wrong or truncated file raises ValueError saying what is wrong.
+
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "broken.json")
+    >>> with open(path, "w") as f:
+    ...     n = f.write('{"format": "backprop.py network", "version": 2}')
+    >>> load(path)                          # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: ...broken.json: field 'version': expected format version 1
     """
     with open(path) as f:
         text = f.read()
@@ -1385,6 +1401,11 @@ def spiral(points=50, classes=3, seed=0):
 def spiral_demo(epochs=200, lr=0.02, batch_size=10, seed=0, out=None):
     """Train a [2, 16, 16, 3] tanh network with softmax and cross-entropy
     on mini-batches of the spiral; print the loss falling and the accuracy.
+
+    >>> lines = []
+    >>> net = spiral_demo(epochs=3, out=lines)
+    >>> lines[1]
+    'epoch    0  loss 1.893426'
     """
     write = _writer(out)
     X, y, labels = spiral(seed=seed)
@@ -1911,7 +1932,13 @@ commands:
 
 
 class UsageError(Exception):
-    """A bad command line: reported on one line, exit status 2."""
+    """A bad command line: reported on one line, exit status 2.
+
+    >>> _count(1)("--hidden", "0")
+    Traceback (most recent call last):
+    ...
+    backprop.UsageError: --hidden: expected a whole number >= 1, got '0'
+    """
 
 
 def _parse(args, spec):
