@@ -838,6 +838,12 @@ JOBS = [
     ("spiral", {"argv": ["spiral"]}, False),
     ("spiral-short", {"argv": ["spiral", "--epochs", "20"]}, True),
     ("bad-value", {"argv": ["xor", "--lr", "nan"]}, True),
+    ("trace", {"argv": ["trace", "--sizes", "2,3,2", "--weights",
+                        "0.15,0.25,-0.1,0.2,0.3,0.4;0.4,0.5,-0.45,0.55,0.1,0.2",
+                        "--biases", "0.35,0.35,0.1;0.6,0.6", "--activation", "tanh",
+                        "--output-activation", "softmax", "--loss", "cross_entropy",
+                        "--x", "0.05,0.1", "--y", "0,1", "--digits", "9"]}, True),
+    ("xor-ascii", {"argv": ["xor", "--ascii", "--epochs", "3000", "--lr", "0.7"]}, True),
     ("seeds", {"code": SEEDS_JOB}, True),
     ("library", {"code": LIBRARY_JOB}, True),
 ]
