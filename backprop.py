@@ -1724,7 +1724,7 @@ def trace(net, x, y, lr, digits=6, ascii=False, out=None):
     _trace_deltas(net, names, o, delta, Y, g, p, wide, write)
     write("Weight updates: Delta w_ik = eta * delta_k * y_i, where y_i is the output of")
     write("unit i and -delta_k * y_i is the gradient dE/dw_ik")
-    old_W, old_b = [[r[:] for r in W] for W in net.weights], [b[:] for b in net.biases]
+    old_W, old_b = list(net.weights), list(net.biases)   # update() makes new lists
     net.update(o, delta, lr)
     for l in range(len(net.weights) - 1, -1, -1):
         for j, (label, _, _, dname, k) in enumerate(names[l + 1]):
@@ -2024,6 +2024,14 @@ def _names(flag, text):
     return text
 
 
+def _sizes(flag, text):
+    """``--sizes 2,2,1``: whole numbers separated by commas."""
+    parts = [_attempt(int, part) for part in text.split(",")]
+    if any(problem for _, problem in parts):
+        raise UsageError("%s: expected whole numbers separated by commas, got %r" % (flag, text))
+    return [v for v, _ in parts]
+
+
 def _trace_network(model, o):
     """The network to trace: a saved model file, or --sizes and --weights."""
     if model is not None:
@@ -2032,8 +2040,7 @@ def _trace_network(model, o):
         return load(model)
     if not (o["sizes"] and o["weights"]):
         raise UsageError("trace needs a model file, or --sizes and --weights")
-    sizes = [int(v) for v in o["sizes"][0]] if all(v == int(v) for v in o["sizes"][0]) else None
-    net = Network(sizes or o["sizes"][0], bias=bool(o["biases"]), activation=o["activation"],
+    net = Network(o["sizes"], bias=bool(o["biases"]), activation=o["activation"],
                   output_activation=o["output_activation"], loss=o["loss"])
     fill = [("--weights", o["weights"], [n * m for n, m in zip(net.sizes, net.sizes[1:])]),
             ("--biases", o["biases"] or [[0.0] * n for n in net.sizes[1:]], net.sizes[1:])]
@@ -2052,7 +2059,7 @@ XOR_OPTIONS = {"equations": (None, False), "quiet": (None, False), "ascii": (Non
                "epochs": (_count(0), 10000), "lr": (_positive, 0.1),
                "hidden": (_count(1), 4), "seed": (_count(0), 0)}
 TRACE_OPTIONS = {"x": (_floats, None), "y": (_floats, None), "lr": (_positive, 0.5),
-                 "digits": (_count(1), 6), "ascii": (None, False), "sizes": (_layers, None),
+                 "digits": (_count(1), 6), "ascii": (None, False), "sizes": (_sizes, None),
                  "weights": (_layers, None), "biases": (_layers, None),
                  "activation": (_names, "sigmoid"), "output-activation": (_names, "sigmoid"),
                  "loss": (_names, "mse")}
