@@ -2131,11 +2131,25 @@ def main(argv=None):
             spiral_demo(**_parse(args, SPIRAL_OPTIONS))
         else:
             raise UsageError("unknown command %r (try --help)" % command)
+        getattr(sys.stdout, "flush", lambda: None)()     # a closed pipe shows here
     except (UsageError, ValueError, TypeError, OSError) as e:
+        if getattr(e, "errno", None) == 32:     # EPIPE: the reader (``| head``) left
+            _stdout_to_devnull()
+            return 1
         # one line, no traceback: a bad value (or a run it made diverge)
         sys.stderr.write("backprop.py: error: %s\n" % e)
         return 2
     return 0
+
+
+def _stdout_to_devnull():
+    """Send what is left in stdout's buffer nowhere, so the flush at exit
+    cannot fail a second time."""
+    try:
+        import os
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (ImportError, AttributeError, OSError):
+        pass
 
 
 if __name__ == "__main__":

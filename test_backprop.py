@@ -429,6 +429,18 @@ def test_command_line_errors_are_one_line_exit_2(args, fragment):
     assert "Traceback" not in err
 
 
+@pytest.mark.parametrize("buffered", [False, True])
+def test_a_reader_that_leaves_early_is_not_an_error(buffered):
+    # `python backprop.py | head`: the pipe closes before the output is written
+    env = dict(os.environ)
+    env.pop("PYTHONUNBUFFERED", None) if buffered else env.update(PYTHONUNBUFFERED="1")
+    p = subprocess.Popen([sys.executable, SCRIPT, "xor", "--epochs", "50"], env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    p.stdout.close()
+    err = p.stderr.read()
+    assert p.wait() == 1 and err == b""
+
+
 # ================================================================ beyond the article
 
 import json  # noqa: E402
