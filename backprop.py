@@ -1550,7 +1550,8 @@ def equations(net, full_batch=True, samples=0):
         # own values, which the loop reads most (about 15 % faster)
         hot = xs + ys + ["%s%d_%d" % (c, l, j) for l in range(1, L + 1)
                          for j in range(sizes[l]) for c in "aod"]
-        head.insert(0, " = ".join(hot[:250]) + " = 0.0")
+        head[:0] = ["# the sample's own names first: they get the one-byte slots",
+                    " = ".join(hot[:250]) + " = 0.0"]
     unpack = ["%s, = X[s]" % ", ".join(xs), "%s, = Y[s]" % ", ".join(ys)]
     body = sample(xs, ys)
     if samples:                               # every sample written out: no loop at all

@@ -1131,7 +1131,7 @@ def test_compiled_wide_network_gives_the_list_path_numbers(batch_size):
     y = [[float(j == i % 5) for j in range(5)] for i in range(40)]
     kw = dict(activation="tanh", output_activation="softmax", loss="cross_entropy")
     src = bp.equations(bp.Network([20, 12, 5], **kw), full_batch=batch_size is None)
-    assert src.split("\n")[1].startswith("    o0_0 = o0_1 = ")
+    assert src.split("\n")[2].startswith("    o0_0 = o0_1 = ")
     kw["batch_size"] = batch_size
     (h_ref, w_ref, r_ref), (h_fast, w_fast, r_fast) = _train_both(
         [20, 12, 5], 3, X, y, 5, 0.05, **kw)
