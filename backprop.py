@@ -1292,8 +1292,8 @@ def save(net, path):
     """
     import json
     import os
-    _from_dict(json.loads(_dumps(net)))  # refuse to write what load would refuse
     text = _dumps(net)
+    _from_dict(json.loads(text))        # refuse to write what load would refuse
     tmp = path + ".tmp"
     try:
         with open(tmp, "w") as f:
