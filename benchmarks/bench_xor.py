@@ -181,9 +181,10 @@ def other_interpreters():
 
 def main(args):
     rounds = int(args[args.index("--rounds") + 1]) if "--rounds" in args else 7
-    print("backprop.py %s on %s %s, %s, %s" % (
+    # the executable too: builds of one version differ (PGO, LTO, a shared libpython)
+    print("backprop.py %s on %s %s (%s), %s, %s" % (
         bp.__version__, platform.python_implementation(), platform.python_version(),
-        platform.machine(), time.strftime("%Y-%m-%d")))
+        sys.executable, platform.machine(), time.strftime("%Y-%m-%d")))
     print("numpy %s" % np.__version__ if np is not None else
           "numpy is not installed: timing backprop.py alone")
     xor = [("compiled", xor_backprop(None)), ("lists", xor_backprop(False))]
