@@ -117,7 +117,7 @@ def matmul(A, B):
     (n, k), (k2, m) = shape(A, "matmul: A"), shape(B, "matmul: B")
     if k != k2:
         _fail(ValueError, "matmul: (%d, %d) @ (%d, %d) do not fit" % (n, k, k2, m))
-    columns = transpose(B)
+    columns = list(zip(*B))         # B is checked already: no second shape() here
     # An explicit loop, not sum(): CPython >= 3.12 sums floats with
     # compensation, and every interpreter must give the same bits.
     result = []
