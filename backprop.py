@@ -7,12 +7,11 @@ deltas, the weight updates, the article's hand-worked 2-2-1 example and its
 ``python backprop.py example`` prints each wrong value beside the right one.
 
 Part I is the article and runs on its own: a reader may stop at its end.
-Part II goes beyond it (other activations and losses, accuracy, gradient
-checks, saving, a harder problem), Part III compiles a network into its own
-equations, which is how training runs fast, Part IV shows it all in the
-terminal, Part V is the command line; the appendices draw numpy's random
-numbers and check arguments.  It needs only ``math``, ``sys`` and ``json``,
-so it also runs on MicroPython, PyPy and Pyodide.
+Part II goes beyond it, Part III compiles a network into its own equations
+(how training runs fast), Part IV shows it all in the terminal, Part V is
+the command line, and the appendices draw numpy's random numbers and check
+arguments.  It needs only ``math``, ``sys`` and ``json``, so it also runs
+on MicroPython, PyPy and Pyodide.
 
 The article's symbols and the code's names (``l`` numbers the layers from 0,
 the input; ``n`` numbers the samples, the rows of a batch):
@@ -35,8 +34,7 @@ delta_j is that of the sending unit i: Delta w_ij = eta*delta_j*o_i.
 
 import math
 import sys
-# json is imported by save() and load(), its only users: at start-up it would
-# cost 2 ms, most of what importing this module costs.
+# json is imported by save() and load() alone: it is most of an import's 3 ms
 
 __version__ = "0.1.0"
 __all__ = (
@@ -45,8 +43,8 @@ __all__ = (
     "Network Diverged EXAMPLE_X EXAMPLE_Y worked_example walkthrough updates_to_converge "
     "converging ERRATA errata XOR_X XOR_Y xor format_matrix linear softmax softplus "
     "cross_entropy classify gradient_check save load spiral spiral_demo equations "
-    "COMPILE_LIMIT trace unit_names line_plot shade_map surface show_example show_xor "
-    "main UsageError Random shuffle").split()
+    "COMPILE_LIMIT trace unit_names line_plot shade_map surface show_example show_xor main "
+    "UsageError Random shuffle").split()
 
 
 # Part I -- the article: matrices, the sigmoid, the network, the worked
@@ -80,7 +78,6 @@ def matmul(A, B):
         result.append(out)
     return result
 
-
 def transpose(A):
     """Rows become columns (numpy's ``A.T``).
 
@@ -90,22 +87,15 @@ def transpose(A):
     rows, cols = check_matrix(A, "transpose: A")
     return [[A[r][c] for r in range(rows)] for c in range(cols)]
 
-
 def _same_shape(name, A, B):
     a, b = check_matrix(A, name + ": A"), check_matrix(B, name + ": B")
     if a != b:
         raise ValueError("%s: %r and %r do not match" % (name, a, b))
 
-
 def add(A, B):
-    """Element-wise A + B; ValueError unless both have one shape.
-
-    >>> add([[1, 2]], [[10, 20]])
-    [[11, 22]]
-    """
+    """Element-wise A + B; ValueError unless both have one shape."""
     _same_shape("add", A, B)
     return [[p + q for p, q in zip(ra, rb)] for ra, rb in zip(A, B)]
-
 
 def subtract(A, B):
     """Element-wise A - B: ``subtract(y, o)`` is the article's error.
@@ -116,28 +106,17 @@ def subtract(A, B):
     _same_shape("subtract", A, B)
     return [[p - q for p, q in zip(ra, rb)] for ra, rb in zip(A, B)]
 
-
 def multiply(A, B):
-    """Element-wise (Hadamard) product, numpy's ``A * B``.
-
-    >>> multiply([[1, 2], [3, 4]], [[2, 2], [0, 1]])
-    [[2, 4], [0, 4]]
-    """
+    """Element-wise (Hadamard) product, numpy's ``A * B``."""
     _same_shape("multiply", A, B)
     return [[p * q for p, q in zip(ra, rb)] for ra, rb in zip(A, B)]
 
-
 def scale(A, c):
-    """Every element times the number ``c``.
-
-    >>> scale([[1, -2]], 0.5)
-    [[0.5, -1.0]]
-    """
+    """Every element times the number ``c``."""
     check_matrix(A, "scale: A")
     if not is_real(c):
         raise TypeError("scale: c: expected a number, got %r" % (c,))
     return [[v * c for v in row] for row in A]
-
 
 def add_row(A, b):
     """Add the vector ``b`` to every row of ``A`` (numpy broadcasting of a bias).
@@ -151,13 +130,8 @@ def add_row(A, b):
         raise ValueError("add_row: rows of %r and a vector of %d do not match" % (a, len(b)))
     return [[v + c for v, c in zip(row, b)] for row in A]
 
-
 def column_sums(A):
-    """Sum down each column (numpy's ``np.sum(A, axis=0)``), in row order.
-
-    >>> column_sums([[1, 2], [3, 4], [5, 6]])
-    [9, 12]
-    """
+    """Sum down each column (numpy's ``np.sum(A, axis=0)``), in row order."""
     rows, cols = check_matrix(A, "column_sums: A")
     sums = list(A[0])
     for row in A[1:]:
@@ -165,18 +139,12 @@ def column_sums(A):
             sums[c] += row[c]
     return sums
 
-
 def apply(f, A):
-    """Apply the one-argument function ``f`` to every element.
-
-    >>> apply(abs, [[-1, 2], [3, -4]])
-    [[1, 2], [3, 4]]
-    """
+    """Apply the one-argument function ``f`` to every element."""
     check_matrix(A, "apply: A")
     if not callable(f):
         raise TypeError("apply: f: expected a function, got %r" % (f,))
     return [[f(v) for v in row] for row in A]
-
 
 # The activations.  Each is one entry of ACTIVATIONS, which everything reads:
 # the list code here, the compiler (Part III) and the trace (Part IV).
@@ -184,10 +152,8 @@ def apply(f, A):
 def sigmoid(a):
     """The logistic function F(a) = 1 / (1 + e^-a), safe for any number.
 
-    >>> sigmoid(0.0)
-    0.5
-    >>> round(sigmoid(0.21), 4)     # the article's y3 (it prints 0.56)
-    0.5523
+    >>> sigmoid(0.0), round(sigmoid(0.21), 4)     # 0.5523 is y3 (the article: 0.56)
+    (0.5, 0.5523)
     >>> sigmoid(1000), sigmoid(-1000), sigmoid(10 ** 400), sigmoid(-1e308)
     (1.0, 0.0, 1.0, 0.0)
     """
@@ -198,47 +164,31 @@ def sigmoid(a):
         return math.exp(a) if a > -746.0 else 0.0
     return 1.0 / (1.0 + math.exp(-a)) if a < 746.0 else 1.0
 
-
 def sigmoid_derivative(o):
-    """dF/da written from the output o = F(a): o(1 - o), as the article does.
-
-    >>> sigmoid_derivative(0.5)
-    0.25
-    """
+    """dF/da written from the output o = F(a): o(1 - o), as the article does."""
     return o * (1 - o)
 
-
 def relu(a):
-    """max(0, a): the article's example of a hidden activation.
-
-    >>> relu(-2.0), relu(3.0)
-    (0.0, 3.0)
-    """
+    """max(0, a): the article's example of a hidden activation."""
     return a if a > 0.0 else 0.0
 
-
 class Activation:
-    """One activation: ``F(a)``, and ``dF(o)``, its derivative written from
-    the output o = F(a) as the article writes the sigmoid's; ``code`` and
-    ``dcode``, the same two as the compiler (Part III) writes them, Python
-    expressions of ``{a}`` and ``{o}``; ``text``, dF as the trace (Part IV)
-    prints it; and whether it may be used in ``hidden`` or ``output`` layers.
-    Adding an activation is adding one entry to ACTIVATIONS."""
-
+    """One activation: ``F(a)``; ``dF(o)``, its derivative written from the
+    output o = F(a), as the article writes the sigmoid's; ``code`` and
+    ``dcode``, the same as Python expressions of ``{a}`` and ``{o}`` for the
+    compiler; ``text``, dF as the trace prints it; whether it may be used in
+    ``hidden`` and ``output`` layers.  A new activation is one new entry."""
     rows = False            # softmax (Part II) works on whole rows
 
     def __init__(self, F, dF, code, dcode, text, hidden=True, output=True):
         self.F, self.dF, self.code, self.dcode, self.text = F, dF, code, dcode, text
         self.hidden, self.output = hidden, output
 
-    def __call__(self, A):
-        """F of every element of the matrix ``A``: the layer's outputs o."""
+    def __call__(self, A):          # the outputs o of a layer whose sums are A
         return apply(self.F, A)
 
-    def chain(self, o, e):
-        """The delta from the error e = -dE/do at the outputs o: e * F'(o)."""
+    def chain(self, o, e):          # the delta from the error e = -dE/do: e * F'(o)
         return multiply(e, apply(self.dF, o))
-
 
 ACTIVATIONS = {
     "sigmoid": Activation(sigmoid, sigmoid_derivative,
@@ -250,14 +200,12 @@ ACTIVATIONS = {
                        "(1.0 if {o} > 0.0 else 0.0)", "[{o} > 0]", output=False),
 }
 
-
 # The error and the output delta.  The article's case is the squared error
 # E = 1/2 sum (y - o)^2, whose delta at the output is (y - o) * F'(o); each
 # loss is one entry of LOSSES, and Part II adds the cross-entropy.
 
 def mse(y, o):
     """The article's loss, ``np.mean(np.square(y - o))``, summed in order.
-    ValueError unless y and o are matrices of one shape.
 
     >>> mse([[0.5]], [[0.75]])
     0.0625
@@ -270,7 +218,6 @@ def mse(y, o):
             count += 1
     return total / count
 
-
 def output_delta(o, y, F):
     """delta = -dE/da at the output for E = 1/2 sum (y - o)^2: the article's
     (y - o) * F'(o), for the output activation F (a registry entry).
@@ -280,7 +227,6 @@ def output_delta(o, y, F):
     """
     return F.chain(o, subtract(y, o))
 
-
 def squared_error(a, o, y, F):
     """E = 1/2 sum (y - o)^2 over the batch and the outputs."""
     total = 0.0
@@ -289,42 +235,30 @@ def squared_error(a, o, y, F):
             total += 0.5 * (t - v) * (t - v)
     return total
 
-
 class Loss:
-    """A loss: ``objective(a, o, y, F)``, the E training descends, summed
-    over the batch, from the output layer's sums and outputs; ``delta(o, y,
-    F)``, -dE/da there; ``report(a, o, y, F)``, the loss train() reports;
-    the ``outputs`` it takes (None: any); ``targets(y)`` refuses bad ones
-    (any targets do for the default)."""
-
+    """A loss: ``objective(a, o, y, F)``, the E training descends (summed over
+    the batch); ``delta(o, y, F)``, -dE/da at the output; ``report``, the loss
+    train() reports; the ``outputs`` it takes; ``targets(y)``, its check of y."""
     def __init__(self, objective, delta, report, outputs=None, targets=len):
         self.objective, self.delta, self.report = objective, delta, report
         self.outputs, self.targets = outputs, targets
 
-
 LOSSES = {"mse": Loss(squared_error, output_delta, lambda a, o, y, F: mse(y, o))}
-
 
 class Network:
     """A fully connected network trained by backpropagation.
 
     ``sizes`` lists the units per layer, input first: ``[2, 4, 1]`` is the
-    article's XOR network.  ``weights[l][i][j]`` joins unit i of layer l to
-    unit j of layer l+1; ``biases[l][j]`` belongs to unit j of layer l+1.
-    Both are plain lists: assign them to set any weights you like.  Seeded
-    weights are numpy's ``np.random.seed(seed)`` then ``np.random.randn``
-    per layer, bit for bit; biases start at zero (and stay there with
-    ``bias=False``).  The defaults are the article's: sigmoid units and the
-    squared error; ACTIVATIONS and LOSSES hold the others.  Bad arguments
-    raise TypeError or ValueError naming them, changing nothing.
+    article's XOR network.  ``weights[l][i][j]`` joins unit i of layer l to unit
+    j of layer l+1, ``biases[l][j]`` belongs to unit j of layer l+1: lists to
+    set as you like.  Seeded weights are numpy's ``np.random.seed(seed)`` then
+    ``np.random.randn`` per layer, bit for bit; biases start at zero.  Defaults
+    are the article's (sigmoid, squared error); bad arguments raise TypeError
+    or ValueError naming them.
 
-    >>> net = Network([2, 4, 1], seed=0)
-    >>> net.weights[0][0]
+    >>> Network([2, 4, 1], seed=0).weights[0][0]
     [1.764052345967664, 0.4001572083672233, 0.9787379841057392, 2.240893199201458]
-    >>> net
-    Network([2, 4, 1], activation=['sigmoid'], output_activation='sigmoid', loss='mse', bias=True)
     """
-
     def __init__(self, sizes, *, bias=True, seed=0, activation="sigmoid",
                  output_activation="sigmoid", loss="mse"):
         self.sizes = check_sizes(sizes)
@@ -353,12 +287,10 @@ class Network:
         LOSSES[self.loss_name].targets(y)
         return X, y
 
-    # -- forward ------------------------------------------------------------
     def forward(self, X):
-        """The forward pass: ``(a, o)``, the weighted sums and outputs per layer.
-
-        ``o[0]`` is the input and ``a[0]`` is None; for l >= 1,
-        ``a[l] = o[l-1] @ weights[l-1] + biases[l-1]`` and ``o[l] = F(a[l])``.
+        """The forward pass: ``(a, o)``, the weighted sums and outputs per layer:
+        ``o[0]`` is X, ``a[0]`` None, ``a[l] = o[l-1] @ weights[l-1] + biases[l-1]``
+        and ``o[l] = F(a[l])``.
 
         >>> a, o = worked_example().forward([[0.35, 0.7]])
         >>> a[1], o[2]
@@ -374,20 +306,13 @@ class Network:
         return a, o
 
     def predict(self, X):
-        """The network's outputs for the rows of ``X``.
-
-        >>> worked_example().predict([[0.35, 0.7]])     # y5
-        [[0.6650736395247564]]
-        """
+        """The network's outputs for the rows of ``X``: ``forward(X)[1][-1]``."""
         return self.forward(X)[1][-1]
 
-    # -- backward -------------------------------------------------------------
     def deltas(self, X, y):
-        """The error terms per layer (``delta[0]`` is None), the article's formulas.
-
-        Output layer: ``delta = (y - o) * o * (1 - o)``; each hidden layer:
-        ``delta_h = o_h * (1 - o_h) * sum_k w_hk * delta_k``.  Other
-        activations put their own derivative F'(o) where o(1 - o) stands.
+        """The error terms per layer (``delta[0]`` is None), the article's formulas:
+        ``(y - o) * o * (1 - o)`` at the output, ``o_h * (1 - o_h) * sum_k w_hk *
+        delta_k`` at a hidden unit; other activations put their F'(o) for o(1 - o).
 
         >>> delta = worked_example().deltas([[0.35, 0.7]], [[0.5]])
         >>> round(delta[2][0][0], 5), round(delta[1][0][1], 6)   # delta5, delta4
@@ -411,16 +336,12 @@ class Network:
                 [column_sums(delta[l + 1]) for l in range(len(self.weights))])
 
     def update(self, o, delta, lr):
-        """Apply ``Delta w_ij = lr * delta_j * o_i`` (summed over the batch).
-
-        Biases, if any, move by ``lr * sum_n delta_j``.  The new weights are
-        new lists, so a caller holding the old ones still has them.  Returns
-        False, changing nothing, if the new weights are not all finite (their
-        sum, weights then biases, is infinite or NaN).
+        """Apply ``Delta w_ij = lr * delta_j * o_i`` (summed over the batch), and
+        ``lr * sum_n delta_j`` to biases, as new lists (whoever holds the old ones
+        keeps them); return False, changing nothing, if they are not all finite.
 
         >>> net = worked_example()
-        >>> a, o = net.forward(EXAMPLE_X)
-        >>> net.update(o, net.deltas(EXAMPLE_X, EXAMPLE_Y), lr=1)
+        >>> net.update(net.forward(EXAMPLE_X)[1], net.deltas(EXAMPLE_X, EXAMPLE_Y), lr=1)
         True
         >>> round(net.weights[0][0][0], 6)        # new w11 = 0.2 - 0.000955
         0.199045
@@ -441,8 +362,8 @@ class Network:
 
     def step(self, X, y, lr):
         """One full-batch epoch, the article's ``feedforward`` then ``backward``;
-        returns the outputs of the forward pass, from before the update.
-        Raises Diverged, changing nothing, if a new weight would not be finite.
+        returns the outputs from before the update.  Diverged, changing nothing,
+        if a new weight would not be finite.
 
         >>> net = worked_example()
         >>> o5 = net.step([[0.35, 0.7]], [[0.5]], lr=1)
@@ -457,44 +378,36 @@ class Network:
                            "weights left as they were")
         return o[-1]
 
-    # -- training -------------------------------------------------------------
     def loss(self, X, y):
-        """The reported loss of the network as it is: the article's
-        ``mean((y - o)^2)`` for ``mse``, the cross-entropy per sample for
-        ``cross_entropy``.  After train() it is the loss of the trained net.
+        """The reported loss of the network as it is: the article's ``mean((y -
+        o)^2)`` for ``mse``, the cross-entropy per sample for ``cross_entropy``.
 
         >>> round(worked_example().loss([[0.35, 0.7]], [[0.5]]), 6)   # 0.1651^2
         0.027249
         """
         X, y = self._data(X, y)
-        a, o = self._forward(X)
-        return self._loss(a, o, y)
+        return self._loss(*self._forward(X) + (y,))
 
     def _loss(self, a, o, y):
-        name = self.activations[-1]
-        return LOSSES[self.loss_name].report(a[-1], o[-1], y, ACTIVATIONS[name])
+        return LOSSES[self.loss_name].report(a[-1], o[-1], y, ACTIVATIONS[self.activations[-1]])
 
     def train(self, X, y, epochs, lr, *, report_every=None, batch_size=None,
               callback=None, compiled=None):
         """Train by gradient descent; return the loss history.
 
         Each epoch is one full-batch update, as in the article, or with
-        ``batch_size=k`` one after every k samples, in an order shuffled each
-        epoch by the network's own generator.  The history holds ``(epoch,
-        loss)`` for epoch 0 and every ``report_every`` epochs after (default:
-        every tenth of the run), the loss of the whole data before that
-        epoch's updates, as the article prints it: the loss after training
-        is ``net.loss(X, y)``.  ``callback(epoch, loss)`` is called at each
-        report, when the network holds the weights of that loss; a callback
-        may change them, and training goes on from the weights it leaves.
-
-        If a loss (checked every full-batch epoch, and at reports) or a new
-        weight is not finite, training stops with the weights from before
-        that epoch and raises Diverged; an exception from the callback, or
-        Ctrl-C, leaves those of the last whole epoch too.  A network of at
-        most COMPILE_LIMIT weights, or any with ``compiled=True``, trains
-        compiled (Part III); ``compiled=False`` runs the list code.  Both give
-        the same numbers.  Bad arguments raise TypeError or ValueError first.
+        ``batch_size=k`` one after every k samples, shuffled each epoch by the
+        network's own generator.  The history holds ``(epoch, loss)`` for epoch 0
+        and every ``report_every`` epochs (default: a tenth of the run), the loss
+        before that epoch's updates, as the article prints it; after training the
+        loss is ``net.loss(X, y)``.  At each report ``callback(epoch, loss)`` sees
+        the weights of that loss in the network, and training goes on from the
+        weights it leaves there.  If a loss or a new weight is not finite, training
+        stops with the weights from before that epoch and raises Diverged; an
+        exception from the callback, or Ctrl-C, leaves those of the last whole
+        epoch.  Networks of at most COMPILE_LIMIT weights (or any, ``compiled=True``)
+        train compiled (Part III), with the same numbers; ``compiled=False`` runs
+        the lists.  Bad arguments raise TypeError or ValueError first.
 
         >>> net = Network([2, 4, 1], seed=0)
         >>> history = net.train(XOR_X, XOR_Y, epochs=10000, lr=0.1, report_every=4000)
@@ -526,15 +439,11 @@ class Network:
             run.close()
         return history
 
-    def _epochs(self, X, y, lr, batch_size, compiled):
-        """What runs train()'s epochs: the list code here (Part III swaps in
-        the compiled network where it can)."""
+    def _epochs(self, X, y, lr, batch_size, compiled):     # Part III compiles them
         return Epochs(self, X, y, lr, batch_size)
-
 
 class Diverged(ValueError):
     """Training produced an infinite or NaN loss or weight (lr too large?)."""
-
 
 def _diverged(epoch, loss=None):
     """Diverged for ``epoch``: a loss that is not finite, or (None) an update."""
@@ -542,15 +451,10 @@ def _diverged(epoch, loss=None):
                    % (epoch, "the loss is %r" % loss if loss is not None else
                       "an update made a weight infinite or NaN"))
 
-
 class Epochs:
-    """The epochs of one train() call, on the network's lists: ``loss(epoch)``
-    of the whole data, and ``run(epoch)``, one epoch of updates, the whole
-    batch at once or shuffled batches of ``batch_size``.  Either raises
-    Diverged, the network as before that epoch, when a loss or weight stops
-    being finite.  ``close()`` leaves the weights in the network (here they
-    always are)."""
-
+    """One train() call's epochs on the lists: ``loss(epoch)`` of all the data,
+    ``run(epoch)`` one epoch of updates; Diverged, the network as before that
+    epoch, if a loss or a weight stops being finite."""
     def __init__(self, net, X, y, lr, batch_size):
         self.net, self.X, self.y, self.lr, self.k = net, X, y, lr, batch_size
         self.order = list(range(len(X)))
@@ -581,13 +485,11 @@ class Epochs:
             raise
 
     def close(self):
-        pass
-
+        """Nothing to do: the weights are in the network already."""
 
 # The worked example: the article's 2-2-1 network, one update.
 
 EXAMPLE_X, EXAMPLE_Y = [[0.35, 0.7]], [[0.5]]
-
 
 def worked_example():
     """The article's 2-2-1 network: no biases, sigmoid, weights from its figure.
@@ -644,15 +546,9 @@ def worked_example():
                     [0.9]]]         # w23 (h2 -> O3)
     return net
 
-
 def updates_to_converge(tolerance=0.001, lr=1):
-    """How many updates until the example's output is within ``tolerance`` of 0.5.
-
-    >>> updates_to_converge(tolerance=0.1)
-    14
-    """
+    """How many updates until the example's output is within ``tolerance`` of 0.5."""
     return len(converging(tolerance, lr)) - 1
-
 
 def converging(tolerance=0.001, lr=1, limit=100000):
     """The example's output y5 after 0, 1, 2, ... updates, up to the first
@@ -669,13 +565,8 @@ def converging(tolerance=0.001, lr=1, limit=100000):
         net.step(EXAMPLE_X, EXAMPLE_Y, lr)
     return outputs
 
-
 def walkthrough():
-    """The worked example's numbers in the article's order, as (name, value) pairs.
-
-    >>> dict(walkthrough())["delta4"]
-    -0.008071427316084548
-    """
+    """The worked example's numbers in the article's order, as (name, value) pairs."""
     net = worked_example()
     a, o = net.forward(EXAMPLE_X)
     (x1, x2), (y3, y4), (y5,) = o[0][0], o[1][0], o[2][0]
@@ -693,21 +584,17 @@ def walkthrough():
              "y5_after error_after").split()
     return [(name.replace("_", " "), v) for name, v in zip(names, values)]
 
-
 # The XOR network: the article's numpy program, in lists.
 
 XOR_X = [[0, 0], [0, 1], [1, 0], [1, 1]]
 XOR_Y = [[0], [1], [1], [0]]
 
-
 def xor(epochs=10000, lr=0.1, hidden=4, seed=0, *, report_every=4000, callback=None,
         out=None):
     """The article's XOR program: a [2, hidden, 1] sigmoid network from
-    ``np.random.seed(seed)``, trained on XOR, printing its ``Epoch N,
-    Loss:...`` lines as it goes (every 4000 epochs; ``report_every`` must
-    divide 4000) and then its predictions.  ``callback`` is passed on to
-    train(); ``out``, a list or a function, takes the lines instead of print.
-    Returns the trained network.
+    ``np.random.seed(seed)`` trained on XOR, its ``Epoch N, Loss:...`` lines
+    printed (to ``out``, a list or function, if given) as it goes, then its
+    predictions; returns the network.
 
     >>> lines = []
     >>> net = xor(epochs=1, out=lines)
@@ -718,7 +605,6 @@ def xor(epochs=10000, lr=0.1, hidden=4, seed=0, *, report_every=4000, callback=N
         raise ValueError("report_every: expected a divisor of 4000, got %r" % (report_every,))
     net = Network([2, hidden, 1], seed=seed)
     write = _writer(out)
-
     def report(epoch, loss):
         if epoch % 4000 == 0:
             write("Epoch %d, Loss:%r" % (epoch, loss))
@@ -729,14 +615,12 @@ def xor(epochs=10000, lr=0.1, hidden=4, seed=0, *, report_every=4000, callback=N
     write(format_matrix(net.predict(XOR_X)))
     return net
 
-
 def _writer(out):
     """A print function for ``out``: None is stdout, a list collects lines,
     and a function is called with each."""
     if out is None:
         return print
     return getattr(out, "append", out)
-
 
 def format_matrix(M, digits=8):
     """Show a matrix the way numpy prints one, with a fixed number of digits.
@@ -753,31 +637,22 @@ def format_matrix(M, digits=8):
 
 # Part II -- beyond the article: other activations and losses, gradients,
 # accuracy, gradient checks, saving, a harder problem.  The Network below
-# extends the article's and keeps its name, so that everything above builds
-# it from here on.
+# extends the article's and keeps its name: everything above now builds it.
 
 def linear(a):
-    """The identity, for regression outputs.
-
-    >>> linear(-1.5)
-    -1.5
-    """
+    """The identity, for regression outputs."""
     return a
 
-
 def softmax(row):
-    """exp(a_j) / sum_k exp(a_k) of one row, stable: the row maximum is
-    subtracted first, so exp never overflows.
+    """exp(a_j) / sum_k exp(a_k) of one row, the row maximum subtracted first,
+    so that exp never overflows.
 
-    >>> [round(p, 4) for p in softmax([1.0, 2.0, 3.0])]
-    [0.09, 0.2447, 0.6652]
-    >>> softmax([1000.0, 0.0])
-    [1.0, 0.0]
+    >>> softmax([1000.0, 0.0]), [round(p, 4) for p in softmax([1.0, 2.0, 3.0])]
+    ([1.0, 0.0], [0.09, 0.2447, 0.6652])
     """
     m = max(row)
     e = [math.exp(v - m) for v in row]
     return [v / _total(e) for v in e]
-
 
 def _total(v):
     t = 0.0
@@ -785,12 +660,9 @@ def _total(v):
         t += x
     return t
 
-
 class Softmax(Activation):
-    """softmax works on whole rows, and its outputs are coupled: dE/da is
-    the Jacobian p_j (delta_jk - p_k) times dE/dp, not an element-wise
-    product.  It is an output activation only."""
-
+    """softmax works on whole rows and couples its outputs: dE/da is its Jacobian
+    p_j (delta_jk - p_k) times dE/dp.  An output activation only."""
     rows = True
 
     def __call__(self, A):
@@ -799,17 +671,14 @@ class Softmax(Activation):
     def chain(self, o, e):
         return [[p * (ej - _dot(er, po)) for ej, p in zip(er, po)] for er, po in zip(e, o)]
 
-
 def _dot(u, v):
     t = 0.0
     for p, q in zip(u, v):
         t += p * q
     return t
 
-
 ACTIVATIONS["linear"] = Activation(linear, lambda o: 1.0, "{a}", "1.0", "1")
 ACTIVATIONS["softmax"] = Softmax(softmax, None, None, None, None, hidden=False)
-
 
 def softplus(x):
     """log(1 + e^x) without overflow: -log(sigmoid(-x)).
@@ -819,14 +688,9 @@ def softplus(x):
     """
     return max(x, 0.0) + math.log(1.0 + math.exp(-abs(x)))
 
-
 def cross_entropy(a, o, y, F):
     """The summed cross-entropy -sum y log p (binary for a sigmoid output),
-    computed from the weighted sums ``a`` so that no log(0) is ever taken.
-
-    >>> round(cross_entropy([[0.0]], [[0.5]], [[1.0]], ACTIVATIONS["sigmoid"]), 6)
-    0.693147
-    """
+    computed from the weighted sums ``a`` so that no log(0) is ever taken."""
     total = 0.0
     for ra, ry in zip(a, y):
         if not F.rows:
@@ -840,7 +704,6 @@ def cross_entropy(a, o, y, F):
                 total += t * (log_sum - v)
     return total
 
-
 def _cross_entropy_delta(o, y, F):
     # cross-entropy cancels F': y - o for a sigmoid; for softmax, d/da of
     # -sum y log softmax(a) is p * sum(y) - y, and sum(y) is 1 for one-hot rows
@@ -848,20 +711,14 @@ def _cross_entropy_delta(o, y, F):
         return subtract(y, o)
     return [[t - p * _total(ty) for t, p in zip(ty, po)] for ty, po in zip(y, o)]
 
-
 def _probabilities(y):
-    """ValueError unless every target is in [0, 1]."""
-    for r, row in enumerate(y):
-        for v in row:
-            if not 0.0 <= v <= 1.0:
-                raise ValueError("y: cross_entropy needs targets in [0, 1], row %d holds %r"
-                                 % (r, v))
-
+    bad = [v for row in y for v in row if not 0.0 <= v <= 1.0]
+    if bad:
+        raise ValueError("y: cross_entropy needs targets in [0, 1], got %r" % bad[0])
 
 LOSSES["cross_entropy"] = Loss(cross_entropy, _cross_entropy_delta,
                                lambda a, o, y, F: cross_entropy(a, o, y, F) / len(y),
                                outputs=("sigmoid", "softmax"), targets=_probabilities)
-
 
 def classify(row):
     """The class of one output row: the largest output, or ``o >= 0.5`` for one.
@@ -870,25 +727,15 @@ def classify(row):
     (1, 0, 1)
     """
     check_matrix([row], "row")
-    if len(row) == 1:
-        return int(row[0] >= 0.5)
-    best = 0
-    for j in range(1, len(row)):
-        if row[j] > row[best]:
-            best = j
-    return best
-
+    return int(row[0] >= 0.5) if len(row) == 1 else list(row).index(max(row))
 
 class Network(Network):
     """The article's Network with what a library needs beyond it: the
     gradient, the objective, accuracy, saving and loading."""
-
     def gradients(self, X, y):
-        """``(dW, db)``: the gradient of the objective, summed over the batch.
-
-        Shaped like ``weights`` and ``biases``; ``dW[l][i][j] = -sum_n
-        o[l][n][i] * delta[l+1][n][j]``, so the article's update is exactly
-        ``w -= lr * dW``.  ``db`` is all zeros when the network has no biases.
+        """``(dW, db)``: the gradient of the objective, summed over the batch, as
+        ``weights`` and ``biases`` are shaped: ``dW[l][i][j] = -sum_n o[l][n][i] *
+        delta[l+1][n][j]``, so the article's update is exactly ``w -= lr * dW``.
 
         >>> dW, db = worked_example().gradients([[0.35, 0.7]], [[0.5]])
         >>> round(dW[1][1][0], 6)          # -Delta w23 at lr = 1
@@ -897,14 +744,12 @@ class Network(Network):
         X, y = self._data(X, y)
         o = self._forward(X)[1]
         up_W, up_b = self._sums(o, self._deltas(o, y))
-        dW = [scale(g, -1.0) for g in up_W]
-        db = [[-v if self.bias else 0.0 for v in g] for g in up_b]
-        return dW, db
+        return ([scale(g, -1.0) for g in up_W],
+                [[-v if self.bias else 0.0 for v in g] for g in up_b])
 
     def objective(self, X, y):
-        """The objective that train() descends and gradients() differentiates:
-        E = 1/2 sum (y - o)^2 for ``mse``, the summed cross-entropy for
-        ``cross_entropy``, over the batch and the outputs.
+        """The objective E that train() descends and gradients() differentiates,
+        summed over the batch and the outputs: 1/2 sum (y - o)^2 for ``mse``.
 
         >>> round(worked_example().objective(EXAMPLE_X, EXAMPLE_Y), 6)  # 0.027249 / 2
         0.013625
@@ -915,51 +760,36 @@ class Network(Network):
         return LOSSES[self.loss_name].objective(a[-1], o[-1], y, F)
 
     def accuracy(self, X, labels):
-        """The fraction of rows classified right (see classify): ``labels``
-        are class numbers (any integral numbers) or target rows.
-
-        >>> net = xor(out=[])
-        >>> net.accuracy(XOR_X, [0, 1, 1, 0]), net.accuracy(XOR_X, XOR_Y)
-        (1.0, 1.0)
-        """
+        """The fraction of rows classified right (see classify): ``labels`` are
+        class numbers (any integral numbers) or target rows."""
         X = self._inputs(X)
         if not isinstance(labels, (list, tuple)) or len(labels) != len(X):
-            raise ValueError("labels: expected %d labels, one per row of X, got %s" % (
-                len(X), len(labels) if isinstance(labels, (list, tuple)) else repr(labels)))
+            raise ValueError("labels: expected %d labels, one per row of X, got %s"
+                             % (len(X), _show(labels)))
         if isinstance(labels[0], (list, tuple)):
             check_matrix(labels, "labels", self.sizes[-1])
             labels = [classify(row) for row in labels]
-        top = max(2, self.sizes[-1])
-        classes = [check_whole(v, "labels", 0, top - 1) for v in labels]
         hits = 0
-        for row, label in zip(self._forward(X)[1][-1], classes):
-            hits += classify(row) == label
+        for row, label in zip(self._forward(X)[1][-1], labels):
+            hits += classify(row) == check_whole(label, "labels", 0, max(1, len(row) - 1))
         return hits / len(X)
 
     def save(self, path):
-        """Write the network to ``path``; see save()."""
+        """Write the network to ``path``: see save()."""
         save(self, path)
 
-    @staticmethod
-    def load(path):
-        """Read a network from ``path``; see load()."""
-        return load(path)
-
+    load = staticmethod(lambda path: load(path))
 
 def gradient_check(net, X, y, eps=1e-6):
-    """The largest relative error of ``net.gradients`` against central
-    differences (E(w + eps) - E(w - eps)) / 2eps of the objective, over every
-    weight and bias, each relative to max(|analytic|, |numeric|, 1e-3).  A
-    right backward pass gives about 1e-7 or less; a wrong derivative 1e-2 or
-    more.  Rounding limits the differences to about 1e-16 * E / eps, so for
-    an objective E much above 1 pass a larger ``eps`` such as 1e-5.
+    """The largest relative error of ``net.gradients`` against the central
+    differences (E(w + eps) - E(w - eps)) / 2eps, each relative to max(|analytic|,
+    |numeric|, 1e-3): 1e-7 or less for a right backward pass, 1e-2 or more for a
+    wrong derivative.  Rounding costs about 1e-16 * E / eps: for E >> 1 take 1e-5.
 
     >>> gradient_check(Network([3, 4, 2], seed=1), [[0.1, 0.2, 0.3]], [[0.0, 1.0]]) < 1e-7
     True
     """
-    if not isinstance(net, Network):
-        raise TypeError("net: expected a Network, got %r" % (net,))
-    X, y = net._data(X, y)
+    X, y = _network(net)._data(X, y)
     if not (is_real(eps) and 0 < eps < 1):
         raise ValueError("eps: expected a number between 0 and 1, got %r" % (eps,))
     dW, db = net.gradients(X, y)
@@ -981,10 +811,7 @@ def gradient_check(net, X, y, eps=1e-6):
             worst = max(worst, abs(grads[j] - numeric) / max(abs(grads[j]), abs(numeric), 1e-3))
     return worst
 
-
-FORMAT = "backprop.py network"
-FORMAT_VERSION = 1
-
+FORMAT, FORMAT_VERSION = "backprop.py network", 1
 
 def _dumps(net):
     """The JSON text of a network, keys in a fixed order on every interpreter."""
@@ -994,23 +821,18 @@ def _dumps(net):
               ("loss", net.loss_name), ("weights", net.weights), ("biases", net.biases)]
     return "{\n" + ",\n".join(' "%s": %s' % (k, json.dumps(v)) for k, v in fields) + "\n}\n"
 
-
-def _path(path, name="path"):
+def _path(path):
     """A file name from a str or an os.PathLike (pathlib.Path)."""
-    if hasattr(path, "__fspath__"):
-        path = path.__fspath__()
+    path = path.__fspath__() if hasattr(path, "__fspath__") else path
     if not isinstance(path, str):
-        raise TypeError("%s: expected a file name, got %r" % (name, path))
+        raise TypeError("path: expected a file name, got %r" % (path,))
     return path
 
-
 def save(net, path):
-    """Write ``net`` to ``path`` as JSON, atomically: a temporary file beside
-    the target is written, then renamed over it, so a crash never leaves half
-    a model.  A symbolic link is followed (the file it points to is
-    replaced) and the file keeps its permissions.  ``path`` is a str or a
-    pathlib.Path.  What load() would refuse raises ValueError before
-    anything is written; an OSError names the target, not the temporary file.
+    """Write ``net`` to ``path`` (a str or pathlib.Path) as JSON, atomically (a
+    temporary file beside it, renamed over it), through a symbolic link and
+    keeping the file's mode.  What load() would refuse raises ValueError, and an
+    OSError names ``path``, before anything is replaced.
 
     >>> import os, tempfile
     >>> path = os.path.join(tempfile.mkdtemp(), "xor.json")
@@ -1019,16 +841,15 @@ def save(net, path):
     """
     import json
     import os
-    if not isinstance(net, Network):
-        raise TypeError("net: expected a Network, got %r" % (net,))
     path = target = _path(path)
-    text = _dumps(net)
+    text = _dumps(_network(net))
     _from_dict(json.loads(text))        # refuse to write what load would refuse
+    mode = None                         # a new file's, or where there is no os.path
     try:
         target = os.path.realpath(path)
         mode = os.stat(target).st_mode & 0o7777
     except (AttributeError, ImportError, OSError):
-        mode = None                     # MicroPython, or a new file
+        pass
     tmp = target + ".tmp"
     try:
         with open(tmp, "w") as f:
@@ -1036,7 +857,7 @@ def save(net, path):
             f.flush()
             if hasattr(os, "fsync"):
                 os.fsync(f.fileno())
-        if mode is not None and hasattr(os, "chmod"):
+        if mode is not None:
             os.chmod(tmp, mode)
         getattr(os, "replace", os.rename)(tmp, target)
     except BaseException as e:
@@ -1044,23 +865,14 @@ def save(net, path):
             os.remove(tmp)
         except OSError:
             pass
-        if isinstance(e, OSError):
+        if isinstance(e, OSError):      # name the file asked for, not the temporary one
             raise OSError(e.args[0], "%s: %s" % (path, getattr(e, "strerror", None) or e)) \
                 from None
         raise
 
-
 def load(path):
-    """Read a network written by ``save``.  Every field is checked first: a
-    file that is not a saved network, however it is damaged (not UTF-8, not
-    JSON, nested too deep, a wrong or missing field, a number that is not a
-    finite float), raises ValueError naming the file; a missing file OSError.
-
-    >>> import os, tempfile
-    >>> path = os.path.join(tempfile.mkdtemp(), "xor.json")
-    >>> worked_example().save(path); load(path).sizes
-    [2, 2, 1]
-    """
+    """Read a network written by ``save``, every field checked first: a file
+    that is not one, however damaged, raises ValueError naming the file."""
     import json
     path = _path(path)
     with open(path, "rb") as f:
@@ -1074,19 +886,14 @@ def load(path):
             from None
     return _from_dict(data, path)
 
-
 def _shallow(text, limit=32):
     """ValueError if brackets nest deeper than ``limit`` (a network needs 4):
     Pyodide's parser dies of a full C stack, not a RecursionError, on deep text."""
     depth = 0
     for c in text:
-        if c == "[" or c == "{":
-            depth += 1
-            if depth > limit:
-                raise ValueError("nested too deep")
-        elif c == "]" or c == "}":
-            depth -= 1
-
+        depth += (c == "[" or c == "{") - (c == "]" or c == "}")
+        if depth > limit:
+            raise ValueError("nested too deep")
 
 def _from_dict(data, where="model"):
     """Build a Network from parsed JSON, validating every field before use."""
@@ -1094,7 +901,6 @@ def _from_dict(data, where="model"):
         if not isinstance(data, dict) or key not in data or not ok(data[key]):
             raise ValueError("%s: field %r: expected %s" % (where, key, expected))
         return data[key]
-
     def per_layer(v):
         return isinstance(v, list) and len(v) == len(sizes) - 1
     field("format", lambda v: v == FORMAT, repr(FORMAT))
@@ -1122,16 +928,9 @@ def _from_dict(data, where="model"):
         raise ValueError("%s: %s" % (where, e)) from None
     return net
 
-
 def spiral(points=50, classes=3, seed=0):
     """A classic toy data set: ``classes`` interleaved spiral arms in the
-    plane, ``points`` per arm, with seeded noise.  Returns (X, y, labels)
-    with one-hot rows y.
-
-    >>> X, y, labels = spiral(points=2, classes=2)
-    >>> len(X), y[0], labels
-    (4, [1.0, 0.0], [0, 0, 1, 1])
-    """
+    plane, ``points`` per arm, with seeded noise: (X, one-hot y, labels)."""
     check_whole(points, "points", 1)
     check_whole(classes, "classes", 2)
     rng = Random(seed)
@@ -1145,11 +944,9 @@ def spiral(points=50, classes=3, seed=0):
             labels.append(c)
     return X, y, labels
 
-
 def spiral_demo(epochs=200, lr=0.02, batch_size=10, seed=0, *, callback=None, out=None):
-    """Train a [2, 16, 16, 3] tanh network with softmax and cross-entropy
-    on mini-batches of the spiral; print the loss falling and the accuracy.
-    ``callback`` is passed on to train().
+    """Train a [2, 16, 16, 3] tanh network with softmax and cross-entropy on
+    mini-batches of the spiral, printing the loss falling and the accuracy.
 
     >>> lines = []
     >>> net = spiral_demo(epochs=3, out=lines)
@@ -1162,7 +959,6 @@ def spiral_demo(epochs=200, lr=0.02, batch_size=10, seed=0, *, callback=None, ou
                   loss="cross_entropy", seed=seed)
     write("spiral: %d points in 3 arms, network [2, 16, 16, 3] tanh + softmax, "
           "cross-entropy, batches of %d, lr %g" % (len(X), batch_size, lr))
-
     def report(epoch, loss):
         write("epoch %4d  loss %.6f" % (epoch, loss))
         if callback is not None:
@@ -1174,201 +970,132 @@ def spiral_demo(epochs=200, lr=0.02, batch_size=10, seed=0, *, callback=None, ou
     return net
 
 
-# Part III -- speed: the network compiled into its own equations.
-#
-# The article works the example as scalar equations: a1 = w11*x1 + w21*x2,
-# y3 = F(a1), ...  So can the program: equations() writes the forward pass,
-# the deltas and the update of one batch as straight-line Python, every
-# weight a local variable, and train() calls it in place of the article's
-# list code.  It does exactly the operations of the list code, in the same
-# order, so both give the same numbers -- only faster, since no lists are
-# built on the way.  The source is made from layer sizes (integers) and the
-# expressions of the ACTIVATIONS entries only, never from text a user passed.
+# Part III -- speed: the network compiled into its own equations.  The
+# article works the example as scalar equations (a1 = w11*x1 + w21*x2, y3 =
+# F(a1), ...); equations() writes one batch's forward pass, deltas and update
+# so, every weight a local variable, and train() calls it in place of the
+# list code: the same operations in the same order, so the same numbers, but
+# no lists built on the way.  The source is made from layer sizes and the
+# ACTIVATIONS entries' expressions only, never from text a user passed.
 
 COMPILE_LIMIT = 3000        # weights and biases; bigger networks use the lists
 UNROLL_LIMIT = 600          # samples x weights written out without a loop
 
-
-def _sum(terms):
-    """``t1 + t2 + ...`` summed left to right, as the list code sums."""
-    return " + ".join(terms)
-
-
 def _indent(lines):
     return ["    " + text for text in lines]
 
-
-class _Names:
-    """The generated code's names for one network: ``o{l}_{i}`` output i of
-    layer l (``o0_i`` the inputs), ``a{l}_{j}`` a weighted sum, ``d{l}_{j}``
-    a delta, ``w{l}_{i}_{j}`` and ``b{l}_{j}`` the weights and biases."""
-
-    def __init__(self, net):
-        self.sizes, self.L = net.sizes, len(net.sizes) - 1
-        self.acts = [ACTIVATIONS[check_name(name, "activations", ACTIVATIONS)]
-                     for name in net.activations]
-        self.loss, self.bias = net.loss_name, net.bias
-        sizes = self.sizes
-        self.w = ["w%d_%d_%d" % (l, i, j) for l in range(self.L) for i in range(sizes[l])
-                  for j in range(sizes[l + 1])]
-        self.b = ["b%d_%d" % (l, j) for l in range(self.L)
-                  for j in range(sizes[l + 1])] if net.bias else []
-        self.params = self.w + self.b
-
-
-def _forward_lines(N, xs):
-    """a = sum_i o_i * w_ij + b_j and o = F(a), unit by unit."""
+def _sample(net, xs, ys, loss):
+    """One sample's work as lines of Python, its inputs named xs and its
+    targets ys: the forward pass, r = y - o, (with ``loss``) its share of E,
+    the deltas back to the first layer, and the sums of o_i * d_j.  Every
+    sum is written left to right, as the list code adds."""
+    sizes, L, softmax = net.sizes, len(net.sizes) - 1, ACTIVATIONS[net.activations[-1]].rows
+    acts = [ACTIVATIONS[check_name(name, "activations", ACTIVATIONS)] for name in net.activations]
     o = lambda l, i: xs[i] if l == 0 else "o%d_%d" % (l, i)     # noqa: E731
+    out, a = sizes[-1], ["a%d_%d" % (L, j) for j in range(sizes[-1])]
     body = ["# forward pass: a = sum_i o_i * w_ij + b_j, o = F(a)"]
-    for l in range(1, N.L + 1):
-        F = N.acts[l - 1]
-        for j in range(N.sizes[l]):
-            terms = ["%s * w%d_%d_%d" % (o(l - 1, i), l - 1, i, j) for i in range(N.sizes[l - 1])]
-            body.append("a%d_%d = %s" % (l, j, _sum(terms + (["b%d_%d" % (l - 1, j)] if N.bias else []))))
-            if not F.rows:
-                body.append("o%d_%d = %s" % (l, j, F.code.format(a="a%d_%d" % (l, j))))
-    if N.acts[-1].rows:                 # softmax: the row maximum keeps exp from overflowing
-        a = ["a%d_%d" % (N.L, j) for j in range(N.sizes[-1])]
-        body.append("m = max(%s)" % ", ".join(a))
-        body += ["e%d = exp(%s - m)" % (j, a[j]) for j in range(len(a))]
-        body.append("t = %s" % _sum(["e%d" % j for j in range(len(a))]))
-        body += ["o%d_%d = e%d / t" % (N.L, j, j) for j in range(len(a))]
-    return body
-
-
-def _loss_lines(N, ys):
-    """The sample's share of the summed loss E."""
-    body = ["# loss"]
-    for j, y in enumerate(ys):
-        a = "a%d_%d" % (N.L, j)
-        if N.loss == "mse":
-            body.append("E += r%d * r%d" % (j, j))
-        elif not N.acts[-1].rows:
-            body.append("E += %s * softplus(-%s) + (1.0 - %s) * softplus(%s)" % (y, a, y, a))
-        else:
-            body.append("E += %s * (m + log(t) - %s)" % (y, a))
-    return body
-
-
-def _delta_lines(N, xs, ys):
-    """The output deltas, then each hidden layer's, back to the first."""
-    out, F = N.sizes[-1], N.acts[-1]
-    o = lambda l, i: xs[i] if l == 0 else "o%d_%d" % (l, i)     # noqa: E731
-    body = ["# output deltas"]
-    if N.loss == "cross_entropy" and F.rows:
-        body.append("sy = %s" % _sum(ys))
-    if N.loss == "mse" and F.rows:
-        body.append("dot = %s" % _sum(["r%d * o%d_%d" % (j, N.L, j) for j in range(out)]))
+    for l in range(1, L + 1):
+        for j in range(sizes[l]):
+            terms = ["%s * w%d_%d_%d" % (o(l - 1, i), l - 1, i, j) for i in range(sizes[l - 1])]
+            terms += ["b%d_%d" % (l - 1, j)] if net.bias else []
+            body.append("a%d_%d = %s" % (l, j, " + ".join(terms)))
+            if not acts[l - 1].rows:
+                body.append("o%d_%d = %s" % (l, j, acts[l - 1].code.format(a="a%d_%d" % (l, j))))
+    if softmax:                         # the row maximum keeps exp from overflowing
+        body += ["m = max(%s)" % ", ".join(a)] + ["e%d = exp(%s - m)" % (j, a[j]) for j in
+                                                   range(out)]
+        body += ["t = " + " + ".join("e%d" % j for j in range(out))]
+        body += ["o%d_%d = e%d / t" % (L, j, j) for j in range(out)]
+    body += ["r%d = %s - o%d_%d" % (j, ys[j], L, j) for j in range(out)]
+    if loss:
+        body.append("# loss")
+        for j, y in enumerate(ys):
+            body.append("E += r%d * r%d" % (j, j) if net.loss_name == "mse" else
+                        "E += %s * (m + log(t) - %s)" % (y, a[j]) if softmax else
+                        "E += %s * softplus(-%s) + (1.0 - %s) * softplus(%s)" % (y, a[j], y, a[j]))
+    body.append("# output deltas")
+    if softmax:
+        body.append("sy = " + " + ".join(ys) if net.loss_name == "cross_entropy" else
+                    "dot = " + " + ".join("r%d * o%d_%d" % (j, L, j) for j in range(out)))
     for j in range(out):
-        v = o(N.L, j)
-        if N.loss == "cross_entropy":
-            rhs = "%s - %s * sy" % (ys[j], v) if F.rows else "r%d" % j
-        elif F.rows:
-            rhs = "%s * (r%d - dot)" % (v, j)
-        else:
-            rhs = "r%d * %s" % (j, F.dcode.format(o=v))
-        body.append("d%d_%d = %s" % (N.L, j, rhs))
+        v = o(L, j)
+        body.append("d%d_%d = %s" % (L, j, (
+            ("%s - %s * sy" % (ys[j], v) if softmax else "r%d" % j)
+            if net.loss_name == "cross_entropy" else "%s * (r%d - dot)" % (v, j) if softmax
+            else "r%d * %s" % (j, acts[-1].dcode.format(o=v)))))
     body.append("# hidden deltas: d_h = F'(o_h) * sum_k w_hk * d_k")
-    for l in range(N.L - 1, 0, -1):
-        for h in range(N.sizes[l]):
-            error = _sum(["d%d_%d * w%d_%d_%d" % (l + 1, k, l, h, k) for k in range(N.sizes[l + 1])])
-            body.append("d%d_%d = (%s) * %s" % (l, h, error, N.acts[l - 1].dcode.format(o=o(l, h))))
-    return body
-
-
-def _sample_lines(N, xs, ys, loss):
-    """One sample's work, its inputs named xs and its targets ys: forward
-    pass, error r = y - o, loss, deltas, and the sums of o_i * d_j."""
-    o = lambda l, i: xs[i] if l == 0 else "o%d_%d" % (l, i)     # noqa: E731
-    body = _forward_lines(N, xs)
-    body += ["r%d = %s - o%d_%d" % (j, ys[j], N.L, j) for j in range(N.sizes[-1])]
-    body += (_loss_lines(N, ys) if loss else []) + _delta_lines(N, xs, ys)
+    for l in range(L - 1, 0, -1):
+        for h in range(sizes[l]):
+            error = " + ".join("d%d_%d * w%d_%d_%d" % (l + 1, k, l, h, k)
+                               for k in range(sizes[l + 1]))
+            body.append("d%d_%d = (%s) * %s" % (l, h, error, acts[l - 1].dcode.format(o=o(l, h))))
     body.append("# sums over the batch of o_i * d_j")
-    for l in range(N.L):
+    for l in range(L):
         body += ["gw%d_%d_%d += %s * d%d_%d" % (l, i, j, o(l, i), l + 1, j)
-                 for i in range(N.sizes[l]) for j in range(N.sizes[l + 1])]
-        body += ["gb%d_%d += d%d_%d" % (l, j, l + 1, j) for j in range(N.sizes[l + 1] if N.bias else 0)]
+                 for i in range(sizes[l]) for j in range(sizes[l + 1])]
+        body += ["gb%d_%d += d%d_%d" % (l, j, l + 1, j) for j in range(sizes[l + 1] * net.bias)]
     return body
-
-
-def _update_lines(N, failed):
-    """w + lr * sum(o_i * d_j) for every weight, into the g names; return
-    ``failed`` unless their sum (weights, then biases) is finite."""
-    g = ["g" + p for p in N.params]
-    body = ["# updates: w + lr * sum(o_i * d_j), kept only if all are finite"]
-    body += ["g%s = %s + g%s * lr" % (p, p, p) for p in N.params]
-    for n in range(0, len(g), 50):                  # as Network.update, left to right
-        body.append("c = %s" % _sum(([] if n == 0 else ["c"]) + g[n:n + 50]))
-    return body + ["if c - c != 0.0:", "    return " + failed], g
-
 
 def equations(net, *, full_batch=True, samples=0):
     """Python source of one batch of ``net``'s training, written out unit by unit.
 
-    The function it defines takes the flat list P of the weights (then the
-    biases), the data X and targets Y, lr and, for mini-batches, the rows
-    of the batch; it returns the new P, or None if an update was not finite
-    (full batch: with the loss).  Names: ``o{l}_{i}`` is output i of layer
-    l (``o0_i`` the inputs), ``a{l}_{j}`` a weighted sum, ``d{l}_{j}`` a
-    delta, ``w{l}_{i}_{j}`` and ``b{l}_{j}`` the weights and biases,
-    ``gw``/``gb`` their sums of ``o_i * delta_j`` over a batch, ``E`` the
-    loss.  With ``samples=n`` (full batch only) the n samples are written
-    out one after the other, their inputs ``x{s}_{i}`` and targets
-    ``t{s}_{j}``.  TypeError if ``net`` is not a Network.
+    The function takes the flat list P of the weights (then biases), the data X
+    and targets Y, lr and, for mini-batches, the batch's rows, and returns the
+    new P, or None if an update was not finite (full batch: with the loss).
+    Names: ``o{l}_{i}`` output i of layer l (``o0_i`` the inputs), ``a`` sums,
+    ``d`` deltas, ``w{l}_{i}_{j}`` and ``b{l}_{j}`` the weights and biases, ``gw``
+    and ``gb`` their sums of ``o_i * delta_j``.  ``samples=n`` writes out n samples.
 
     >>> src = equations(worked_example())
-    >>> print(src[src.index("a1_0 ="):src.index("# loss")].replace("    ", ""))
-    a1_0 = o0_0 * w0_0_0 + o0_1 * w0_1_0
-    o1_0 = (exp(a1_0) if a1_0 < -709.0 else 1.0 / (1.0 + exp(-a1_0)))
-    a1_1 = o0_0 * w0_0_1 + o0_1 * w0_1_1
-    o1_1 = (exp(a1_1) if a1_1 < -709.0 else 1.0 / (1.0 + exp(-a1_1)))
+    >>> print(src[src.index("a2_0 ="):src.index("# loss")].replace("    ", ""))
     a2_0 = o1_0 * w1_0_0 + o1_1 * w1_1_0
     o2_0 = (exp(a2_0) if a2_0 < -709.0 else 1.0 / (1.0 + exp(-a2_0)))
     r0 = y0 - o2_0
     <BLANKLINE>
     """
-    if not isinstance(net, Network):
-        raise TypeError("net: expected a Network, got %r" % (net,))
-    N = _Names(net)
-    out = N.sizes[-1]
-    xs, ys = ["o0_%d" % i for i in range(N.sizes[0])], ["y%d" % j for j in range(out)]
-    head = ["%s, = P" % ", ".join(N.params)]
-    if not samples and 2 * len(N.params) > 256:
+    sizes, L, out = _network(net).sizes, len(net.sizes) - 1, net.sizes[-1]
+    params = ["w%d_%d_%d" % (l, i, j) for l in range(L) for i in range(sizes[l])
+              for j in range(sizes[l + 1])]
+    params += ["b%d_%d" % (l, j) for l in range(L) for j in range(sizes[l + 1] * net.bias)]
+    g = ["g" + p for p in params]
+    xs, ys = ["o0_%d" % i for i in range(sizes[0])], ["y%d" % j for j in range(out)]
+    head = ["%s, = P" % ", ".join(params)]
+    if not samples and 2 * len(params) > 256:
         # CPython numbers locals in order of first use and names the first 256
         # in one byte, the rest in two: give the short ones to the sample's
         # own values, which the loop reads most (about 15 % faster)
-        hot = xs + ys + ["%s%d_%d" % (c, l, j) for l in range(1, N.L + 1)
-                         for j in range(N.sizes[l]) for c in "aod"]
+        hot = xs + ys + ["%s%d_%d" % (c, l, j) for l in range(1, L + 1)
+                         for j in range(sizes[l]) for c in "aod"]
         head[:0] = ["# the sample's own names first: they get the one-byte slots",
                     " = ".join(hot[:250]) + " = 0.0"]
-    update, g = _update_lines(N, "None, loss" if full_batch else "None")
     unpack = ["%s, = X[s]" % ", ".join(xs), "%s, = Y[s]" % ", ".join(ys)]
     zero = [" = ".join(g[n:n + 50]) + " = 0.0" for n in range(0, len(g), 50)]
     if samples:                               # every sample written out: no loop at all
         body = ["E = 0.0"]
         for s in range(samples):
-            xs = ["x%d_%d" % (s, i) for i in range(N.sizes[0])]
+            xs = ["x%d_%d" % (s, i) for i in range(sizes[0])]
             ys = ["t%d_%d" % (s, j) for j in range(out)]
             body += ["%s, = X[%d]" % (", ".join(xs), s), "%s, = Y[%d]" % (", ".join(ys), s)]
             # the first sample starts the sums (0.0 + x is x: the same numbers)
             body += [text.replace(" += ", " = ") if s == 0 and text[0] == "g" else text
-                     for text in _sample_lines(N, xs, ys, True)]
-    elif full_batch:
-        body = ["E = 0.0"] + zero + ["for s in range(len(X)):"] + _indent(
-            unpack + _sample_lines(N, xs, ys, True))
+                     for text in _sample(net, xs, ys, True)]
     else:
-        body = zero + ["for s in rows:"] + _indent(unpack + _sample_lines(N, xs, ys, False))
+        body = (["E = 0.0"] if full_batch else []) + zero + \
+            ["for s in %s:" % ("range(len(X))" if full_batch else "rows")] + \
+            _indent(unpack + _sample(net, xs, ys, full_batch))
     if full_batch:
-        body += ["loss = E / %s" % ("(len(X) * %d)" % out if N.loss == "mse" else "len(X)"),
+        body += ["loss = E / %s" % ("(len(X) * %d)" % out if net.loss_name == "mse" else "len(X)"),
                  "if loss - loss != 0.0:", "    return None, loss"]
-    result = "[%s]" % ", ".join(g)
-    src = ["def run(P, X, Y, lr%s):" % ("" if full_batch else ", rows")]
-    src += _indent(head + body + update + ["return " + (result + ", loss" if full_batch else result)])
+    body += ["# updates: w + lr * sum(o_i * d_j), kept only if all are finite"]
+    body += ["g%s = %s + g%s * lr" % (p, p, p) for p in params]
+    for n in range(0, len(g), 50):                  # as Network.update, left to right
+        body.append("c = " + " + ".join(([] if n == 0 else ["c"]) + g[n:n + 50]))
+    failed, result = ("None, loss", "[%s], loss") if full_batch else ("None", "[%s]")
+    body += ["if c - c != 0.0:", "    return " + failed, "return " + result % ", ".join(g)]
+    src = ["def run(P, X, Y, lr%s):" % ("" if full_batch else ", rows")] + _indent(head + body)
     return "\n".join(src) + "\n"
 
-
 _COMPILED = {}
-
 
 def _compiled(net, full_batch, force=None, n=0):
     """The compiled batch of ``net``'s shape, or None to use the lists."""
@@ -1388,12 +1115,10 @@ def _compiled(net, full_batch, force=None, n=0):
         _COMPILED[key] = scope["run"]
     return _COMPILED[key]
 
-
 def _params(net):
     """Weights, then biases if any, as one flat list (the order equations() uses)."""
     flat = [v for W in net.weights for row in W for v in row]
     return flat + ([v for b in net.biases for v in b] if net.bias else [])
-
 
 def _set_params(net, P):
     it = iter(P)
@@ -1401,32 +1126,22 @@ def _set_params(net, P):
     if net.bias:
         net.biases[:] = [[next(it) for _ in b] for b in net.biases]
 
-
 class Compiled(Epochs):
-    """train()'s epochs, each batch run by the compiled network on a flat
-    list P of its weights.  The network gets P back at every report (and
-    takes it again after, since a callback may change it), at the end, and
-    when anything goes wrong -- the weights of the last whole epoch."""
-
+    """train()'s epochs run compiled, on a flat list P of the weights that the
+    network gets back at reports (taking it again after), at the end and on errors."""
     def __init__(self, net, X, y, lr, batch_size, run):
         Epochs.__init__(self, net, X, y, lr, batch_size)
         self.run, self.P, self.lent, self.ahead = run, _params(net), False, None
 
     def loss(self, epoch):
-        if self.k is not None:              # mini-batches: the loss of all the data
-            self.close()
-            self.lent = True
-            return Epochs.loss(self, epoch)
-        # full batch: this epoch's step measures the loss before its update
-        self.ahead = self.run(self.P, self.X, self.y, self.lr)
+        if self.k is None:              # this epoch's step, run now, measures it
+            self.ahead = self.run(self.P, self.X, self.y, self.lr)
         self.close()
         self.lent = True
-        loss = self.ahead[1]
+        loss = self.ahead[1] if self.k is None else Epochs.loss(self, epoch)
         return loss if loss - loss == 0.0 else _diverged(epoch, loss)
 
-    def take(self):
-        """P from the network again, after a report; the step run ahead
-        stands unless a callback put another number in place of a weight."""
+    def take(self):     # the step run ahead stands unless a callback changed a weight
         P = _params(self.net)
         if len(P) != len(self.P) or [1 for p, q in zip(P, self.P) if p is not q]:
             self.ahead = None
@@ -1455,36 +1170,26 @@ class Compiled(Epochs):
         if not self.lent:
             _set_params(self.net, self.P)
 
-
 class Network(Network):
     """The Network that trains compiled into its own equations where it can."""
-
     def _epochs(self, X, y, lr, batch_size, compiled):
-        run = None
-        if compiled is not False:
-            run = _compiled(self, batch_size is None, compiled, len(X))
-        if run is None:
-            return Epochs(self, X, y, lr, batch_size)
-        return Compiled(self, X, y, lr, batch_size, run)
+        run = compiled is not False and _compiled(self, batch_size is None, compiled, len(X))
+        return (Compiled(self, X, y, lr, batch_size, run) if run else
+                Epochs(self, X, y, lr, batch_size))
 
 
 # Part IV -- seeing it: the walkthrough of any network, plots in the terminal.
 
 class Unit:
-    """The article's names for one unit: ``label`` (x1, h3, O5), ``out``
-    (its output, x_g or y_g), ``sum`` (a_k), ``delta`` (delta_g) and ``k``."""
-
+    """A unit's names: ``label`` (x1, h3, O5), ``out`` (x_g, y_g), ``sum``, ``delta``, ``k``."""
     def __init__(self, label, out, sum_, delta, k):
         self.label, self.out, self.sum, self.delta, self.k = label, out, sum_, delta, k
 
-
 def unit_names(sizes):
-    """The article's names, for any sizes: units are numbered 1, 2, ... in
-    layer order, inputs first; ``x_g`` or ``y_g`` is the output of unit g and
-    ``delta_g`` its delta; the units after the inputs are numbered again,
-    k = 1, 2, ..., for their sums ``a_k``, their labels (``h_k`` hidden,
-    ``O_k`` output) and the weights ``w_ik`` into them from unit i of the
-    layer before.  Returns a list of Units per layer.
+    """The article's names for any sizes, a list of Units per layer: units
+    are numbered 1, 2, ... inputs first (``x_g``/``y_g`` is unit g's output,
+    ``delta_g`` its delta); those after the inputs again k = 1, 2, ... for
+    their sums ``a_k``, labels ``h_k``/``O_k`` and the weights ``w_ik`` into them.
 
     >>> [(u.label, u.out, u.sum, u.delta, u.k) for u in unit_names([2, 2, 1])[2]]
     [('O3', 'y5', 'a3', 'delta5', 3)]
@@ -1500,23 +1205,17 @@ def unit_names(sizes):
         names.append(layer)
     return names
 
-
 class Trace:
-    """How one trace writes: the network's unit names, numbers with
-    ``digits`` significant digits, ``w12`` (or ``w1,2`` past nine units),
-    and lines of ``a = b = c`` broken under the first ``=`` past 79 columns."""
-
+    """How a trace writes: unit names, numbers of ``digits`` digits (in
+    parentheses if negative), w12 or w1,2, and ``say``'s lines broken at 79."""
     def __init__(self, net, digits, ascii, write):
         self.net, self.digits, self.write = net, digits, write
         self.arrow = "-->" if ascii else "──▶"
         self.names, self.wide = unit_names(net.sizes), max(net.sizes) >= 10
 
-    def g(self, v):
-        return "%.*g" % (self.digits, v)
-
-    def p(self, v):
-        """A number, in parentheses when negative (it follows an operator)."""
-        return self.g(v) if v >= 0 else "(%s)" % self.g(v)
+    def g(self, v, paren=False):
+        text = "%.*g" % (self.digits, v)
+        return "(%s)" % text if paren and v < 0 else text
 
     def w(self, i, k):
         return ("w%d,%d" if self.wide else "w%d%d") % (i, k)
@@ -1541,63 +1240,59 @@ class Trace:
                 if net.bias:
                     write("  %-4s    bias b%d = %s" % (u.label, u.k, g(net.biases[l][j])))
 
-    def forward(self, a, o):
-        net, names, g, p = self.net, self.names, self.g, self.p
+    def forward(self, a, o, Y, error=True):
+        """The forward pass, then (with ``error``) the error, and E."""
+        net, names, g = self.net, self.names, self.g
         self.write("Forward pass: a_k = sum_i w_ik * (output of unit i)%s, then y = F(a)"
                    % (" + b_k" if net.bias else ""))
         for l, W in enumerate(net.weights):
             for j, u in enumerate(names[l + 1]):
                 terms = ["%s*%s" % (self.w(i + 1, u.k), s.out) for i, s in enumerate(names[l])]
-                nums = ["%s*%s" % (p(W[i][j]), p(o[l][0][i])) for i in range(len(W))]
+                nums = ["%s*%s" % (g(W[i][j], 1), g(o[l][0][i], 1)) for i in range(len(W))]
                 if net.bias:
                     terms.append("b%d" % u.k)
-                    nums.append(p(net.biases[l][j]))
+                    nums.append(g(net.biases[l][j], 1))
                 self.say(u.sum, " + ".join(terms), " + ".join(nums), g(a[l + 1][0][j]))
             F, sums = net.activations[l], ", ".join(u.sum for u in names[l + 1])
             for j, u in enumerate(names[l + 1]):
                 call = "%s(%s)[%d]" % (F, sums, j + 1) if ACTIVATIONS[F].rows else \
                     "%s(%s)" % (F, u.sum)
                 self.write("  %s = %s = %s" % (u.out, call, g(o[l + 1][0][j])))
-
-    def error(self, a, o, Y):
-        net, g, L = self.net, self.g, len(self.net.weights)
+        E = g(LOSSES[net.loss_name].objective(a[-1], o[-1], Y, ACTIVATIONS[net.activations[-1]]))
+        if not error:
+            return self.write("  E = " + E)
         self.write("Error: target - output")
-        for j, u in enumerate(self.names[L]):
-            self.write("  t%d - %s = %s - %s = %s" % (j + 1, u.out, g(Y[0][j]), self.p(o[L][0][j]),
-                                                     g(Y[0][j] - o[L][0][j])))
-        self.write("  E = %s (%s)" % (g(self.objective(a, o, Y)), "1/2 sum (t - y)^2"
-                                      if net.loss_name == "mse" else "cross-entropy"))
-
-    def objective(self, a, o, Y):
-        net = self.net
-        F = ACTIVATIONS[net.activations[-1]]
-        return LOSSES[net.loss_name].objective(a[-1], o[-1], Y, F)
+        for j, u in enumerate(names[-1]):
+            self.write("  t%d - %s = %s - %s = %s" % (j + 1, u.out, g(Y[0][j]), g(o[-1][0][j], 1),
+                                                     g(Y[0][j] - o[-1][0][j])))
+        self.write("  E = %s (%s)" % (E, "1/2 sum (t - y)^2" if net.loss_name == "mse"
+                                      else "cross-entropy"))
 
     def deltas(self, o, delta, Y):
-        net, names, g, p, L = self.net, self.names, self.g, self.p, len(self.net.weights)
+        net, names, g, L = self.net, self.names, self.g, len(self.net.weights)
         self.write("Backward pass: delta = -dE/da, output layer first")
         F = ACTIVATIONS[net.activations[-1]]
         for j, u in enumerate(names[L]):
             t, v = "t%d" % (j + 1), o[L][0][j]
             if net.loss_name == "cross_entropy":
-                text = "%s - %s = %s - %s" % (t, u.out, g(Y[0][j]), p(v))
+                text = "%s - %s = %s - %s" % (t, u.out, g(Y[0][j]), g(v, 1))
             elif F.rows:
                 text = "%s*((%s - %s) - sum_m (t_m - y_m)*y_m)" % (u.out, t, u.out)
             else:
                 text = "%s*(%s - %s) = %s*(%s - %s)" % (
-                    F.text.format(o=u.out), t, u.out, F.text.format(o=p(v)), g(Y[0][j]), p(v))
+                    F.text.format(o=u.out), t, u.out, F.text.format(o=g(v, 1)), g(Y[0][j]), g(v, 1))
             self.say(u.delta, *(text.split(" = ") + [g(delta[L][0][j])]))
         for l in range(L - 1, 0, -1):
             F, nxt = ACTIVATIONS[net.activations[l - 1]], names[l + 1]
             for h, u in enumerate(names[l]):
                 terms = " + ".join("%s*%s" % (self.w(h + 1, n.k), n.delta) for n in nxt)
-                nums = " + ".join("%s*%s" % (p(net.weights[l][h][m]), p(delta[l + 1][0][m]))
+                nums = " + ".join("%s*%s" % (g(net.weights[l][h][m], 1), g(delta[l + 1][0][m], 1))
                                   for m in range(len(nxt)))
                 self.say(u.delta, "%s*(%s)" % (F.text.format(o=u.out), terms),
-                         "%s*(%s)" % (F.text.format(o=p(o[l][0][h])), nums), g(delta[l][0][h]))
+                         "%s*(%s)" % (F.text.format(o=g(o[l][0][h], 1)), nums), g(delta[l][0][h]))
 
     def updates(self, o, delta, lr, old_W, old_b):
-        net, names, write, g, p = self.net, self.names, self.write, self.g, self.p
+        net, names, write, g = self.net, self.names, self.write, self.g
         write("Weight updates: Delta w_ik = eta * delta_k * y_i, where y_i is the output of")
         write("unit i and -delta_k * y_i is the gradient dE/dw_ik")
         for l in range(len(net.weights) - 1, -1, -1):
@@ -1606,21 +1301,20 @@ class Trace:
                 for i, s in enumerate(names[l]):
                     oi, wn = o[l][0][i], self.w(i + 1, u.k)
                     self.say("Delta " + wn, "eta*%s*%s" % (u.delta, s.out),
-                             "%s*%s*%s" % (g(lr), p(dj), p(oi)), g(lr * dj * oi))
+                             "%s*%s*%s" % (g(lr), g(dj, 1), g(oi, 1)), g(lr * dj * oi))
                     write("    %s: %s -> %s    (dE/d%s = %s)" % (
                         wn, g(old_W[l][i][j]), g(net.weights[l][i][j]), wn, g(-dj * oi)))
                 if net.bias:
-                    self.say("Delta b%d" % u.k, "eta*%s" % u.delta, "%s*%s" % (g(lr), p(dj)),
+                    self.say("Delta b%d" % u.k, "eta*%s" % u.delta, "%s*%s" % (g(lr), g(dj, 1)),
                              g(lr * dj))
                     write("    b%d: %s -> %s    (dE/db%d = %s)" % (
                         u.k, g(old_b[l][j]), g(net.biases[l][j]), u.k, g(-dj)))
 
-
 def trace(net, x, y, lr, *, digits=6, ascii=False, out=None):
     """Print one sample's forward pass, deltas and update, every number shown,
-    in the article's notation (see unit_names): check a hand calculation.
-    Updates ``net``.  ``out``, a list, collects the lines instead.  Bad
-    arguments raise TypeError or ValueError, and leave ``net`` as it was.
+    in the article's notation (see unit_names), to check a hand calculation;
+    updates ``net``.  ``out``, a list, collects the lines.  Bad arguments raise
+    TypeError or ValueError, leaving ``net`` as it was.
 
     >>> lines = []
     >>> trace(worked_example(), [0.35, 0.7], [0.5], lr=1, out=lines)
@@ -1630,15 +1324,12 @@ def trace(net, x, y, lr, *, digits=6, ascii=False, out=None):
       Delta w23 = eta*delta5*y4 = 1*(-0.0367703)*0.578105 = -0.0212571
         w23: 0.9 -> 0.878743    (dE/dw23 = 0.0212571)
     """
-    if not isinstance(net, Network):
-        raise TypeError("net: expected a Network, got %r" % (net,))
-    X, Y = net._data([x], [y])
+    X, Y = _network(net)._data([x], [y])
     lr = check_positive(lr, "lr")
     show = Trace(net, check_whole(digits, "digits", 1), ascii, _writer(out))
     show.network(lr)
     a, o = net._forward(X)
-    show.forward(a, o)
-    show.error(a, o, Y)
+    show.forward(a, o, Y)
     delta = net._deltas(o, Y)
     show.deltas(o, delta, Y)
     old_W, old_b = list(net.weights), list(net.biases)   # update() makes new lists
@@ -1647,21 +1338,17 @@ def trace(net, x, y, lr, *, digits=6, ascii=False, out=None):
     show.updates(o, delta, lr, old_W, old_b)
     show.write("After the update")
     a, o = net._forward(X)
-    show.forward(a, o)
-    show.write("  E = %s" % show.g(show.objective(a, o, Y)))
-
+    show.forward(a, o, Y, error=False)
 
 def ascii_only():
     """True when stdout cannot take Unicode (its encoding is not UTF-8)."""
     encoding = getattr(sys.stdout, "encoding", None) or "utf-8"   # MicroPython: UTF-8
     return encoding.lower().replace("-", "").replace("_", "") not in ("utf8", "utf8mb4")
 
-
 def line_plot(values, *, height=10, width=64, log=False, ascii=False, first=0, step=1):
-    """A series as text lines: one column per value (evenly thinned to
-    ``width``), a marker at each value's height, the y range on the left,
-    and x from ``first`` in steps of ``step`` along the bottom.  With
-    ``log`` every value must be above 0.
+    """A series as text lines: a column per value (evenly thinned to
+    ``width``), a marker at its height, the y range on the left and x from
+    ``first`` in steps of ``step`` below.  With ``log`` the values must be > 0.
 
     >>> print("\\n".join(line_plot([4, 3, 2, 1, 2], height=4, ascii=True)))
              4 |*
@@ -1675,10 +1362,8 @@ def line_plot(values, *, height=10, width=64, log=False, ascii=False, first=0, s
     height, width = check_whole(height, "height", 2), check_whole(width, "width", 2)
     if log and min(values) <= 0:
         raise ValueError("values: a log scale needs values above 0, got %r" % min(values))
-    if width < len(values):
-        picks = [i * (len(values) - 1) // (width - 1) for i in range(width)]
-    else:
-        picks = list(range(len(values)))
+    n = len(values)
+    picks = [i * (n - 1) // (width - 1) for i in range(width)] if width < n else list(range(n))
     ys = [math.log10(values[i]) if log else values[i] for i in picks]
     lo, hi = min(ys), max(ys)
     span = (hi - lo) or 1.0
@@ -1691,18 +1376,14 @@ def line_plot(values, *, height=10, width=64, log=False, ascii=False, first=0, s
         tag = label(hi) if r == 0 else label(lo) if r == height - 1 else ""
         lines.append("%10s |%s" % (tag, "".join(row).rstrip()))
     last = "%d" % (first + picks[-1] * step)
-    lines.append("%10s +%s" % ("", "-" * len(ys)))
-    lines.append("%11s %d%*s" % ("", first, len(ys) - len("%d" % first), last))
-    return lines
-
+    return lines + ["%10s +%s" % ("", "-" * len(ys)),
+                    "%11s %d%*s" % ("", first, len(ys) - len("%d" % first), last)]
 
 SHADES, ASCII_SHADES = " ░▒▓█", " .:-=+*#%@"
 
-
 def shade_map(grid, *, ascii=False):
-    """A grid of values in [0, 1] (rows top to bottom, as over the square
-    0 <= x, y <= 1 with y growing upwards) as characters, darker for values
-    nearer 1, each cell two characters wide.
+    """A grid of values in [0, 1] as characters, darker nearer 1, two a cell;
+    rows top to bottom, as over the square 0 <= x, y <= 1.
 
     >>> print("\\n".join(shade_map([[0.0, 0.4, 0.7, 1.0]] * 2, ascii=True)))
     1 |  ==##@@|
@@ -1717,43 +1398,29 @@ def shade_map(grid, *, ascii=False):
                         for v in row)
         tag = "1" if r == 0 else "0" if r == len(grid) - 1 else " "
         lines.append("%s |%s|" % (tag, cells))
-    lines.append("   0%*s" % (2 * len(grid[0]) - 1, "1"))
-    return lines
-
+    return lines + ["   0%*s" % (2 * len(grid[0]) - 1, "1")]
 
 def surface(net, *, columns=32, rows=16):
-    """The first output of ``net`` over the square 0 <= x1, x2 <= 1, as rows
-    of values from x2 = 1 at the top: one forward pass per row.  ``net``
-    takes two inputs; ``columns`` and ``rows`` are at least 2.
-
-    >>> net = worked_example()
-    >>> surface(net, columns=2, rows=2)[1] == [net.predict([[0, 0]])[0][0],
-    ...                                        net.predict([[1, 0]])[0][0]]
-    True
-    """
+    """The first output of ``net`` (of two inputs) over the square 0 <= x1,
+    x2 <= 1, as rows of values from x2 = 1 at the top, one forward pass a row."""
     columns, rows = check_whole(columns, "columns", 2), check_whole(rows, "rows", 2)
     return [[o[0] for o in net.predict([[c / (columns - 1), 1.0 - r / (rows - 1)]
                                         for c in range(columns)])]
             for r in range(rows)]
 
-
 class Progress:
-    """Epoch, loss and speed of a long run on one line that updates in place
-    once the run has taken a second, only when stdout is a terminal, so that
-    logs and pipes stay clean.  ``show(epoch, loss)`` is a train() callback;
-    ``write(line)`` prints a line above it; ``finish()`` clears it."""
-
+    """Epoch, loss and speed of a long run on one line, updated in place after
+    the first second, on a terminal only; ``show`` is a train() callback,
+    ``write`` prints a line above it, ``finish`` clears it."""
     def __init__(self, epochs):
         isatty = getattr(sys.stdout, "isatty", None)
-        self.on = bool(isatty and isatty())
-        self.epochs, self.shown = epochs, False
-        if self.on:
+        self.epochs, self.shown, self.start = epochs, False, None
+        if isatty and isatty():
             import time
-            self.clock = time.time
-            self.start = time.time()
+            self.clock, self.start = time.time, time.time()
 
     def show(self, epoch, loss):
-        elapsed = self.on and self.clock() - self.start
+        elapsed = self.start is not None and self.clock() - self.start
         if elapsed and elapsed > 1.0:
             sys.stdout.write("\r  epoch %d/%d  loss %.6g  %.0f epochs/s "
                              % (epoch, self.epochs, loss, epoch / elapsed))
@@ -1767,7 +1434,6 @@ class Progress:
         if self.shown:
             sys.stdout.write("\r%s\r" % (" " * 60))
             self.shown = False
-
 
 # What the article prints for a value that is wrong, and why.
 ERRATA = """\
@@ -1789,7 +1455,6 @@ y5 after     0.61       forward pass with the wrong weights
 error after  -0.11      0.5 - y5
 """
 
-
 def errata():
     """Rows ``(quantity, article's value, correct value, why)`` for the example.
 
@@ -1800,55 +1465,35 @@ def errata():
     return [(line[:13].strip(), line[13:24].strip(), values[line[:13].strip()], line[24:])
             for line in ERRATA.splitlines()]
 
-
 def errata_table():
-    """The errata as aligned text lines.
-
-    >>> print(errata_table()[1])
-        y3                 0.56     0.552308  F(0.21) rounds to 0.55
-    """
+    """The errata as aligned text lines, as the README shows them."""
     lines = ["    %-12s %10s %12s  %s" % ("quantity", "article", "correct", "why")]
     for name, printed, value, why in errata():
         lines.append("    %-12s %10s %12.6f  %s" % (name, printed, value, why))
     return lines
 
-
 def show_example(digits=6, *, ascii=False, out=None):
     """The worked example as a story: the network, the forward pass, the
-    error, the deltas, the updates, the errata, and the output converging.
-
-    >>> lines = []
-    >>> show_example(out=lines)
-    >>> [ln for ln in lines if ln.startswith("  y3 =")][0]
-    '  y3 = sigmoid(a1) = 0.552308'
-    """
+    error, the deltas, the updates, the errata, and the output converging."""
     write = _writer(out)
     write("The article's worked example: x1 = 0.35, x2 = 0.7, target t1 = 0.5, eta = 1")
     trace(worked_example(), EXAMPLE_X[0], EXAMPLE_Y[0], 1, digits=digits, ascii=ascii, out=out)
-    write("")
-    write("Errata: what the article prints, and the right value")
-    for line in errata_table():
-        write(line)
     outputs = converging()
-    write("")
-    write("The output y5 over %d such updates, until it is within 0.001 of 0.5:"
-          % (len(outputs) - 1))
-    for line in line_plot(outputs, height=8, ascii=ascii):
+    n = len(outputs) - 1
+    lines = ["", "Errata: what the article prints, and the right value"] + errata_table()
+    lines += ["", "The output y5 over %d such updates, until it is within 0.001 of 0.5:" % n]
+    lines += line_plot(outputs, height=8, ascii=ascii)
+    for line in lines + ["It takes %d such updates to bring y5 within 0.001 of 0.5." % n]:
         write(line)
-    write("It takes %d such updates to bring y5 within 0.001 of 0.5." % (len(outputs) - 1))
-
 
 def show_xor(epochs=10000, lr=0.1, hidden=4, seed=0, *, quiet=False, ascii=False, out=None):
-    """The article's XOR run (see xor), then, unless ``quiet``, the loss
-    curve, the truth table and the learned decision surface.  Returns the
-    trained network.  The progress line shows only on a terminal (out=None).
-    """
+    """The XOR run (see xor), then, unless ``quiet``, the loss curve, the truth
+    table and the decision surface; a progress line on a terminal (out=None)."""
     progress = Progress(epochs) if out is None else None
     write = progress.write if progress else _writer(out)
     # report often enough for a curve, and at the article's epochs 0, 4000, 8000
     step = max(d for d in range(1, 4001) if 4000 % d == 0 and d <= max(1, epochs // 64))
     history = []
-
     def report(epoch, loss):
         history.append(loss)
         if progress:
@@ -1860,26 +1505,20 @@ def show_xor(epochs=10000, lr=0.1, hidden=4, seed=0, *, quiet=False, ascii=False
             progress.finish()
     if quiet or not history:
         return net
-    write("")
-    write("The loss, every %d epochs (log scale):" % step)
-    for line in line_plot(history, log=True, ascii=ascii, step=step):
-        write(line)
-    write("")
-    write("  x1  x2  target  output")
-    for x, t, o in zip(XOR_X, XOR_Y, net.predict(XOR_X)):
-        write("  %2d  %2d  %6d  %.4f" % (x[0], x[1], t[0], o[0]))
-    write("")
-    write("What it learned: the output over 0 <= x1, x2 <= 1 (darker is nearer 1)")
-    for line in shade_map(surface(net), ascii=ascii):
+    lines = ["", "The loss, every %d epochs (log scale):" % step]
+    lines += line_plot(history, log=True, ascii=ascii, step=step) + ["", "  x1  x2  target  output"]
+    lines += ["  %2d  %2d  %6d  %.4f" % (x[0], x[1], t[0], o[0])
+              for x, t, o in zip(XOR_X, XOR_Y, net.predict(XOR_X))]
+    lines += ["", "What it learned: the output over 0 <= x1, x2 <= 1 (darker is nearer 1)"]
+    for line in lines + shade_map(surface(net), ascii=ascii):
         write(line)
     return net
 
 
 # Part V -- the command line.  One table holds every command, its options,
-# their kinds, defaults and help; the parser, USAGE and each command's --help
-# are made from it.  A kind is a range of whole numbers (1..17), >0 (a
-# number), list (numbers separated by commas), layers (lists separated by
-# ';'), sizes, name, or - for a flag without a value.
+# their kinds (a range of whole numbers, >0, list: numbers separated by
+# commas, layers: lists separated by ';', sizes, name, - for a flag), their
+# defaults and help; the parser, USAGE and each command's --help come from it.
 
 COMMANDS = """\
 (none)   the worked example, then the XOR training
@@ -1899,8 +1538,8 @@ spiral   train a [2, 16, 16, 3] tanh/softmax classifier on mini-batches
   --batch-size  1..1000000000 10    samples per update
   --seed        0..4294967295 0     numpy's seed
 trace    one sample, one update, every number shown, in the article's notation
-         (check a hand calculation).  The network is a file written by
-         Network.save (trace MODEL.json --x ... --y ...) or --sizes and --weights
+         (check a hand calculation), of a network saved by Network.save
+         (trace MODEL.json --x ... --y ...) or given by --sizes and --weights
   --x           list        -       the sample's inputs
   --y           list        -       its targets
   --lr          >0          0.5     learning rate (eta)
@@ -1917,10 +1556,8 @@ trace    one sample, one update, every number shown, in the article's notation
 MAX_UNITS = 1000        # per layer: a bigger network would not train in a reasonable time
 METAVARS = {">0": "F", "list": "X,X,...", "layers": "L;L;...", "sizes": "N,N,...", "name": "NAME"}
 
-
 class UsageError(Exception):
     """A bad command line: reported on one line, exit status 2."""
-
 
 def commands():
     """The table, in order, as ``[(command, help, [(flag, kind, default,
@@ -1937,18 +1574,15 @@ def commands():
             table.append((None if name == "(none)" else name, text.strip(), []))
     return table
 
-
 def _number(text):
     """The finite number ``text`` writes in ASCII digits, '.', 'e' and signs, or
     None (float() alone also takes "1_000" and full-width digits)."""
-    if not text or [c for c in text if c not in "0123456789.eE+-"]:
-        return None
     try:
-        value = float(text)
+        value = float(text) if text and not [c for c in text if c not in
+                                            "0123456789.eE+-"] else None
     except ValueError:
         return None
-    return value if value - value == 0.0 else None
-
+    return value if value is not None and value - value == 0.0 else None
 
 def _convert(flag, kind, text):
     """The value of ``flag`` from its text, as its kind asks; '-' is none."""
@@ -1974,26 +1608,21 @@ def _convert(flag, kind, text):
     raise UsageError("%s: expected %s, got %r" % (flag, "a finite number > 0" if kind == ">0"
                                                    else "numbers separated by commas", text))
 
-
-def _program():
-    """How the user ran this file, for the help: as a script or with -m."""
-    spec = globals().get("__spec__")
-    return "python -m backprop" if getattr(spec, "name", None) == "backprop" \
-        else "python backprop.py"
-
-
 def usage(command=None):
     """The help text: every command, or one command with its options."""
     table = commands()
+    # how the user ran this file: as a script, or with -m
+    program = "python -m backprop" if getattr(globals().get("__spec__"), "name", None) == \
+        "backprop" else "python backprop.py"
     if command is None:
-        lines = ["usage: %s [COMMAND] [OPTIONS]" % _program(), "", "commands:"]
+        lines = ["usage: %s [COMMAND] [OPTIONS]" % program, "", "commands:"]
         lines += ["  %-9s %s" % (name or "(none)", text.split("\n")[0])
                   for name, text, _ in table[:-1]]
         lines += ["", "options of every command:"] + ["  %-10s %s" % (flag, text) for flag, _,
                                                        _, text in table[-1][2]]
         return "\n".join(lines + ["  -h, --help this help; COMMAND --help, that command's"])
     name, text, options = [entry for entry in table if entry[0] == command][0]
-    lines = ["usage: %s %s [OPTIONS]" % (_program(), command), "", text, "", "options:"]
+    lines = ["usage: %s %s [OPTIONS]" % (program, command), "", text, "", "options:"]
     for flag, kind, default, text in options + table[-1][2]:
         if ".." in kind:
             text += ", %s to %s" % tuple(kind.split(".."))
@@ -2002,7 +1631,6 @@ def usage(command=None):
         lines.append("  %-24s %s" % (flag + " " + METAVARS.get(kind, "N" if ".." in kind
                                                                 else ""), text))
     return "\n".join(lines)
-
 
 def _parse(args, options):
     """``--flag value`` or ``--flag=value`` pairs, against a command's options;
@@ -2023,7 +1651,6 @@ def _parse(args, options):
         given.append(flag)
     return values, given
 
-
 def _run(command, o):
     """Run ``command`` with the options ``o``."""
     if command is None:
@@ -2031,12 +1658,8 @@ def _run(command, o):
         print("")
         show_xor(ascii=o["ascii"])
     elif o.get("equations"):
-        net = worked_example() if command == "example" else Network([2, o["hidden"], 1])
-        if command == "example":
-            print("# The article's names: x1 x2 = o0_0 o0_1; a1 a2 a3 = a1_0 a1_1 a2_0;\n"
-                  "# y3 y4 y5 = o1_0 o1_1 o2_0; w11 w12 w21 w22 = w0_0_0 w0_0_1 w0_1_0 "
-                  "w0_1_1;\n# w13 w23 = w1_0_0 w1_1_0; delta3 delta4 delta5 = d1_0 d1_1 d2_0.")
-        print(equations(net), end="")
+        print(equations(worked_example() if command == "example" else
+                        Network([2, o["hidden"], 1])), end="")
     elif command == "example":
         show_example(o["digits"], ascii=o["ascii"])
     elif command == "xor":
@@ -2058,15 +1681,12 @@ def _run(command, o):
                              % (len(o["x"]), len(o["y"]), net.sizes[0], net.sizes[-1]))
         trace(net, o["x"], o["y"], o["lr"], digits=o["digits"], ascii=o["ascii"])
 
-
 def _trace_network(o):
     """The network to trace: a saved model file, or --sizes and --weights."""
     if o["model"] is not None:
-        for flag in o["given"]:
-            if flag in ("--sizes", "--weights", "--biases", "--activation",
-                        "--output-activation", "--loss"):
-                raise UsageError("%s: the model file gives it; use --sizes and --weights "
-                                 "instead of a file to choose it" % flag)
+        for flag in set(o["given"]) - set(["--x", "--y", "--lr", "--digits", "--ascii"]):
+            raise UsageError("%s: the model file gives it; use --sizes and --weights "
+                             "instead of a file to choose it" % flag)
         return load(o["model"])
     if not (o["sizes"] and o["weights"]):
         raise UsageError("trace needs a model file, or --sizes and --weights")
@@ -2083,33 +1703,23 @@ def _trace_network(o):
     net.biases = biases
     return net
 
-
 def main(argv=None):
-    """Run the command line; return the exit status.
-
-    >>> main(["xor", "--epochs", "1", "--quiet"])
-    Epoch 0, Loss:0.3266821523682062
-    Predictions after training:
-    [[0.71322076]
-     [0.67984749]
-     [0.82099661]
-     [0.80413179]]
-    0
-    """
+    """Run the command line (``argv``, default sys.argv[1:]); return the exit status."""
     args = list(getattr(sys, "argv", [])[1:] if argv is None else argv)
     try:
         if getattr(sys, "stdout", None) is None:
             raise OSError("stdout is closed: nowhere to write the output")
-        table = commands()
         command = args.pop(0) if args and not args[0].startswith("-") else None
-        found = [options for name, _, options in table[:-1] if name == command]
-        if not found:
+        table = commands()
+        options = [entry[2] + table[-1][2] for entry in table[:-1] if entry[0] == command]
+        del table                           # it would stay in memory while the command runs
+        if not options:
             raise UsageError("unknown command %r (try --help)" % command)
         if "-h" in args or "--help" in args:
             print(usage(command))
             return 0
         model = args.pop(0) if command == "trace" and args and args[0][:1] != "-" else None
-        o, given = _parse(args, found[0] + table[-1][2])
+        o, given = _parse(args, options[0])
         o.update(ascii=o["ascii"] or ascii_only(), model=model, given=given)
         _run(command, o)
         getattr(sys.stdout, "flush", lambda: None)()     # a closed pipe shows here
@@ -2118,22 +1728,16 @@ def main(argv=None):
         return 130
     except (UsageError, ValueError, TypeError, OSError) as e:
         if getattr(e, "errno", None) == 32:     # EPIPE: the reader (``| head``) left
-            _stdout_to_devnull()
+            try:        # so that the flush at exit cannot fail a second time
+                import os
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            except (ImportError, AttributeError, OSError):
+                pass
             return 1
         # one line, no traceback: a bad value (or a run it made diverge)
         sys.stderr.write("backprop.py: error: %s\n" % e)
         return 2
     return 0
-
-
-def _stdout_to_devnull():
-    """Send what is left in stdout's buffer nowhere, so the flush at exit
-    cannot fail a second time."""
-    try:
-        import os
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    except (ImportError, AttributeError, OSError):
-        pass
 
 
 # Appendix A -- numpy's legacy random numbers, in pure Python.
@@ -2143,20 +1747,12 @@ def _stdout_to_devnull():
 # Box-Muller.  The random module is no use: MicroPython's has no gauss().
 
 class Random:
-    """numpy's legacy ``RandomState(seed)``: ``random()`` and ``gauss()``.
-    ``seed`` is a whole number from 0 to 2**32 - 1.
-
-    >>> r = Random(0)
-    >>> r.gauss(), r.gauss()          # np.random.seed(0); np.random.randn(2)
-    (1.764052345967664, 0.4001572083672233)
-    """
-
+    """numpy's legacy ``RandomState(seed)``, for a whole ``seed`` from 0 to
+    2**32 - 1: ``random()`` and ``gauss()``."""
     def __init__(self, seed):
-        seed = check_whole(seed, "seed", 0, 2 ** 32 - 1)
-        mt = [seed]
+        mt = [check_whole(seed, "seed", 0, 2 ** 32 - 1)] * 624   # one block, not grown
         for i in range(1, 624):
-            p = mt[-1]
-            mt.append((1812433253 * (p ^ (p >> 30)) + i) & 0xFFFFFFFF)
+            mt[i] = (1812433253 * (mt[i - 1] ^ (mt[i - 1] >> 30)) + i) & 0xFFFFFFFF
         self.mt, self.index, self.spare = mt, 624, None
 
     def _twist(self):
@@ -2168,11 +1764,7 @@ class Random:
         self.index = 0
 
     def uint32(self):
-        """The next 32-bit output of MT19937 (tempered).
-
-        >>> Random(5489).uint32()       # mt19937ar.c's first output for 5489
-        3499211612
-        """
+        """The next 32-bit output of MT19937, tempered (mt19937ar.c's genrand_int32)."""
         if self.index >= 624:
             self._twist()
         y = self.mt[self.index]
@@ -2183,11 +1775,7 @@ class Random:
         return y ^ (y >> 18)
 
     def random(self):
-        """A float in [0, 1) with 53 random bits, like numpy's random_sample.
-
-        >>> Random(0).random()          # np.random.seed(0); np.random.random()
-        0.5488135039273248
-        """
+        """A float in [0, 1) with 53 random bits, as numpy's random_sample."""
         a, b = self.uint32() >> 5, self.uint32() >> 6
         return (a * 67108864.0 + b) / 9007199254740992.0
 
@@ -2209,14 +1797,8 @@ class Random:
         self.spare = f * x1
         return f * x2
 
-
 def shuffle(items, rng):
-    """Shuffle a list in place (Fisher-Yates) with a ``Random`` generator.
-
-    >>> items = [1, 2, 3, 4, 5]
-    >>> shuffle(items, Random(0)); items
-    [1, 4, 2, 5, 3]
-    """
+    """Shuffle a list in place (Fisher-Yates) with a ``Random`` generator."""
     if not isinstance(items, list):
         raise TypeError("items: expected a list, got %s" % type(items).__name__)
     if not isinstance(rng, Random):
@@ -2230,16 +1812,11 @@ def shuffle(items, rng):
 # kind of value and ValueError for a wrong value, naming the argument.
 
 def check_matrix(M, name, cols=None, finite=False):
-    """Check that ``M`` is a matrix -- a non-empty list or tuple of rows, each
-    a list or tuple of real numbers (not bools), all as long as the first or
-    ``cols`` long -- and return ``(rows, columns)``.  Anything else raises
-    TypeError, or ValueError for no rows, a row of another length, or (with
-    ``finite``, as the network asks of its data) a NaN, an infinity or a
-    number too large for a float.  Every message starts with ``name``.
-
-    >>> check_matrix([[1, 2, 3], [4, 5, 6]], "A")
-    (2, 3)
-    """
+    """Check that ``M`` is a matrix -- a non-empty list or tuple of rows of
+    real numbers, all as long as the first (or ``cols``) -- and return
+    ``(rows, columns)``.  TypeError for anything else, ValueError for no rows,
+    a ragged row or, with ``finite``, a NaN, an infinity or a number too large
+    for a float; each message starts with ``name``."""
     if not isinstance(M, (list, tuple)):
         raise TypeError("%s: expected a list of rows, got %s" % (name, type(M).__name__))
     if not M:
@@ -2263,43 +1840,29 @@ def check_matrix(M, name, cols=None, finite=False):
         raise ValueError("%s: expected at least one column, got none" % name)
     return len(M), cols
 
-
 def _show(v):
     """repr(v), cut short (a huge number would fill the screen)."""
     text = repr(v)
     return text if len(text) <= 40 else text[:30] + "...(%d characters)" % len(text)
 
+_NUMBERS = []       # numbers.Real and numbers.Integral, looked up once
 
-_REAL = []          # numbers.Real and numbers.Integral, once looked up
-
-
-def _abstract():
-    if not _REAL:
-        try:
-            import numbers
-            _REAL[:] = [numbers.Real, numbers.Integral]
-        except ImportError:             # MicroPython: duck typing below
-            _REAL[:] = [None, None]
-    return _REAL
-
-
-def is_real(v):
-    """True for a real number that is not a bool: an int, a float, or any
-    type that counts as numbers.Real (numpy's scalars do; where there is no
-    numbers module, anything with __float__ that is not text).  A bool is
-    refused: True is an int on CPython, not on MicroPython, and a truth
-    value in a data matrix is almost always a bug.
-
-    >>> is_real(3), is_real(2.5), is_real(True), is_real("1")
-    (True, True, False, False)
-    """
-    if type(v) is float or type(v) is int:
+def is_real(v, whole=False):
+    """True for a real (``whole``: integral) number, not a bool: int, float, a
+    numbers.Real (Integral) as numpy's scalars are, or where there is no numbers
+    module (MicroPython) anything with __float__ (__index__) but text."""
+    if type(v) is int or (type(v) is float and not whole):
         return True
     if v is True or v is False or isinstance(v, (str, bytes)):
         return False
-    real = _abstract()[0]
-    return isinstance(v, real) if real is not None else hasattr(v, "__float__")
-
+    if not _NUMBERS:
+        try:
+            import numbers
+            _NUMBERS[:] = [numbers.Real, numbers.Integral]
+        except ImportError:
+            _NUMBERS[:] = [None, None]
+    kind = _NUMBERS[whole]
+    return isinstance(v, kind) if kind else hasattr(v, "__index__" if whole else "__float__")
 
 def is_finite(v):
     """True for a real number that is a finite float (huge ints are not)."""
@@ -2309,20 +1872,14 @@ def is_finite(v):
         return False
     return v - v == 0.0
 
-
 def check_whole(value, name, low, high=None):
-    """``value`` as an int: any integral number (not a bool) from ``low`` to
-    ``high``, or above ``low`` when ``high`` is None."""
-    integral = _abstract()[1]
-    if not (type(value) is int or (value is not True and value is not False and (
-            isinstance(value, integral) if integral is not None else hasattr(value, "__index__")))):
+    """``value`` as an int: an integral number from ``low`` to ``high``."""
+    if not is_real(value, whole=True):
         raise TypeError("%s: expected a whole number, got %r" % (name, value))
-    value = int(value)
-    if value < low or (high is not None and value > high):
-        raise ValueError("%s: expected a whole number %s, got %r" % (name, (
-            "from %d to %d" % (low, high)) if high is not None else ">= %d" % low, value))
-    return value
-
+    if low <= int(value) and (high is None or int(value) <= high):
+        return int(value)
+    raise ValueError("%s: expected a whole number %s, got %r" % (name, (
+        "from %d to %d" % (low, high)) if high is not None else ">= %d" % low, value))
 
 def check_positive(value, name):
     """``value``, a finite number above 0, as a float."""
@@ -2332,26 +1889,25 @@ def check_positive(value, name):
         raise ValueError("%s: expected a finite number > 0, got %s" % (name, _show(value)))
     return float(value)
 
-
 def check_bool(value, name):
     if value is not True and value is not False:
         raise TypeError("%s: expected True or False, got %r" % (name, value))
     return value
 
+def _network(net):
+    if not isinstance(net, Network):
+        raise TypeError("net: expected a Network, got %r" % (net,))
+    return net
 
 def check_sizes(sizes):
-    if not isinstance(sizes, (list, tuple)):
-        raise TypeError("sizes: expected a list of layer sizes, got %r" % (sizes,))
-    if len(sizes) < 2:
-        raise ValueError("sizes: expected at least two layers (input and output), got %r"
-                         % (list(sizes),))
-    for s in sizes:
-        if type(s) is not int:
-            raise TypeError("sizes: expected whole numbers, got %r" % (s,))
-        if s < 1:
-            raise ValueError("sizes: every layer needs at least one unit, got %r" % (list(sizes),))
+    """``sizes`` as a list: at least two layers of at least one unit each."""
+    if not isinstance(sizes, (list, tuple)) or [s for s in sizes if type(s) is not int]:
+        raise TypeError("sizes: expected whole numbers, a list of layer sizes, got %r"
+                        % (sizes,))
+    if len(sizes) < 2 or min(sizes) < 1:
+        raise ValueError("sizes: expected at least two layers (input and output), every "
+                         "layer at least one unit, got %r" % (list(sizes),))
     return list(sizes)
-
 
 def check_name(name, what, known):
     """``name``, one of ``known``; the error lists them."""
@@ -2359,7 +1915,6 @@ def check_name(name, what, known):
         raise (ValueError if isinstance(name, str) else TypeError)(
             "%s: unknown name %r; expected one of %s" % (what, name, ", ".join(sorted(known))))
     return name
-
 
 def check_activations(activation, output_activation, sizes):
     """One activation name per layer after the input; the last is the output's."""
@@ -2381,7 +1936,6 @@ def check_activations(activation, output_activation, sizes):
                          "in %d (use sigmoid for one)" % (names[-1], sizes[-1]))
     return names
 
-
 def check_loss(loss, output):
     """A loss name that fits the output activation."""
     check_name(loss, "loss", LOSSES)
@@ -2390,7 +1944,6 @@ def check_loss(loss, output):
         raise ValueError("loss: %s needs a %s output, not %s"
                          % (loss, " or ".join(outputs), output))
     return loss
-
 
 if __name__ == "__main__":
     sys.exit(main())

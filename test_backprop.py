@@ -242,7 +242,7 @@ def test_seeded_weights_equal_numpy_randn_bit_for_bit(seed, sizes, weights):
 @pytest.mark.parametrize("kwargs, kind, fragment", [
     (dict(sizes=[]), ValueError, "sizes: expected at least two layers"),
     (dict(sizes=[3]), ValueError, "sizes: expected at least two layers"),
-    (dict(sizes=[2, 0, 1]), ValueError, "sizes: every layer needs at least one unit"),
+    (dict(sizes=[2, 0, 1]), ValueError, "sizes: expected at least two layers (input and output), every layer at least one unit"),
     (dict(sizes=[2, -3, 1]), ValueError, "sizes"),
     (dict(sizes=[2, 2.0, 1]), TypeError, "sizes: expected whole numbers"),
     (dict(sizes=[2, True]), TypeError, "sizes"),
@@ -1622,7 +1622,7 @@ def _micropython_tools():
 
 # The smallest heaps measured with tools/min_heap.py (README, "Runs on"), with
 # a margin of a few KiB for the source run, whose need grows with the file.
-SOURCE_HEAP = "384k"
+SOURCE_HEAP = "416k"
 
 
 def test_micropython_unix_192k_heap(tmp_path):
