@@ -1039,9 +1039,10 @@ def _sample(net, xs, ys, loss):
 def equations(net, *, full_batch=True, samples=0):
     """Python source of one batch of ``net``'s training, written out unit by unit.
 
-    The function takes the flat list P of the weights (then biases), the data X
-    and targets Y, lr and, for mini-batches, the batch's rows, and returns the
-    new P, or None if an update was not finite (full batch: with the loss).
+    It is a generator of the flat list P of the weights (then biases), the data
+    X and targets Y, lr and ``keep``: send it None (full batch) or a batch's
+    rows for a step, yielding the loss (True) if its update was kept, else
+    ``(loss,)`` (False); 0 for the weights; ``(P,)`` to set them.
     Names: ``o{l}_{i}`` output i of layer l (``o0_i`` the inputs), ``a`` sums,
     ``d`` deltas, ``w{l}_{i}_{j}`` and ``b{l}_{j}`` the weights and biases, ``gw``
     and ``gb`` their sums of ``o_i * delta_j``.  ``samples=n`` writes out n samples.
@@ -1057,9 +1058,9 @@ def equations(net, *, full_batch=True, samples=0):
     params = ["w%d_%d_%d" % (l, i, j) for l in range(L) for i in range(sizes[l])
               for j in range(sizes[l + 1])]
     params += ["b%d_%d" % (l, j) for l in range(L) for j in range(sizes[l + 1] * net.bias)]
-    g = ["g" + p for p in params]
+    g, P = ["g" + p for p in params], ", ".join(params)
     xs, ys = ["o0_%d" % i for i in range(sizes[0])], ["y%d" % j for j in range(out)]
-    head = ["%s, = P" % ", ".join(params)]
+    head = ["%s, = P" % P, "cmd = yield", "try:", "    while True:"]
     if not samples and 2 * len(params) > 256:
         # CPython numbers locals in order of first use and names the first 256
         # in one byte, the rest in two: give the short ones to the sample's
@@ -1069,9 +1070,9 @@ def equations(net, *, full_batch=True, samples=0):
         head[:0] = ["# the sample's own names first: they get the one-byte slots",
                     " = ".join(hot[:250]) + " = 0.0"]
     unpack = ["%s, = X[s]" % ", ".join(xs), "%s, = Y[s]" % ", ".join(ys)]
-    zero = [" = ".join(g[n:n + 50]) + " = 0.0" for n in range(0, len(g), 50)]
+    body = [" = ".join(g[n:n + 50]) + " = 0.0" for n in range(0, len(g), 50)]
     if samples:                               # every sample written out: no loop at all
-        body = ["E = 0.0"]
+        body = []
         for s in range(samples):
             xs = ["x%d_%d" % (s, i) for i in range(sizes[0])]
             ys = ["t%d_%d" % (s, j) for j in range(out)]
@@ -1080,20 +1081,28 @@ def equations(net, *, full_batch=True, samples=0):
             body += [text.replace(" += ", " = ") if s == 0 and text[0] == "g" else text
                      for text in _sample(net, xs, ys, True)]
     else:
-        body = (["E = 0.0"] if full_batch else []) + zero + \
-            ["for s in %s:" % ("range(len(X))" if full_batch else "rows")] + \
+        body += ["for s in %s:" % ("range(len(X))" if full_batch else "cmd")] + \
             _indent(unpack + _sample(net, xs, ys, full_batch))
     if full_batch:
-        body += ["loss = E / %s" % ("(len(X) * %d)" % out if net.loss_name == "mse" else "len(X)"),
-                 "if loss - loss != 0.0:", "    return None, loss"]
+        body = ["E = 0.0"] + body + ["loss = E / %s" % (
+            "(len(X) * %d)" % out if net.loss_name == "mse" else "len(X)")]
     body += ["# updates: w + lr * sum(o_i * d_j), kept only if all are finite"]
     body += ["g%s = %s + g%s * lr" % (p, p, p) for p in params]
     for n in range(0, len(g), 50):                  # as Network.update, left to right
         body.append("c = " + " + ".join(([] if n == 0 else ["c"]) + g[n:n + 50]))
-    failed, result = ("None, loss", "[%s], loss") if full_batch else ("None", "[%s]")
-    body += ["if c - c != 0.0:", "    return " + failed, "return " + result % ", ".join(g)]
-    src = ["def run(P, X, Y, lr%s):" % ("" if full_batch else ", rows")] + _indent(head + body)
+    # yield the loss (or True) for a step kept, (loss,) (or False) for one not
+    failed = "(loss,)" if full_batch else "False"
+    body += ["if c - c != 0.0%s:" % (" or loss - loss != 0.0" if full_batch else ""),
+             "    cmd = yield " + failed, "    continue"]
+    body += ["%s = %s" % (p, q) for p, q in zip(params, g)]
+    body += ["cmd = yield %s" % ("loss" if full_batch else "True")]
+    loop = ["if cmd == 0:", "    cmd = yield [%s]" % P, "elif type(cmd) is tuple:",
+            "    %s, = cmd[0]" % P, "    cmd = yield None", "else:"] + _indent(body)
+    src = ["def run(P, X, Y, lr, keep):"] + _indent(head + _indent(_indent(loop)) + [
+        "except BaseException:       # Ctrl-C: keep the weights of the last whole step",
+        "    keep[:] = [%s]" % P, "    raise"])
     return "\n".join(src) + "\n"
+
 
 _COMPILED = {}
 
@@ -1127,48 +1136,58 @@ def _set_params(net, P):
         net.biases[:] = [[next(it) for _ in b] for b in net.biases]
 
 class Compiled(Epochs):
-    """train()'s epochs run compiled, on a flat list P of the weights that the
-    network gets back at reports (taking it again after), at the end and on errors."""
+    """train()'s epochs run by the compiled network, a generator that keeps the
+    weights in its own variables; the network gets them back at each report
+    (and takes them again after it), at the end, and when anything fails."""
+
     def __init__(self, net, X, y, lr, batch_size, run):
         Epochs.__init__(self, net, X, y, lr, batch_size)
-        self.run, self.P, self.lent, self.ahead = run, _params(net), False, None
+        self.keep, self.lent, self.ahead = [], False, False
+        self.step = run(_params(net), X, y, lr, self.keep)
+        next(self.step)
 
     def loss(self, epoch):
-        if self.k is None:              # this epoch's step, run now, measures it
-            self.ahead = self.run(self.P, self.X, self.y, self.lr)
         self.close()
-        self.lent = True
-        loss = self.ahead[1] if self.k is None else Epochs.loss(self, epoch)
+        self.lent, self.P = True, _params(self.net)
+        if self.k is None:              # this epoch's step, run now, measures it
+            self.ahead = self.step.send(None)
+        loss = Epochs.loss(self, epoch) if self.k else self.ahead
+        loss = loss[0] if type(loss) is tuple else loss
         return loss if loss - loss == 0.0 else _diverged(epoch, loss)
 
-    def take(self):     # the step run ahead stands unless a callback changed a weight
-        P = _params(self.net)
-        if len(P) != len(self.P) or [1 for p, q in zip(P, self.P) if p is not q]:
-            self.ahead = None
-        self.P, self.lent = P, False
-
     def __call__(self, epoch):
+        # kept small: MicroPython puts a larger frame on the heap at every call
         if self.lent:
             self.take()
-        if self.k is None:
-            P, loss = self.ahead or self.run(self.P, self.X, self.y, self.lr)
-            self.ahead = None
-            if loss - loss != 0.0:
-                _diverged(epoch, loss)
-        else:
-            shuffle(self.order, self.net.rng)
-            P = self.P
-            for start in range(0, len(self.order), self.k):
-                P = self.run(P, self.X, self.y, self.lr, self.order[start:start + self.k])
-                if P is None:
-                    break
-        if P is None:
+        if self.k is not None:
+            return self.batches(epoch)
+        loss = self.step.send(None) if self.ahead is False else self.ahead
+        self.ahead = False
+        if type(loss) is tuple:
+            _diverged(epoch, loss[0] if loss[0] - loss[0] != 0.0 else None)
+
+    def take(self):     # the step run ahead stands unless a callback changed a weight
+        P, self.lent = _params(self.net), False
+        if len(P) != len(self.P) or [1 for p, q in zip(P, self.P) if p is not q]:
+            self.step.send((P,))
+            self.ahead = False
+
+    def batches(self, epoch):
+        P, ok = self.step.send(0), True
+        shuffle(self.order, self.net.rng)
+        for start in range(0, len(self.order), self.k):
+            ok = ok and self.step.send(self.order[start:start + self.k])
+        if not ok:
+            self.step.send((P,))
             _diverged(epoch)
-        self.P = P
 
     def close(self):
         if not self.lent:
-            _set_params(self.net, self.P)
+            try:
+                _set_params(self.net, self.keep or self.step.send(0))
+            except StopIteration:       # the step died without room to keep its weights
+                pass
+
 
 class Network(Network):
     """The Network that trains compiled into its own equations where it can."""
