@@ -314,8 +314,8 @@ class Network:
         ``(y - o) * o * (1 - o)`` at the output, ``o_h * (1 - o_h) * sum_k w_hk *
         delta_k`` at a hidden unit; other activations put their F'(o) for o(1 - o).
 
-        >>> delta = worked_example().deltas([[0.35, 0.7]], [[0.5]])
-        >>> round(delta[2][0][0], 5), round(delta[1][0][1], 6)   # delta5, delta4
+        >>> d = worked_example().deltas([[0.35, 0.7]], [[0.5]])
+        >>> round(d[2][0][0], 5), round(d[1][0][1], 6)   # delta5, delta4
         (-0.03677, -0.008071)
         """
         X, y = self._data(X, y)
@@ -403,11 +403,11 @@ class Network:
         loss is ``net.loss(X, y)``.  At each report ``callback(epoch, loss)`` sees
         the weights of that loss in the network, and training goes on from the
         weights it leaves there.  If a loss or a new weight is not finite, training
-        stops with the weights from before that epoch and raises Diverged; an
-        exception from the callback, or Ctrl-C, leaves those of the last whole
-        epoch.  Networks of at most COMPILE_LIMIT weights (or any, ``compiled=True``)
-        train compiled (Part III), with the same numbers; ``compiled=False`` runs
-        the lists.  Bad arguments raise TypeError or ValueError first.
+        stops with the weights from before that epoch and raises Diverged; an error
+        in the callback, or Ctrl-C, leaves those of the last whole epoch.  Networks
+        of at most COMPILE_LIMIT weights (any, with ``compiled=True``) train
+        compiled (Part III) to the same numbers.  Bad arguments raise TypeError or
+        ValueError first.
 
         >>> net = Network([2, 4, 1], seed=0)
         >>> history = net.train(XOR_X, XOR_Y, epochs=10000, lr=0.1, report_every=4000)
@@ -592,9 +592,8 @@ XOR_Y = [[0], [1], [1], [0]]
 def xor(epochs=10000, lr=0.1, hidden=4, seed=0, *, report_every=4000, callback=None,
         out=None):
     """The article's XOR program: a [2, hidden, 1] sigmoid network from
-    ``np.random.seed(seed)`` trained on XOR, its ``Epoch N, Loss:...`` lines
-    printed (to ``out``, a list or function, if given) as it goes, then its
-    predictions; returns the network.
+    ``np.random.seed(seed)`` trained on XOR, printing (to ``out``, a list or a
+    function) its ``Epoch N, Loss:...`` lines, then its predictions.
 
     >>> lines = []
     >>> net = xor(epochs=1, out=lines)
@@ -616,11 +615,8 @@ def xor(epochs=10000, lr=0.1, hidden=4, seed=0, *, report_every=4000, callback=N
     return net
 
 def _writer(out):
-    """A print function for ``out``: None is stdout, a list collects lines,
-    and a function is called with each."""
-    if out is None:
-        return print
-    return getattr(out, "append", out)
+    """A print function for ``out``: None is print, a list's append, or out itself."""
+    return print if out is None else getattr(out, "append", out)
 
 def format_matrix(M, digits=8):
     """Show a matrix the way numpy prints one, with a fixed number of digits.
@@ -635,9 +631,8 @@ def format_matrix(M, digits=8):
     return "[" + "\n ".join(rows) + "]"
 
 
-# Part II -- beyond the article: other activations and losses, gradients,
-# accuracy, gradient checks, saving, a harder problem.  The Network below
-# extends the article's and keeps its name: everything above now builds it.
+# Part II -- beyond the article: more activations and losses, gradients, accuracy,
+# gradient checks, saving, a harder problem; Network extends the article's, same name.
 
 def linear(a):
     """The identity, for regression outputs."""
@@ -781,10 +776,9 @@ class Network(Network):
     load = staticmethod(lambda path: load(path))
 
 def gradient_check(net, X, y, eps=1e-6):
-    """The largest relative error of ``net.gradients`` against the central
-    differences (E(w + eps) - E(w - eps)) / 2eps, each relative to max(|analytic|,
-    |numeric|, 1e-3): 1e-7 or less for a right backward pass, 1e-2 or more for a
-    wrong derivative.  Rounding costs about 1e-16 * E / eps: for E >> 1 take 1e-5.
+    """The largest error of ``net.gradients`` against central differences
+    (E(w + eps) - E(w - eps)) / 2eps, relative to max(|analytic|, |numeric|, 1e-3):
+    1e-7 or less if right, 1e-2 or more for a wrong derivative (for E >> 1, eps 1e-5).
 
     >>> gradient_check(Network([3, 4, 2], seed=1), [[0.1, 0.2, 0.3]], [[0.0, 1.0]]) < 1e-7
     True
@@ -831,8 +825,8 @@ def _path(path):
 def save(net, path):
     """Write ``net`` to ``path`` (a str or pathlib.Path) as JSON, atomically (a
     temporary file beside it, renamed over it), through a symbolic link and
-    keeping the file's mode.  What load() would refuse raises ValueError, and an
-    OSError names ``path``, before anything is replaced.
+    keeping the file's mode.  ValueError for what load() would refuse, OSError
+    naming ``path``: either before anything is replaced.
 
     >>> import os, tempfile
     >>> path = os.path.join(tempfile.mkdtemp(), "xor.json")
@@ -901,8 +895,7 @@ def _from_dict(data, where="model"):
         if not isinstance(data, dict) or key not in data or not ok(data[key]):
             raise ValueError("%s: field %r: expected %s" % (where, key, expected))
         return data[key]
-    def per_layer(v):
-        return isinstance(v, list) and len(v) == len(sizes) - 1
+    per_layer = lambda v: isinstance(v, list) and len(v) == len(sizes) - 1  # noqa: E731
     field("format", lambda v: v == FORMAT, repr(FORMAT))
     field("version", lambda v: type(v) is int and v == FORMAT_VERSION,
           "format version %d" % FORMAT_VERSION)
@@ -945,7 +938,7 @@ def spiral(points=50, classes=3, seed=0):
     return X, y, labels
 
 def spiral_demo(epochs=200, lr=0.02, batch_size=10, seed=0, *, callback=None, out=None):
-    """Train a [2, 16, 16, 3] tanh network with softmax and cross-entropy on
+    """Train a [2, 16, 16, 3] tanh network, softmax and cross-entropy, on
     mini-batches of the spiral, printing the loss falling and the accuracy.
 
     >>> lines = []
@@ -1039,13 +1032,12 @@ def _sample(net, xs, ys, loss):
 def equations(net, *, full_batch=True, samples=0):
     """Python source of one batch of ``net``'s training, written out unit by unit.
 
-    It is a generator of the flat list P of the weights (then biases), the data
-    X and targets Y, lr and ``keep``: send it None (full batch) or a batch's
-    rows for a step, yielding the loss (True) if its update was kept, else
-    ``(loss,)`` (False); 0 for the weights; ``(P,)`` to set them.
-    Names: ``o{l}_{i}`` output i of layer l (``o0_i`` the inputs), ``a`` sums,
-    ``d`` deltas, ``w{l}_{i}_{j}`` and ``b{l}_{j}`` the weights and biases, ``gw``
-    and ``gb`` their sums of ``o_i * delta_j``.  ``samples=n`` writes out n samples.
+    It is a generator of the flat weights (then biases) P, the data X and Y, lr
+    and ``keep``: send None (full batch) or a batch's rows for a step, which
+    yields the loss (True) if kept, else ``(loss,)`` (False); 0, and it yields
+    the weights; ``(P,)``, and it takes them.  Names: ``o{l}_{i}`` output i of
+    layer l (``o0_i`` inputs), ``a`` sums, ``d`` deltas, ``w{l}_{i}_{j}`` and
+    ``b{l}_{j}`` weights and biases, ``g``, their sums of ``o_i * delta_j``.
 
     >>> src = equations(worked_example())
     >>> print(src[src.index("a2_0 ="):src.index("# loss")].replace("    ", ""))
@@ -1091,11 +1083,10 @@ def equations(net, *, full_batch=True, samples=0):
     for n in range(0, len(g), 50):                  # as Network.update, left to right
         body.append("c = " + " + ".join(([] if n == 0 else ["c"]) + g[n:n + 50]))
     # yield the loss (or True) for a step kept, (loss,) (or False) for one not
-    failed = "(loss,)" if full_batch else "False"
-    body += ["if c - c != 0.0%s:" % (" or loss - loss != 0.0" if full_batch else ""),
-             "    cmd = yield " + failed, "    continue"]
-    body += ["%s = %s" % (p, q) for p, q in zip(params, g)]
-    body += ["cmd = yield %s" % ("loss" if full_batch else "True")]
+    test, kept, failed = ("c - c != 0.0 or loss - loss != 0.0", "loss", "(loss,)") \
+        if full_batch else ("c - c != 0.0", "True", "False")
+    body += ["if %s:" % test, "    cmd = yield " + failed, "    continue"]
+    body += ["%s = %s" % (p, q) for p, q in zip(params, g)] + ["cmd = yield " + kept]
     loop = ["if cmd == 0:", "    cmd = yield [%s]" % P, "elif type(cmd) is tuple:",
             "    %s, = cmd[0]" % P, "    cmd = yield None", "else:"] + _indent(body)
     src = ["def run(P, X, Y, lr, keep):"] + _indent(head + _indent(_indent(loop)) + [
@@ -1331,9 +1322,8 @@ class Trace:
 
 def trace(net, x, y, lr, *, digits=6, ascii=False, out=None):
     """Print one sample's forward pass, deltas and update, every number shown,
-    in the article's notation (see unit_names), to check a hand calculation;
-    updates ``net``.  ``out``, a list, collects the lines.  Bad arguments raise
-    TypeError or ValueError, leaving ``net`` as it was.
+    in the article's notation (see unit_names): check a hand calculation.  It
+    updates ``net``; bad arguments raise TypeError or ValueError and do not.
 
     >>> lines = []
     >>> trace(worked_example(), [0.35, 0.7], [0.5], lr=1, out=lines)
@@ -1365,9 +1355,8 @@ def ascii_only():
     return encoding.lower().replace("-", "").replace("_", "") not in ("utf8", "utf8mb4")
 
 def line_plot(values, *, height=10, width=64, log=False, ascii=False, first=0, step=1):
-    """A series as text lines: a column per value (evenly thinned to
-    ``width``), a marker at its height, the y range on the left and x from
-    ``first`` in steps of ``step`` below.  With ``log`` the values must be > 0.
+    """A series as text lines, a column per value (thinned to ``width``), the
+    y range on the left, x from ``first`` by ``step`` below (``log``: values > 0).
 
     >>> print("\\n".join(line_plot([4, 3, 2, 1, 2], height=4, ascii=True)))
              4 |*
@@ -1534,10 +1523,9 @@ def show_xor(epochs=10000, lr=0.1, hidden=4, seed=0, *, quiet=False, ascii=False
     return net
 
 
-# Part V -- the command line.  One table holds every command, its options,
-# their kinds (a range of whole numbers, >0, list: numbers separated by
-# commas, layers: lists separated by ';', sizes, name, - for a flag), their
-# defaults and help; the parser, USAGE and each command's --help come from it.
+# Part V -- the command line.  One table holds every command and its options, with
+# their kinds (whole numbers low..high, >0, list: numbers with commas, layers: lists
+# with ';', sizes, name, - a flag), defaults and help: the parser and --help read it.
 
 COMMANDS = """\
 (none)   the worked example, then the XOR training
@@ -1580,7 +1568,7 @@ class UsageError(Exception):
 
 def commands():
     """The table, in order, as ``[(command, help, [(flag, kind, default,
-    help), ...])]``; the options of ``(every)``, the last, go with each."""
+    help), ...])]``; the options of ``(every)``, the last, are each one's too."""
     table = []
     for line in COMMANDS.splitlines():
         if line.startswith("  --"):
@@ -1591,6 +1579,8 @@ def commands():
         else:
             name, _, text = line.partition(" ")
             table.append((None if name == "(none)" else name, text.strip(), []))
+    for entry in table[:-1]:
+        entry[2].extend(table[-1][2])
     return table
 
 def _number(text):
@@ -1642,7 +1632,7 @@ def usage(command=None):
         return "\n".join(lines + ["  -h, --help this help; COMMAND --help, that command's"])
     name, text, options = [entry for entry in table if entry[0] == command][0]
     lines = ["usage: %s %s [OPTIONS]" % (program, command), "", text, "", "options:"]
-    for flag, kind, default, text in options + table[-1][2]:
+    for flag, kind, default, text in options:
         if ".." in kind:
             text += ", %s to %s" % tuple(kind.split(".."))
         if default is not None and default is not False:
@@ -1661,10 +1651,9 @@ def _parse(args, options):
         flag, eq, text = args.pop(0).partition("=")
         if flag not in kinds or (eq and kinds[flag] == "-"):
             raise UsageError("unknown option %r" % (flag + eq + text))
-        if kinds[flag] != "-" and not eq:
-            if not args:
-                raise UsageError("%s needs a value" % flag)
-            text = args.pop(0)
+        if kinds[flag] != "-" and not eq and not args:
+            raise UsageError("%s needs a value" % flag)
+        text = args.pop(0) if kinds[flag] != "-" and not eq else text
         values[flag[2:].replace("-", "_")] = _convert(flag, kinds[flag], text) \
             if kinds[flag] != "-" else True
         given.append(flag)
@@ -1729,9 +1718,7 @@ def main(argv=None):
         if getattr(sys, "stdout", None) is None:
             raise OSError("stdout is closed: nowhere to write the output")
         command = args.pop(0) if args and not args[0].startswith("-") else None
-        table = commands()
-        options = [entry[2] + table[-1][2] for entry in table[:-1] if entry[0] == command]
-        del table                           # it would stay in memory while the command runs
+        options = [entry[2] for entry in commands()[:-1] if entry[0] == command]
         if not options:
             raise UsageError("unknown command %r (try --help)" % command)
         if "-h" in args or "--help" in args:
@@ -1827,8 +1814,7 @@ def shuffle(items, rng):
         items[i], items[j] = items[j], items[i]
 
 
-# Appendix B -- checking arguments.  Each check raises TypeError for a wrong
-# kind of value and ValueError for a wrong value, naming the argument.
+# Appendix B -- checks: TypeError for a wrong kind of value, ValueError for a wrong value.
 
 def check_matrix(M, name, cols=None, finite=False):
     """Check that ``M`` is a matrix -- a non-empty list or tuple of rows of
@@ -1937,17 +1923,13 @@ def check_name(name, what, known):
 
 def check_activations(activation, output_activation, sizes):
     """One activation name per layer after the input; the last is the output's."""
-    hidden = [k for k in ACTIVATIONS if ACTIVATIONS[k].hidden]
-    count = len(sizes) - 2
-    if isinstance(activation, (list, tuple)):
-        if len(activation) != count:
-            raise ValueError("activation: expected one name per hidden layer (%d), got %r"
-                             % (count, list(activation)))
-        names = list(activation)
-    else:
-        names = [check_name(activation, "activation", hidden)] * count
-    for name in names:
-        check_name(name, "activation", hidden)
+    # a single name is checked even when there is no hidden layer to use it
+    hidden, count = [k for k in ACTIVATIONS if ACTIVATIONS[k].hidden], len(sizes) - 2
+    if isinstance(activation, (list, tuple)) and len(activation) != count:
+        raise ValueError("activation: expected one name per hidden layer (%d), got %r"
+                         % (count, list(activation)))
+    names = [check_name(name, "activation", hidden) for name in (list(activation) if
+             isinstance(activation, (list, tuple)) else [activation] * max(1, count))][:count]
     outputs = [k for k in ACTIVATIONS if ACTIVATIONS[k].output]
     names.append(check_name(output_activation, "output_activation", outputs))
     if ACTIVATIONS[names[-1]].rows and sizes[-1] < 2:
