@@ -38,13 +38,12 @@ import sys
 
 __version__ = "0.1.0"
 __all__ = (
-    "matmul transpose add subtract multiply scale add_row column_sums apply check_matrix "
-    "sigmoid sigmoid_derivative relu Activation ACTIVATIONS Loss LOSSES mse output_delta "
-    "Network Diverged EXAMPLE_X EXAMPLE_Y worked_example walkthrough updates_to_converge "
-    "converging ERRATA errata XOR_X XOR_Y xor format_matrix linear softmax softplus "
-    "cross_entropy classify gradient_check save load spiral spiral_demo equations "
-    "COMPILE_LIMIT trace unit_names line_plot shade_map surface show_example show_xor main "
-    "UsageError Random shuffle").split()
+    "matmul transpose add subtract multiply scale add_row column_sums apply check_matrix sigmoid "
+    "sigmoid_derivative relu Activation ACTIVATIONS Loss LOSSES mse output_delta Network Diverged "
+    "EXAMPLE_X EXAMPLE_Y worked_example walkthrough updates_to_converge converging ERRATA errata "
+    "XOR_X XOR_Y xor format_matrix linear softmax softplus cross_entropy classify gradient_check "
+    "save load spiral spiral_demo equations COMPILE_LIMIT trace unit_names line_plot shade_map "
+    "surface show_example show_xor main UsageError Random shuffle").split()
 
 
 # Part I -- the article: matrices, the sigmoid, the network, the worked
@@ -239,7 +238,7 @@ class Loss:
     """A loss: ``objective(a, o, y, F)``, the E training descends (summed over
     the batch); ``delta(o, y, F)``, -dE/da at the output; ``report``, the loss
     train() reports; the ``outputs`` it takes; ``targets(y)``, its check of y."""
-    def __init__(self, objective, delta, report, outputs=None, targets=len):
+    def __init__(self, objective, delta, report, outputs=None, targets=None):
         self.objective, self.delta, self.report = objective, delta, report
         self.outputs, self.targets = outputs, targets
 
@@ -284,7 +283,8 @@ class Network:
         X, y = self._inputs(X), self._inputs(y, "y", self.sizes[-1])
         if len(y) != len(X):
             raise ValueError("y: %d rows of targets for %d rows of X" % (len(y), len(X)))
-        LOSSES[self.loss_name].targets(y)
+        if LOSSES[self.loss_name].targets is not None:
+            LOSSES[self.loss_name].targets(y)
         return X, y
 
     def forward(self, X):
