@@ -269,6 +269,7 @@ class Network:
         self.weights = [[[self.rng.gauss() for j in range(n_out)] for i in range(n_in)]
                         for n_in, n_out in zip(self.sizes, self.sizes[1:])]
         self.biases = [[0.0] * n_out for n_out in self.sizes[1:]]
+        self.epoch = 0          # epochs trained: train() goes on counting from it
 
     def __repr__(self):
         return "Network(%r, activation=%r, output_activation=%r, loss=%r, bias=%r)" % (
@@ -392,15 +393,17 @@ class Network:
         return LOSSES[self.loss_name].report(a[-1], o[-1], y, ACTIVATIONS[self.activations[-1]])
 
     def train(self, X, y, epochs, lr, *, report_every=None, batch_size=None,
-              callback=None, compiled=None):
+              callback=None, compiled=None, **options):
         """Train by gradient descent; return the loss history.
 
         Each epoch is one full-batch update, as in the article, or with
         ``batch_size=k`` one after every k samples, shuffled each epoch by the
-        network's own generator.  The history holds ``(epoch, loss)`` for epoch 0
-        and every ``report_every`` epochs (default: a tenth of the run), the loss
-        before that epoch's updates, as the article prints it; after training the
-        loss is ``net.loss(X, y)``.  At each report ``callback(epoch, loss)`` sees
+        network's own generator.  Epochs are counted over the network's life
+        (``net.epoch``), so a second call goes on where the first stopped.  The
+        history holds ``(epoch, loss)`` for each epoch that is a multiple of
+        ``report_every`` (default: a tenth of the run), the loss before that
+        epoch's updates, as the article prints it; after training the loss is
+        ``net.loss(X, y)``.  Part II adds the ``options`` (see TRAINING).  At each report ``callback(epoch, loss)`` sees
         the weights of that loss in the network, and training goes on from the
         weights it leaves there.  If a loss or a new weight is not finite, training
         stops with the weights from before that epoch and raises Diverged; an error
@@ -425,21 +428,25 @@ class Network:
                             % (callback,))
         if compiled is not None:
             check_bool(compiled, "compiled")
-        run = self._epochs(X, y, lr, batch_size, compiled)
+        run = self._epochs(X, y, lr, batch_size, compiled, options)
         history = []
         try:
-            for epoch in range(epochs):
+            for epoch in range(self.epoch, self.epoch + epochs):
                 if epoch % report_every == 0:
-                    loss = run.loss(epoch)
-                    history.append((epoch, loss))
+                    history.append(run.report(epoch))
                     if callback is not None:
-                        callback(epoch, loss)
+                        callback(epoch, history[-1][1])
+                    if run.stopped:
+                        break
                 run(epoch)
+                self.epoch = epoch + 1
         finally:
             run.close()
         return history
 
-    def _epochs(self, X, y, lr, batch_size, compiled):     # Part III compiles them
+    def _epochs(self, X, y, lr, batch_size, compiled, options):
+        if options:                 # Part II's optimizers, L2, validation, ...
+            raise TypeError("train: unknown option %r" % sorted(options)[0])
         return Epochs(self, X, y, lr, batch_size)
 
 class Diverged(ValueError):
@@ -455,9 +462,14 @@ class Epochs:
     """One train() call's epochs on the lists: ``loss(epoch)`` of all the data,
     ``run(epoch)`` one epoch of updates; Diverged, the network as before that
     epoch, if a loss or a weight stops being finite."""
+    stopped = False                 # Part II's early stopping sets it
+
     def __init__(self, net, X, y, lr, batch_size):
         self.net, self.X, self.y, self.lr, self.k = net, X, y, lr, batch_size
         self.order = list(range(len(X)))
+
+    def report(self, epoch):
+        return epoch, self.loss(epoch)
 
     def loss(self, epoch):
         a, o = self.net._forward(self.X)
@@ -478,11 +490,14 @@ class Epochs:
                 loss = net._loss(a, o, y) if k is None else 0.0
                 if loss - loss != 0.0:                  # the full batch's loss, each epoch
                     _diverged(epoch, loss)
-                if not net.update(o, net._deltas(o, y), self.lr):
+                if not self.update(o, net._deltas(o, y)):
                     _diverged(epoch)
         except BaseException:
             net.weights[:], net.biases[:] = before
             raise
+
+    def update(self, o, delta):
+        return self.net.update(o, delta, self.lr)
 
     def close(self):
         """Nothing to do: the weights are in the network already."""
@@ -724,35 +739,286 @@ def classify(row):
     check_matrix([row], "row")
     return int(row[0] >= 0.5) if len(row) == 1 else list(row).index(max(row))
 
+# Training beyond the article: where the weights start, and how a gradient
+# moves them.  Each choice is one entry of a registry below; train() reads
+# them on the lists, and Part III's compiler writes the same arithmetic.
+
+def _xavier(rng, n_in, n_out):
+    # numpy's legacy uniform(low, high) is low + (high - low) * random_sample()
+    r = math.sqrt(6 / (n_in + n_out))
+    return [[-r + (r - -r) * rng.random() for j in range(n_out)] for i in range(n_in)]
+
+def _he(rng, n_in, n_out):
+    s = math.sqrt(2 / n_in)
+    return [[rng.gauss() * s for j in range(n_out)] for i in range(n_in)]
+
+# Starting weights, numpy-identical from the seed, drawn in layer order and
+# row-major: randn(n_in, n_out) (the article's); Glorot's uniform(-r, r,
+# (n_in, n_out)) with r = sqrt(6 / (n_in + n_out)); He's randn * sqrt(2 / n_in).
+INITS = {"randn": lambda rng, n_in, n_out: [[rng.gauss() for j in range(n_out)]
+                                            for i in range(n_in)],
+         "xavier": _xavier, "he": _he}
+
+class Optimizer:
+    """An entry of OPTIMIZERS, a rule that turns gradients g into steps, as
+    torch.optim defines it.  ``options``: the train() options it reads;
+    ``slots(uses)``: the state it keeps per parameter; ``step(h, t, P, G, S)``:
+    step number t on flat lists (parameters, gradients, state), the new
+    parameters and state; ``setup(uses)`` and ``code(uses)``: the same as lines
+    of Python for the compiler, once per step and once per parameter ``{p}``,
+    its new value ``{n}``, its state ``{s0}`` ... and new state ``{S0}`` ...,
+    with g its gradient.  ``uses`` names the options in play, never values."""
+    def __init__(self, options, slots, step, setup, code):
+        self.options, self.slots, self.step = options, slots, step
+        self.setup, self.code = setup, code
+
+def _sgd(h, t, P, G, S):
+    # torch.optim.SGD with dampening 0: buf = g at the first step, then
+    # mu * buf + g; the step is buf, or g + mu * buf with Nesterov's rule
+    if not h.momentum:
+        return [p - h.lr * g for p, g in zip(P, G)], S
+    mu = h.momentum
+    B = G if t == 1 else [mu * b + g for b, g in zip(S[0], G)]
+    steps = [g + mu * b for g, b in zip(G, B)] if h.nesterov else B
+    return [p - h.lr * s for p, s in zip(P, steps)], [B]
+
+def _sgd_code(uses):
+    if "momentum" not in uses:
+        return ["{n} = {p} - lr * g"]
+    return ["{S0} = g if first else mu * {s0} + g",
+            "{n} = {p} - lr * (g + mu * {S0})" if "nesterov" in uses else "{n} = {p} - lr * {S0}"]
+
+def _adam(h, t, P, G, S):
+    # Kingma & Ba's Adam as torch.optim.Adam defines it, bias-corrected
+    b1, b2 = h.betas
+    c1, c2 = 1.0 - b1 ** t, 1.0 - b2 ** t
+    M = [b1 * m + h.k1 * g for m, g in zip(S[0], G)]
+    V = [b2 * v + h.k2 * (g * g) for v, g in zip(S[1], G)]
+    return [p - h.lr * (m / c1) / (math.sqrt(v / c2) + h.eps)
+            for p, m, v in zip(P, M, V)], [M, V]
+
+OPTIMIZERS = {
+    "sgd": Optimizer(("momentum", "nesterov"),
+                     lambda uses: ("buf",) if "momentum" in uses else (), _sgd,
+                     lambda uses: ["first = T == 1"] if "momentum" in uses else [], _sgd_code),
+    "adam": Optimizer(("betas", "eps"), lambda uses: ("m", "v"), _adam,
+                      lambda uses: ["c1 = 1.0 - b1 ** T", "c2 = 1.0 - b2 ** T"],
+                      lambda uses: ["{S0} = b1 * {s0} + k1 * g", "{S1} = b2 * {s1} + k2 * (g * g)",
+                                    "{n} = {p} - lr * ({S0} / c1) / (sqrt({S1} / c2) + eps)"]),
+}
+
+def _betas(v):
+    if not isinstance(v, (list, tuple)) or len(v) != 2:
+        raise TypeError("betas: expected a pair of numbers, got %r" % (v,))
+    return check_between(v[0], "betas[0]", 1.0), check_between(v[1], "betas[1]", 1.0)
+
+def _validation(v):
+    if not isinstance(v, (list, tuple)) or len(v) != 2:
+        raise TypeError("validation: expected a pair (X, y), got %s" % _show(v))
+    return v
+
+# train()'s options beyond the article: name -> (default, check).  Every
+# default keeps the article's numbers: summed gradients, plain SGD, no L2.
+TRAINING = {
+    "reduction": ("sum", lambda v: check_name(v, "reduction", ("sum", "mean"))),
+    "optimizer": ("sgd", lambda v: check_name(v, "optimizer", OPTIMIZERS)),
+    "momentum": (0.0, lambda v: check_between(v, "momentum", 1.0)),
+    "nesterov": (False, lambda v: check_bool(v, "nesterov")),
+    "betas": ((0.9, 0.999), _betas),
+    "eps": (1e-8, lambda v: check_positive(v, "eps")),
+    "l2": (0.0, lambda v: check_between(v, "l2")),
+    "validation": (None, _validation),
+    "patience": (None, lambda v: check_whole(v, "patience", 1)),
+}
+
+def _flat(net, W, b):
+    """Per-layer matrices and vectors shaped as the weights and biases, as one
+    list: all of W, then b if the network has biases (the order of _params)."""
+    return [v for M in W for row in M for v in row] + \
+        ([v for vs in b for v in vs] if net.bias else [])
+
+def _params(net):
+    """Weights, then biases if any, as one flat list (the order equations() uses)."""
+    return _flat(net, net.weights, net.biases)
+
+def _shaped(net, P):
+    """A flat list in the order of _params as (weights, biases), shaped as the
+    network's; the biases are zeros if it has none."""
+    it = iter(P)
+    W = [[[next(it) for _ in row] for row in M] for M in net.weights]
+    return W, [[next(it) if net.bias else 0.0 for _ in b] for b in net.biases]
+
+def _set_params(net, P):
+    net.weights[:], b = _shaped(net, P)
+    if net.bias:
+        net.biases[:] = b
+
+def _gradient(net, U, P, n, l2):
+    """g, the gradient of the objective, from U, the sums of o_i * delta_j
+    (which point downhill): -U, divided by the n rows for a mean, plus l2 * w
+    for the weights (not the biases)."""
+    G = [-u / n for u in U] if n else [-u for u in U]
+    if l2:
+        count = sum(len(W) * len(W[0]) for W in net.weights)
+        G[:count] = [g + l2 * p for g, p in zip(G[:count], P)]
+    return G
+
+class Settings:
+    """train()'s options beyond the article, checked (see TRAINING), and what
+    follows from them: ``uses``, the options in play, and ``slots``, the state
+    the optimizer keeps per parameter."""
+    def __init__(self, net, lr, options):
+        self.lr = lr
+        for name in options:
+            if name not in TRAINING:
+                raise TypeError("train: unknown option %r" % name)
+        for name in TRAINING:
+            default, check = TRAINING[name]
+            setattr(self, name, check(options[name]) if name in options else default)
+        opt = OPTIMIZERS[self.optimizer]
+        for name in options:
+            if name in ("momentum", "nesterov", "betas", "eps") and name not in opt.options:
+                raise ValueError("%s: not an option of optimizer %r" % (name, self.optimizer))
+        if self.nesterov and not self.momentum:
+            raise ValueError("nesterov: needs a momentum above 0")
+        if self.validation is not None:
+            self.validation = net._data(*self.validation)
+        if self.patience is not None and self.validation is None:
+            raise ValueError("patience: early stopping needs validation=(X, y)")
+        self.k1, self.k2 = 1.0 - self.betas[0], 1.0 - self.betas[1]
+        self.uses = tuple(name for name in ("momentum", "nesterov", "l2") if getattr(self, name))
+        self.uses += ("mean",) if self.reduction == "mean" else ()
+        self.slots = opt.slots(self.uses)
+
+class Training(Epochs):
+    """train()'s epochs with the options of TRAINING, ``h``.  The optimizer's
+    state (its step count t and per-parameter slots) and the shuffled order
+    live in ``net.state``, so that the next train() goes on exactly where this
+    one stopped; validation losses and early stopping are done at reports."""
+
+    def __init__(self, net, X, y, batch_size, h):
+        super().__init__(net, X, y, h.lr, batch_size)
+        self.h, self.state = h, net.state
+        if net.state.get("optimizer") != h.optimizer or \
+                [s for s in h.slots if s not in net.state]:
+            self.state = {"optimizer": h.optimizer, "t": 0}     # a fresh optimizer
+            for s in h.slots:
+                self.state[s] = [0.0] * len(_params(net))
+        if batch_size is not None:      # the order goes on being shuffled from where it was
+            if len(net.state.get("order", ())) == len(X):
+                self.order = net.state["order"]
+            self.state["order"] = self.order
+        self.best, self.bad = None, 0
+
+    def __call__(self, epoch):
+        saved = dict(self.state)        # update() replaces the slots, never changes them
+        try:
+            Epochs.__call__(self, epoch)
+        except BaseException:
+            self.state.clear()
+            self.state.update(saved)
+            raise
+
+    def update(self, o, delta):
+        net, t = self.net, self.state["t"] + 1
+        P = _params(net)
+        U = _flat(net, *net._sums(o, delta))
+        h = self.h
+        G = _gradient(net, U, P, len(o[0]) if h.reduction == "mean" else 0, h.l2)
+        P, S = OPTIMIZERS[h.optimizer].step(h, t, P, G, [self.state[s] for s in h.slots])
+        total = 0.0
+        for v in P:
+            total += v
+        if total - total != 0.0:
+            return False
+        _set_params(net, P)
+        self.state["t"] = t
+        for s, values in zip(self.h.slots, S):
+            self.state[s] = values
+        return True
+
+    def report(self, epoch):
+        loss = self.loss(epoch)
+        if self.h.validation is None:
+            return epoch, loss
+        net, (X, y), patience = self.net, self.h.validation, self.h.patience
+        score = net._loss(*net._forward(X) + (y,))
+        if patience is None:
+            pass
+        elif self.best is None or score < self.best[0]:
+            self.best, self.bad = (score, epoch, [[list(r) for r in W] for W in net.weights],
+                                   [list(b) for b in net.biases]), 0
+        else:
+            self.bad += 1
+            self.stopped = self.bad >= patience
+        return epoch, loss, score
+
+    def close(self):
+        net = self.net
+        net.state = self.state
+        net.stopped = None
+        if self.stopped:
+            net.weights[:], net.biases[:] = self.best[2], self.best[3]
+            net.stopped = (net.epoch, self.best[1])
+
 class Network(Network):
-    """The article's Network with what a library needs beyond it: the
-    gradient, the objective, accuracy, saving and loading."""
-    def gradients(self, X, y):
-        """``(dW, db)``: the gradient of the objective, summed over the batch, as
-        ``weights`` and ``biases`` are shaped: ``dW[l][i][j] = -sum_n o[l][n][i] *
-        delta[l+1][n][j]``, so the article's update is exactly ``w -= lr * dW``.
+    """The article's Network with what a library needs beyond it: starting
+    weights (``init``, see INITS), the training options of TRAINING, the
+    gradient, the objective, accuracy, saving and loading.  ``net.state``
+    holds what train() needs to go on exactly (the optimizer's state, the
+    shuffled order); ``net.stopped`` is ``(epoch, best_epoch)`` after early
+    stopping, else None."""
+    def __init__(self, sizes, *, init="randn", bias=True, seed=0, activation="sigmoid",
+                 output_activation="sigmoid", loss="mse"):
+        check_name(init, "init", INITS)
+        super().__init__(sizes, bias=bias, seed=seed, activation=activation,
+                         output_activation=output_activation, loss=loss)
+        self.state, self.stopped = {}, None
+        if init != "randn":
+            self.rng = Random(seed)
+            self.weights = [INITS[init](self.rng, n_in, n_out)
+                            for n_in, n_out in zip(self.sizes, self.sizes[1:])]
+
+    def _epochs(self, X, y, lr, batch_size, compiled, options):
+        return Training(self, X, y, batch_size, Settings(self, lr, options))
+
+    def gradients(self, X, y, *, reduction="sum", l2=0.0):
+        """``(dW, db)``: the gradient of the objective, shaped as ``weights``
+        and ``biases``: ``dW[l][i][j] = -sum_n o[l][n][i] * delta[l+1][n][j]``,
+        so the article's update is exactly ``w -= lr * dW``; divided by the
+        rows for ``reduction="mean"``, and with ``l2 * w`` added for L2.
 
         >>> dW, db = worked_example().gradients([[0.35, 0.7]], [[0.5]])
         >>> round(dW[1][1][0], 6)          # -Delta w23 at lr = 1
         0.021257
         """
         X, y = self._data(X, y)
+        h = Settings(self, 1.0, {"reduction": reduction, "l2": l2})
         o = self._forward(X)[1]
-        up_W, up_b = self._sums(o, self._deltas(o, y))
-        return ([scale(g, -1.0) for g in up_W],
-                [[-v if self.bias else 0.0 for v in g] for g in up_b])
+        U = _flat(self, *self._sums(o, self._deltas(o, y)))
+        return _shaped(self, _gradient(self, U, _params(self),
+                                       len(X) if h.reduction == "mean" else 0, h.l2))
 
-    def objective(self, X, y):
-        """The objective E that train() descends and gradients() differentiates,
-        summed over the batch and the outputs: 1/2 sum (y - o)^2 for ``mse``.
+    def objective(self, X, y, *, reduction="sum", l2=0.0):
+        """The objective E that train() descends and gradients() differentiates:
+        summed over the batch and the outputs, 1/2 sum (y - o)^2 for ``mse``;
+        divided by the rows for ``reduction="mean"``; plus l2/2 sum w^2.
 
         >>> round(worked_example().objective(EXAMPLE_X, EXAMPLE_Y), 6)  # 0.027249 / 2
         0.013625
         """
         X, y = self._data(X, y)
+        h = Settings(self, 1.0, {"reduction": reduction, "l2": l2})
         a, o = self._forward(X)
         F = ACTIVATIONS[self.activations[-1]]
-        return LOSSES[self.loss_name].objective(a[-1], o[-1], y, F)
+        E = LOSSES[self.loss_name].objective(a[-1], o[-1], y, F)
+        E = E / len(X) if h.reduction == "mean" else E
+        if h.l2:
+            squares = 0.0
+            for w in _flat(self, self.weights, ()):
+                squares += w * w
+            E += h.l2 / 2 * squares
+        return E
 
     def accuracy(self, X, labels):
         """The fraction of rows classified right (see classify): ``labels`` are
@@ -765,7 +1031,7 @@ class Network(Network):
             check_matrix(labels, "labels", self.sizes[-1])
             labels = [classify(row) for row in labels]
         hits = 0
-        for row, label in zip(self._forward(X)[1][-1], labels):
+        for row, label in zip(self.predict(X), labels):
             hits += classify(row) == check_whole(label, "labels", 0, max(1, len(row) - 1))
         return hits / len(X)
 
@@ -775,10 +1041,11 @@ class Network(Network):
 
     load = staticmethod(lambda path: load(path))
 
-def gradient_check(net, X, y, eps=1e-6):
+def gradient_check(net, X, y, eps=1e-6, **options):
     """The largest error of ``net.gradients`` against central differences
     (E(w + eps) - E(w - eps)) / 2eps, relative to max(|analytic|, |numeric|, 1e-3):
     1e-7 or less if right, 1e-2 or more for a wrong derivative (for E >> 1, eps 1e-5).
+    ``options`` (``reduction``, ``l2``) go to gradients() and objective().
 
     >>> gradient_check(Network([3, 4, 2], seed=1), [[0.1, 0.2, 0.3]], [[0.0, 1.0]]) < 1e-7
     True
@@ -786,7 +1053,7 @@ def gradient_check(net, X, y, eps=1e-6):
     X, y = _network(net)._data(X, y)
     if not (is_real(eps) and 0 < eps < 1):
         raise ValueError("eps: expected a number between 0 and 1, got %r" % (eps,))
-    dW, db = net.gradients(X, y)
+    dW, db = net.gradients(X, y, **options)
     pairs = [(w, g) for W, G in zip(net.weights, dW) for w, g in zip(W, G)]
     if net.bias:
         pairs += list(zip(net.biases, db))
@@ -796,24 +1063,31 @@ def gradient_check(net, X, y, eps=1e-6):
             keep = row[j]
             try:
                 row[j] = keep + eps
-                up = net.objective(X, y)
+                up = net.objective(X, y, **options)
                 row[j] = keep - eps
-                down = net.objective(X, y)
+                down = net.objective(X, y, **options)
             finally:
                 row[j] = keep
             numeric = (up - down) / (2 * eps)
             worst = max(worst, abs(grads[j] - numeric) / max(abs(grads[j]), abs(numeric), 1e-3))
     return worst
 
-FORMAT, FORMAT_VERSION = "backprop.py network", 1
+# Version 2 adds what training needs to go on exactly: the epoch count, the
+# optimizer's state and shuffled order (net.state) and the generator's state.
+FORMAT, FORMAT_VERSION = "backprop.py network", 2
 
 def _dumps(net):
     """The JSON text of a network, keys in a fixed order on every interpreter."""
     import json
+    state = "{%s}" % ", ".join('"%s": %s' % (k, json.dumps(net.state[k]))
+                               for k in sorted(net.state))
     fields = [("format", FORMAT), ("version", FORMAT_VERSION), ("sizes", net.sizes),
               ("bias", net.bias), ("activations", net.activations),
-              ("loss", net.loss_name), ("weights", net.weights), ("biases", net.biases)]
-    return "{\n" + ",\n".join(' "%s": %s' % (k, json.dumps(v)) for k, v in fields) + "\n}\n"
+              ("loss", net.loss_name), ("weights", net.weights), ("biases", net.biases),
+              ("epoch", net.epoch), ("state", state),
+              ("rng", [net.rng.index, net.rng.spare, net.rng.mt])]
+    return "{\n" + ",\n".join(' "%s": %s' % (k, v if k == "state" else json.dumps(v))
+                               for k, v in fields) + "\n}\n"
 
 def _path(path):
     """A file name from a str or an os.PathLike (pathlib.Path)."""
@@ -897,8 +1171,8 @@ def _from_dict(data, where="model"):
         return data[key]
     per_layer = lambda v: isinstance(v, list) and len(v) == len(sizes) - 1  # noqa: E731
     field("format", lambda v: v == FORMAT, repr(FORMAT))
-    field("version", lambda v: type(v) is int and v == FORMAT_VERSION,
-          "format version %d" % FORMAT_VERSION)
+    version = field("version", lambda v: type(v) is int and 1 <= v <= FORMAT_VERSION,
+                    "format version 1 to %d" % FORMAT_VERSION)
     sizes = field("sizes", lambda v: isinstance(v, list), "a list of layer sizes")
     bias = field("bias", lambda v: v is True or v is False, "true or false")
     names = field("activations", per_layer, "one activation name per layer after the input")
@@ -919,7 +1193,38 @@ def _from_dict(data, where="model"):
         net.biases = [[float(v) for v in b] for b in biases]
     except (TypeError, ValueError) as e:
         raise ValueError("%s: %s" % (where, e)) from None
+    if version >= 2:
+        net.epoch = field("epoch", lambda v: type(v) is int and v >= 0, "a whole number >= 0")
+        net.state = field("state", lambda v: _state(v, len(_params(net))), "a training state")
+        rng = field("rng", _rng_state, "[index, spare, 624 whole numbers < 2**32]")
+        net.rng.index, net.rng.spare, net.rng.mt = rng[0], rng[1], rng[2]
+        for key in ("buf", "m", "v"):
+            if key in net.state:
+                net.state[key] = [float(v) for v in net.state[key]]
     return net
+
+def _state(state, n):
+    """True if ``state`` is a net.state for ``n`` parameters."""
+    if not isinstance(state, dict) or not state:
+        return state == {}
+    name, order = state.get("optimizer"), state.get("order", [])
+    if not (isinstance(name, str) and name in OPTIMIZERS and type(state.get("t")) is int
+            and state["t"] >= 0 and isinstance(order, list) and
+            sorted(i for i in order if type(i) is int) == list(range(len(order)))):
+        return False
+    slots = OPTIMIZERS[name].slots(("momentum",))
+    for key in state:
+        if key not in ("optimizer", "t", "order") + slots:
+            return False
+    return not [1 for s in slots if s in state and not (
+        isinstance(state[s], list) and len(state[s]) == n and
+        not [1 for v in state[s] if not (is_real(v) and is_finite(v))])]
+
+def _rng_state(v):
+    return (isinstance(v, list) and len(v) == 3 and type(v[0]) is int and 0 <= v[0] <= 624
+            and (v[1] is None or is_real(v[1]) and is_finite(v[1])) and isinstance(v[2], list)
+            and len(v[2]) == 624 and not [1 for x in v[2]
+                                          if type(x) is not int or not 0 <= x < 2 ** 32])
 
 def spiral(points=50, classes=3, seed=0):
     """A classic toy data set: ``classes`` interleaved spiral arms in the
@@ -977,15 +1282,11 @@ UNROLL_LIMIT = 600          # samples x weights written out without a loop
 def _indent(lines):
     return ["    " + text for text in lines]
 
-def _sample(net, xs, ys, loss):
-    """One sample's work as lines of Python, its inputs named xs and its
-    targets ys: the forward pass, r = y - o, (with ``loss``) its share of E,
-    the deltas back to the first layer, and the sums of o_i * d_j.  Every
-    sum is written left to right, as the list code adds."""
-    sizes, L, softmax = net.sizes, len(net.sizes) - 1, ACTIVATIONS[net.activations[-1]].rows
+def _forward_lines(net, xs):
+    """One sample's forward pass as lines of Python, its inputs named xs."""
+    sizes, L = net.sizes, len(net.sizes) - 1
     acts = [ACTIVATIONS[check_name(name, "activations", ACTIVATIONS)] for name in net.activations]
     o = lambda l, i: xs[i] if l == 0 else "o%d_%d" % (l, i)     # noqa: E731
-    out, a = sizes[-1], ["a%d_%d" % (L, j) for j in range(sizes[-1])]
     body = ["# forward pass: a = sum_i o_i * w_ij + b_j, o = F(a)"]
     for l in range(1, L + 1):
         for j in range(sizes[l]):
@@ -994,11 +1295,24 @@ def _sample(net, xs, ys, loss):
             body.append("a%d_%d = %s" % (l, j, " + ".join(terms)))
             if not acts[l - 1].rows:
                 body.append("o%d_%d = %s" % (l, j, acts[l - 1].code.format(a="a%d_%d" % (l, j))))
-    if softmax:                         # the row maximum keeps exp from overflowing
+    if acts[-1].rows:                   # the row maximum keeps exp from overflowing
+        a = ["a%d_%d" % (L, j) for j in range(sizes[-1])]
         body += ["m = max(%s)" % ", ".join(a)] + ["e%d = exp(%s - m)" % (j, a[j]) for j in
-                                                   range(out)]
-        body += ["t = " + " + ".join("e%d" % j for j in range(out))]
-        body += ["o%d_%d = e%d / t" % (L, j, j) for j in range(out)]
+                                                   range(len(a))]
+        body += ["t = " + " + ".join("e%d" % j for j in range(len(a)))]
+        body += ["o%d_%d = e%d / t" % (L, j, j) for j in range(len(a))]
+    return body
+
+def _sample(net, xs, ys, loss):
+    """One sample's work as lines of Python, its inputs named xs and its
+    targets ys: the forward pass, r = y - o, (with ``loss``) its share of E,
+    the deltas back to the first layer, and the sums of o_i * d_j.  Every
+    sum is written left to right, as the list code adds."""
+    sizes, L, softmax = net.sizes, len(net.sizes) - 1, ACTIVATIONS[net.activations[-1]].rows
+    body = _forward_lines(net, xs)     # which checks the activations' names
+    acts = [ACTIVATIONS[name] for name in net.activations]
+    o = lambda l, i: xs[i] if l == 0 else "o%d_%d" % (l, i)     # noqa: E731
+    out, a = sizes[-1], ["a%d_%d" % (L, j) for j in range(sizes[-1])]
     body += ["r%d = %s - o%d_%d" % (j, ys[j], L, j) for j in range(out)]
     if loss:
         body.append("# loss")
@@ -1029,15 +1343,46 @@ def _sample(net, xs, ys, loss):
         body += ["gb%d_%d += d%d_%d" % (l, j, l + 1, j) for j in range(sizes[l + 1] * net.bias)]
     return body
 
-def equations(net, *, full_batch=True, samples=0):
+def _updates(net, params, full_batch, optimizer, uses):
+    """The end of a step as lines of Python: each parameter's gradient g (from
+    its sum of o_i * d_j, as _gradient) and its optimizer's step into new
+    names, then, only if every new parameter is finite, the new values."""
+    opt, weights = OPTIMIZERS[optimizer], sum(len(W) * len(W[0]) for W in net.weights)
+    slots = opt.slots(uses)
+    lines = ["# updates: the gradient g of each parameter, then the %s step" % optimizer,
+             "T = steps + 1"] + opt.setup(uses)
+    if "mean" in uses:
+        lines.append("rows = %s" % ("len(X)" if full_batch else "len(cmd)"))
+    for k, p in enumerate(params):
+        g = "-g%s" % p + (" / rows" if "mean" in uses else "")
+        lines.append("g = " + g + (" + l2 * %s" % p if "l2" in uses and k < weights else ""))
+        names = {"p": p, "n": "g" + p}
+        for s, slot in enumerate(slots):
+            names["s%d" % s], names["S%d" % s] = slot + "_" + p, slot.upper() + "_" + p
+        lines += [text.format(**names) for text in opt.code(uses)]
+    g = ["g" + p for p in params]
+    for n in range(0, len(g), 50):                  # as Training.update, left to right
+        lines.append("c = " + " + ".join(([] if n == 0 else ["c"]) + g[n:n + 50]))
+    # yield the loss (or True) for a step kept, (loss,) (or False) for one not
+    test, kept, failed = ("c - c != 0.0 or loss - loss != 0.0", "loss", "(loss,)") \
+        if full_batch else ("c - c != 0.0", "True", "False")
+    lines += ["if %s:" % test, "    cmd = yield " + failed, "    continue"]
+    lines += ["%s = g%s" % (p, p) for p in params]
+    lines += ["%s_%s = %s_%s" % (slot, p, slot.upper(), p) for slot in slots for p in params]
+    return lines + ["steps = T", "cmd = yield " + kept]
+
+def equations(net, *, full_batch=True, samples=0, optimizer="sgd", uses=()):
     """Python source of one batch of ``net``'s training, written out unit by unit.
 
-    It is a generator of the flat weights (then biases) P, the data X and Y, lr
-    and ``keep``: send None (full batch) or a batch's rows for a step, which
-    yields the loss (True) if kept, else ``(loss,)`` (False); 0, and it yields
-    the weights; ``(P,)``, and it takes them.  Names: ``o{l}_{i}`` output i of
-    layer l (``o0_i`` inputs), ``a`` sums, ``d`` deltas, ``w{l}_{i}_{j}`` and
-    ``b{l}_{j}`` weights and biases, ``g``, their sums of ``o_i * delta_j``.
+    It is a generator of P -- the flat weights (then biases), the optimizer's
+    state (``slots`` of OPTIMIZERS, each per parameter) and its step count
+    -- the data X and Y, H, the numbers ``(lr, mu, b1, b2, eps, l2)``, and
+    ``keep``: send None (full batch) or a batch's rows for a step, which yields
+    the loss (True) if kept, else ``(loss,)`` (False); 0, and it yields P;
+    ``(P,)``, and it takes it.  ``uses`` names the options in play: momentum,
+    nesterov, l2, mean.  Names: ``o{l}_{i}`` output i of layer l (``o0_i``
+    inputs), ``a`` sums, ``d`` deltas, ``w{l}_{i}_{j}`` and ``b{l}_{j}``
+    weights and biases, ``g``, their sums of ``o_i * delta_j``.
 
     >>> src = equations(worked_example())
     >>> print(src[src.index("a2_0 ="):src.index("# loss")].replace("    ", ""))
@@ -1047,12 +1392,17 @@ def equations(net, *, full_batch=True, samples=0):
     <BLANKLINE>
     """
     sizes, L, out = _network(net).sizes, len(net.sizes) - 1, net.sizes[-1]
+    check_name(optimizer, "optimizer", OPTIMIZERS)
+    uses = tuple(check_name(name, "uses", ("momentum", "nesterov", "l2", "mean"))
+                 for name in uses)
     params = ["w%d_%d_%d" % (l, i, j) for l in range(L) for i in range(sizes[l])
               for j in range(sizes[l + 1])]
     params += ["b%d_%d" % (l, j) for l in range(L) for j in range(sizes[l + 1] * net.bias)]
-    g, P = ["g" + p for p in params], ", ".join(params)
+    state = [slot + "_" + p for slot in OPTIMIZERS[optimizer].slots(uses) for p in params]
+    g, P = ["g" + p for p in params], ", ".join(params + state + ["steps"])
     xs, ys = ["o0_%d" % i for i in range(sizes[0])], ["y%d" % j for j in range(out)]
-    head = ["%s, = P" % P, "cmd = yield", "try:", "    while True:"]
+    head = ["lr, mu, b1, b2, eps, l2 = H", "k1, k2 = 1.0 - b1, 1.0 - b2",
+            "%s, = P" % P, "cmd = yield", "try:", "    while True:"]
     if not samples and 2 * len(params) > 256:
         # CPython numbers locals in order of first use and names the first 256
         # in one byte, the rest in two: give the short ones to the sample's
@@ -1078,18 +1428,10 @@ def equations(net, *, full_batch=True, samples=0):
     if full_batch:
         body = ["E = 0.0"] + body + ["loss = E / %s" % (
             "(len(X) * %d)" % out if net.loss_name == "mse" else "len(X)")]
-    body += ["# updates: w + lr * sum(o_i * d_j), kept only if all are finite"]
-    body += ["g%s = %s + g%s * lr" % (p, p, p) for p in params]
-    for n in range(0, len(g), 50):                  # as Network.update, left to right
-        body.append("c = " + " + ".join(([] if n == 0 else ["c"]) + g[n:n + 50]))
-    # yield the loss (or True) for a step kept, (loss,) (or False) for one not
-    test, kept, failed = ("c - c != 0.0 or loss - loss != 0.0", "loss", "(loss,)") \
-        if full_batch else ("c - c != 0.0", "True", "False")
-    body += ["if %s:" % test, "    cmd = yield " + failed, "    continue"]
-    body += ["%s = %s" % (p, q) for p, q in zip(params, g)] + ["cmd = yield " + kept]
+    body += _updates(net, params, full_batch, optimizer, uses)
     loop = ["if cmd == 0:", "    cmd = yield [%s]" % P, "elif type(cmd) is tuple:",
             "    %s, = cmd[0]" % P, "    cmd = yield None", "else:"] + _indent(body)
-    src = ["def run(P, X, Y, lr, keep):"] + _indent(head + _indent(_indent(loop)) + [
+    src = ["def run(P, X, Y, H, keep):"] + _indent(head + _indent(_indent(loop)) + [
         "except BaseException:       # Ctrl-C: keep the weights of the last whole step",
         "    keep[:] = [%s]" % P, "    raise"])
     return "\n".join(src) + "\n"
@@ -1097,7 +1439,7 @@ def equations(net, *, full_batch=True, samples=0):
 
 _COMPILED = {}
 
-def _compiled(net, full_batch, force=None, n=0):
+def _compiled(net, full_batch, force=None, n=0, optimizer="sgd", uses=()):
     """The compiled batch of ``net``'s shape, or None to use the lists."""
     size = len(_params(net))
     if size > COMPILE_LIMIT and not force:
@@ -1105,40 +1447,77 @@ def _compiled(net, full_batch, force=None, n=0):
     # a small full batch is written out sample by sample: no loop, no indexing
     samples = n if full_batch and n * size <= UNROLL_LIMIT else 0
     key = (tuple(net.sizes), tuple(net.activations), net.loss_name, net.bias,
-           full_batch, samples)
+           full_batch, samples, optimizer, uses)
     if key not in _COMPILED:
-        scope = {"exp": math.exp, "tanh": math.tanh, "log": math.log, "softplus": softplus}
+        scope = {"exp": math.exp, "tanh": math.tanh, "log": math.log, "sqrt": math.sqrt,
+                 "softplus": softplus}
         try:
-            exec(equations(net, full_batch=full_batch, samples=samples), scope)
+            exec(equations(net, full_batch=full_batch, samples=samples, optimizer=optimizer,
+                           uses=uses), scope)
         except (NameError, MemoryError, RuntimeError):  # no exec, no room, too long
             return None
         _COMPILED[key] = scope["run"]
     return _COMPILED[key]
 
-def _params(net):
-    """Weights, then biases if any, as one flat list (the order equations() uses)."""
-    flat = [v for W in net.weights for row in W for v in row]
-    return flat + ([v for b in net.biases for v in b] if net.bias else [])
+def _predictor(net):
+    """The compiled forward pass of ``net``'s shape, ``forward(P, X)`` -> the
+    output rows, or None to use the lists."""
+    if len(_params(net)) > COMPILE_LIMIT:
+        return None
+    key = ("forward", tuple(net.sizes), tuple(net.activations), net.bias)
+    if key not in _COMPILED:
+        L, xs = len(net.sizes) - 1, ["o0_%d" % i for i in range(net.sizes[0])]
+        P = ["w%d_%d_%d" % (l, i, j) for l in range(L) for i in range(net.sizes[l])
+             for j in range(net.sizes[l + 1])]
+        P += ["b%d_%d" % (l, j) for l in range(L) for j in range(net.sizes[l + 1] * net.bias)]
+        src = ["def forward(P, X):", "    %s, = P" % ", ".join(P), "    out = []",
+               "    for row in X:", "        %s, = row" % ", ".join(xs)]
+        src += _indent(_indent(_forward_lines(net, xs)))
+        src += ["        out.append([%s])" % ", ".join("o%d_%d" % (L, j) for j in
+                                                     range(net.sizes[-1])), "    return out"]
+        scope = {"exp": math.exp, "tanh": math.tanh}
+        try:
+            exec("\n".join(src) + "\n", scope)
+        except (NameError, MemoryError, RuntimeError):
+            return None
+        _COMPILED[key] = scope["forward"]
+    return _COMPILED[key]
 
-def _set_params(net, P):
-    it = iter(P)
-    net.weights[:] = [[[next(it) for _ in row] for row in W] for W in net.weights]
-    if net.bias:
-        net.biases[:] = [[next(it) for _ in b] for b in net.biases]
-
-class Compiled(Epochs):
+class Compiled(Training):
     """train()'s epochs run by the compiled network, a generator that keeps the
-    weights in its own variables; the network gets them back at each report
-    (and takes them again after it), at the end, and when anything fails."""
+    weights and the optimizer's state in its own variables; the network gets
+    them back at each report (and they are sent again after it, if a callback
+    changed a weight), at the end, and when anything fails."""
 
-    def __init__(self, net, X, y, lr, batch_size, run):
-        Epochs.__init__(self, net, X, y, lr, batch_size)
+    def __init__(self, net, X, y, batch_size, h, run):
+        Training.__init__(self, net, X, y, batch_size, h)
         self.keep, self.lent, self.ahead = [], False, False
-        self.step = run(_params(net), X, y, lr, self.keep)
+        H = (h.lr, h.momentum, h.betas[0], h.betas[1], h.eps, h.l2)
+        self.step = run(self.full(), X, y, H, self.keep)
         next(self.step)
 
+    def full(self):
+        """P as the generator takes it: parameters, the optimizer's slots, t."""
+        P = _params(self.net)
+        for s in self.h.slots:
+            P += self.state[s]
+        return P + [self.state["t"]]
+
+    def lend(self):
+        """Give the network the generator's weights and state."""
+        if not self.lent:
+            try:
+                P = self.keep or self.step.send(0)
+            except StopIteration:       # the step died without room to keep its weights
+                return
+            n = len(_params(self.net))
+            _set_params(self.net, P[:n])
+            for k, s in enumerate(self.h.slots):
+                self.state[s] = P[n * (k + 1):n * (k + 2)]
+            self.state["t"] = P[-1]
+
     def loss(self, epoch):
-        self.close()
+        self.lend()
         self.lent, self.P = True, _params(self.net)
         if self.k is None:              # this epoch's step, run now, measures it
             self.ahead = self.step.send(None)
@@ -1160,7 +1539,7 @@ class Compiled(Epochs):
     def take(self):     # the step run ahead stands unless a callback changed a weight
         P, self.lent = _params(self.net), False
         if len(P) != len(self.P) or [1 for p, q in zip(P, self.P) if p is not q]:
-            self.step.send((P,))
+            self.step.send((self.full(),))
             self.ahead = False
 
     def batches(self, epoch):
@@ -1173,19 +1552,26 @@ class Compiled(Epochs):
             _diverged(epoch)
 
     def close(self):
-        if not self.lent:
-            try:
-                _set_params(self.net, self.keep or self.step.send(0))
-            except StopIteration:       # the step died without room to keep its weights
-                pass
+        self.lend()
+        Training.close(self)
 
 
 class Network(Network):
-    """The Network that trains compiled into its own equations where it can."""
-    def _epochs(self, X, y, lr, batch_size, compiled):
-        run = compiled is not False and _compiled(self, batch_size is None, compiled, len(X))
-        return (Compiled(self, X, y, lr, batch_size, run) if run else
-                Epochs(self, X, y, lr, batch_size))
+    """The Network that trains and predicts compiled into its own equations
+    where it can."""
+    def predict(self, X):
+        """The network's outputs for the rows of ``X``, compiled: the numbers of
+        ``forward(X)[1][-1]``."""
+        X = self._inputs(X)
+        run = _predictor(self)
+        return run(_params(self), X) if run else self._forward(X)[1][-1]
+
+    def _epochs(self, X, y, lr, batch_size, compiled, options):
+        h = Settings(self, lr, options)
+        run = compiled is not False and _compiled(self, batch_size is None, compiled, len(X),
+                                                  h.optimizer, h.uses)
+        return (Compiled(self, X, y, batch_size, h, run) if run else
+                Training(self, X, y, batch_size, h))
 
 
 # Part IV -- seeing it: the walkthrough of any network, plots in the terminal.
@@ -1892,6 +2278,15 @@ def check_positive(value, name):
         raise TypeError("%s: expected a number, got %r" % (name, value))
     if not (is_finite(value) and float(value) > 0):
         raise ValueError("%s: expected a finite number > 0, got %s" % (name, _show(value)))
+    return float(value)
+
+def check_between(value, name, high=None):
+    """``value``, a number from 0 up to (not including) ``high``, as a float."""
+    if not is_real(value):
+        raise TypeError("%s: expected a number, got %r" % (name, value))
+    if not (is_finite(value) and 0 <= float(value) and (high is None or float(value) < high)):
+        raise ValueError("%s: expected a number >= 0%s, got %s" % (
+            name, "" if high is None else " and < %g" % high, _show(value)))
     return float(value)
 
 def check_bool(value, name):
