@@ -41,7 +41,8 @@ __all__ = (
     "matmul transpose add subtract multiply scale add_row column_sums apply check_matrix sigmoid "
     "sigmoid_derivative relu Activation ACTIVATIONS Loss LOSSES mse output_delta Network Diverged "
     "EXAMPLE_X EXAMPLE_Y worked_example walkthrough updates_to_converge converging ERRATA errata "
-    "XOR_X XOR_Y xor format_matrix linear softmax softplus cross_entropy classify gradient_check "
+    "XOR_X XOR_Y xor format_matrix linear softmax softplus cross_entropy classify INITS Optimizer "
+    "OPTIMIZERS TRAINING gradient_check "
     "save load spiral spiral_demo equations COMPILE_LIMIT trace unit_names line_plot shade_map "
     "surface show_example show_xor main UsageError Random shuffle").split()
 
@@ -766,8 +767,8 @@ class Optimizer:
     step number t on flat lists (parameters, gradients, state), the new
     parameters and state; ``setup(uses)`` and ``code(uses)``: the same as lines
     of Python for the compiler, once per step and once per parameter ``{p}``,
-    its new value ``{n}``, its state ``{s0}`` ... and new state ``{S0}`` ...,
-    with g its gradient.  ``uses`` names the options in play, never values."""
+    its gradient ``{g}``, its new value ``{n}``, its state ``{s0}`` ... and new
+    state ``{S0}`` ....  ``uses`` names the options in play, never values."""
     def __init__(self, options, slots, step, setup, code):
         self.options, self.slots, self.step = options, slots, step
         self.setup, self.code = setup, code
@@ -784,9 +785,9 @@ def _sgd(h, t, P, G, S):
 
 def _sgd_code(uses):
     if "momentum" not in uses:
-        return ["{n} = {p} - lr * g"]
-    return ["{S0} = g if first else mu * {s0} + g",
-            "{n} = {p} - lr * (g + mu * {S0})" if "nesterov" in uses else "{n} = {p} - lr * {S0}"]
+        return ["{n} = {p} - lr * {g}"]
+    return ["{S0} = {g} if first else mu * {s0} + {g}", "{n} = {p} - lr * ({g} + mu * {S0})"
+            if "nesterov" in uses else "{n} = {p} - lr * {S0}"]
 
 def _adam(h, t, P, G, S):
     # Kingma & Ba's Adam as torch.optim.Adam defines it, bias-corrected
@@ -803,7 +804,8 @@ OPTIMIZERS = {
                      lambda uses: ["first = T == 1"] if "momentum" in uses else [], _sgd_code),
     "adam": Optimizer(("betas", "eps"), lambda uses: ("m", "v"), _adam,
                       lambda uses: ["c1 = 1.0 - b1 ** T", "c2 = 1.0 - b2 ** T"],
-                      lambda uses: ["{S0} = b1 * {s0} + k1 * g", "{S1} = b2 * {s1} + k2 * (g * g)",
+                      lambda uses: ["{S0} = b1 * {s0} + k1 * {g}",
+                                    "{S1} = b2 * {s1} + k2 * ({g} * {g})",
                                     "{n} = {p} - lr * ({S0} / c1) / (sqrt({S1} / c2) + eps)"]),
 }
 
@@ -963,11 +965,21 @@ class Training(Epochs):
 
 class Network(Network):
     """The article's Network with what a library needs beyond it: starting
-    weights (``init``, see INITS), the training options of TRAINING, the
-    gradient, the objective, accuracy, saving and loading.  ``net.state``
-    holds what train() needs to go on exactly (the optimizer's state, the
-    shuffled order); ``net.stopped`` is ``(epoch, best_epoch)`` after early
-    stopping, else None."""
+    weights (``init``: randn, xavier or he, see INITS), more options for
+    train(), the gradient, the objective, accuracy, saving and loading.
+
+    train()'s options (TRAINING), keyword-only: ``reduction`` "sum" (the
+    article's) or "mean" (the objective and its gradient divided by the rows
+    of each batch); ``optimizer`` "sgd" (with ``momentum`` and ``nesterov``)
+    or "adam" (with ``betas`` and ``eps``), as torch.optim defines them;
+    ``l2``, which adds l2/2 * sum w^2 over the weights; ``validation=(X, y)``,
+    which adds the validation loss to each history entry; and ``patience=k``,
+    which stops training once that loss has not improved for k reports, puts
+    back the weights of the best report and sets ``net.stopped`` to
+    ``(epoch, best_epoch)`` (None otherwise).  ``net.state`` holds what the
+    next train() needs to go on exactly: the optimizer's step count and
+    per-parameter state, and the shuffled order; a different optimizer, or
+    momentum where there was none, starts afresh."""
     def __init__(self, sizes, *, init="randn", bias=True, seed=0, activation="sigmoid",
                  output_activation="sigmoid", loss="mse"):
         check_name(init, "init", INITS)
@@ -1353,13 +1365,17 @@ def _updates(net, params, full_batch, optimizer, uses):
              "T = steps + 1"] + opt.setup(uses)
     if "mean" in uses:
         lines.append("rows = %s" % ("len(X)" if full_batch else "len(cmd)"))
+    code = opt.code(uses)
     for k, p in enumerate(params):
         g = "-g%s" % p + (" / rows" if "mean" in uses else "")
-        lines.append("g = " + g + (" + l2 * %s" % p if "l2" in uses and k < weights else ""))
-        names = {"p": p, "n": "g" + p}
+        g += " + l2 * %s" % p if "l2" in uses and k < weights else ""
+        names = {"p": p, "n": "g" + p, "g": "(%s)" % g}
+        if "".join(code).count("{g}") > 1:         # name g once, not worked out each time
+            lines.append("g = " + g)
+            names["g"] = "g"
         for s, slot in enumerate(slots):
             names["s%d" % s], names["S%d" % s] = slot + "_" + p, slot.upper() + "_" + p
-        lines += [text.format(**names) for text in opt.code(uses)]
+        lines += [text.format(**names) for text in code]
     g = ["g" + p for p in params]
     for n in range(0, len(g), 50):                  # as Training.update, left to right
         lines.append("c = " + " + ".join(([] if n == 0 else ["c"]) + g[n:n + 50]))
@@ -1370,6 +1386,13 @@ def _updates(net, params, full_batch, optimizer, uses):
     lines += ["%s = g%s" % (p, p) for p in params]
     lines += ["%s_%s = %s_%s" % (slot, p, slot.upper(), p) for slot in slots for p in params]
     return lines + ["steps = T", "cmd = yield " + kept]
+
+def _names(net):
+    """The weights' and biases' names, in the order of _params."""
+    sizes, L = net.sizes, len(net.sizes) - 1
+    return ["w%d_%d_%d" % (l, i, j) for l in range(L) for i in range(sizes[l])
+            for j in range(sizes[l + 1])] + \
+        ["b%d_%d" % (l, j) for l in range(L) for j in range(sizes[l + 1] * net.bias)]
 
 def equations(net, *, full_batch=True, samples=0, optimizer="sgd", uses=()):
     """Python source of one batch of ``net``'s training, written out unit by unit.
@@ -1395,9 +1418,7 @@ def equations(net, *, full_batch=True, samples=0, optimizer="sgd", uses=()):
     check_name(optimizer, "optimizer", OPTIMIZERS)
     uses = tuple(check_name(name, "uses", ("momentum", "nesterov", "l2", "mean"))
                  for name in uses)
-    params = ["w%d_%d_%d" % (l, i, j) for l in range(L) for i in range(sizes[l])
-              for j in range(sizes[l + 1])]
-    params += ["b%d_%d" % (l, j) for l in range(L) for j in range(sizes[l + 1] * net.bias)]
+    params = _names(net)
     state = [slot + "_" + p for slot in OPTIMIZERS[optimizer].slots(uses) for p in params]
     g, P = ["g" + p for p in params], ", ".join(params + state + ["steps"])
     xs, ys = ["o0_%d" % i for i in range(sizes[0])], ["y%d" % j for j in range(out)]
@@ -1467,10 +1488,7 @@ def _predictor(net):
     key = ("forward", tuple(net.sizes), tuple(net.activations), net.bias)
     if key not in _COMPILED:
         L, xs = len(net.sizes) - 1, ["o0_%d" % i for i in range(net.sizes[0])]
-        P = ["w%d_%d_%d" % (l, i, j) for l in range(L) for i in range(net.sizes[l])
-             for j in range(net.sizes[l + 1])]
-        P += ["b%d_%d" % (l, j) for l in range(L) for j in range(net.sizes[l + 1] * net.bias)]
-        src = ["def forward(P, X):", "    %s, = P" % ", ".join(P), "    out = []",
+        src = ["def forward(P, X):", "    %s, = P" % ", ".join(_names(net)), "    out = []",
                "    for row in X:", "        %s, = row" % ", ".join(xs)]
         src += _indent(_indent(_forward_lines(net, xs)))
         src += ["        out.append([%s])" % ", ".join("o%d_%d" % (L, j) for j in

@@ -2095,4 +2095,7 @@ def test_readme_python_examples_run(tmp_path):
                        capture_output=True, text=True, timeout=300)
     assert p.returncode == 0, p.stderr
     assert "0.9666666666666667" in p.stdout                   # the spiral accuracy shown
+    # "Train a real model": the numbers its comments show
+    assert "(180, 0.04085186323840876, 0.1258122793525641)\n(180, 80)\n" \
+        "0.9866666666666667 0.9733333333333334\n" in p.stdout
 
