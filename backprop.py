@@ -876,7 +876,8 @@ class Settings:
                 raise TypeError("train: unknown option %r" % name)
         for name in TRAINING:
             default, check = TRAINING[name]
-            setattr(self, name, check(options[name]) if name in options else default)
+            given = name in options and not (default is None and options[name] is None)
+            setattr(self, name, check(options[name]) if given else default)
         opt = OPTIMIZERS[self.optimizer]
         for name in options:
             if name in ("momentum", "nesterov", "betas", "eps") and name not in opt.options:
@@ -935,7 +936,7 @@ class Training(Epochs):
             return False
         _set_params(net, P)
         self.state["t"] = t
-        for s, values in zip(self.h.slots, S):
+        for s, values in zip(h.slots, S):
             self.state[s] = values
         return True
 
@@ -946,8 +947,8 @@ class Training(Epochs):
         net, (X, y), patience = self.net, self.h.validation, self.h.patience
         score = net._loss(*net._forward(X) + (y,))
         if patience is None:
-            pass
-        elif self.best is None or score < self.best[0]:
+            return epoch, loss, score
+        if self.best is None or score < self.best[0]:
             self.best, self.bad = (score, epoch, [[list(r) for r in W] for W in net.weights],
                                    [list(b) for b in net.biases]), 0
         else:
@@ -1290,6 +1291,7 @@ def spiral_demo(epochs=200, lr=0.02, batch_size=10, seed=0, *, callback=None, ou
 
 COMPILE_LIMIT = 3000        # weights and biases; bigger networks use the lists
 UNROLL_LIMIT = 600          # samples x weights written out without a loop
+PREDICT_ROWS = 64           # predict() compiles its forward pass for this many rows
 
 def _indent(lines):
     return ["    " + text for text in lines]
@@ -1578,10 +1580,11 @@ class Network(Network):
     """The Network that trains and predicts compiled into its own equations
     where it can."""
     def predict(self, X):
-        """The network's outputs for the rows of ``X``, compiled: the numbers of
-        ``forward(X)[1][-1]``."""
+        """The network's outputs for the rows of ``X``, compiled from
+        PREDICT_ROWS rows up: the numbers of ``forward(X)[1][-1]``."""
         X = self._inputs(X)
-        run = _predictor(self)
+        # a few rows are not worth compiling for (nor the memory, on a board)
+        run = len(X) >= PREDICT_ROWS and _predictor(self)
         return run(_params(self), X) if run else self._forward(X)[1][-1]
 
     def _epochs(self, X, y, lr, batch_size, compiled, options):

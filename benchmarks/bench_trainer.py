@@ -10,6 +10,8 @@ Times, in one process and interleaved (A B A B ...):
 - predict() on 10,000 rows of a [20, 128, 2] network, compiled, against the
   list forward pass that predict() ran before (target: at least 2x faster),
   warm (compiled code cached) and cold (compiling included).
+Each contender runs once untimed first, so that the training figures
+exclude compiling (about 0.2 s for [64, 32, 10], once per process).
 """
 import os
 import platform
@@ -58,6 +60,8 @@ def predictor(how):
 
 def interleave(title, contenders, rounds, base):
     times = {name: [] for name, _ in contenders}
+    for name, f in contenders:          # compile each network's code once, untimed
+        f()
     for _ in range(rounds):
         for name, f in contenders:
             start = time.perf_counter()
