@@ -1296,6 +1296,13 @@ PREDICT_ROWS = 64           # predict() compiles its forward pass for this many 
 def _indent(lines):
     return ["    " + text for text in lines]
 
+def _block(lines, depth):
+    """Lines as one string, each on a new line indented ``depth`` levels: one
+    join, where indenting level by level would copy every line each time
+    (MicroPython then needs far more heap to compile a network)."""
+    pad = "\n" + "    " * depth
+    return pad + pad.join(lines)
+
 def _forward_lines(net, xs):
     """One sample's forward pass as lines of Python, its inputs named xs."""
     sizes, L = net.sizes, len(net.sizes) - 1
@@ -1453,11 +1460,11 @@ def equations(net, *, full_batch=True, samples=0, optimizer="sgd", uses=()):
             "(len(X) * %d)" % out if net.loss_name == "mse" else "len(X)")]
     body += _updates(net, params, full_batch, optimizer, uses)
     loop = ["if cmd == 0:", "    cmd = yield [%s]" % P, "elif type(cmd) is tuple:",
-            "    %s, = cmd[0]" % P, "    cmd = yield None", "else:"] + _indent(body)
-    src = ["def run(P, X, Y, H, keep):"] + _indent(head + _indent(_indent(loop)) + [
-        "except BaseException:       # Ctrl-C: keep the weights of the last whole step",
-        "    keep[:] = [%s]" % P, "    raise"])
-    return "\n".join(src) + "\n"
+            "    %s, = cmd[0]" % P, "    cmd = yield None", "else:"]
+    tail = ["except BaseException:       # Ctrl-C: keep the weights of the last whole step",
+            "    keep[:] = [%s]" % P, "    raise"]
+    return "".join(["def run(P, X, Y, H, keep):", _block(head, 1), _block(loop, 3),
+                    _block(body, 4), _block(tail, 1), "\n"])
 
 
 _COMPILED = {}
@@ -1490,14 +1497,14 @@ def _predictor(net):
     key = ("forward", tuple(net.sizes), tuple(net.activations), net.bias)
     if key not in _COMPILED:
         L, xs = len(net.sizes) - 1, ["o0_%d" % i for i in range(net.sizes[0])]
-        src = ["def forward(P, X):", "    %s, = P" % ", ".join(_names(net)), "    out = []",
-               "    for row in X:", "        %s, = row" % ", ".join(xs)]
-        src += _indent(_indent(_forward_lines(net, xs)))
-        src += ["        out.append([%s])" % ", ".join("o%d_%d" % (L, j) for j in
-                                                     range(net.sizes[-1])), "    return out"]
+        body = ["%s, = row" % ", ".join(xs)] + _forward_lines(net, xs) + [
+            "out.append([%s])" % ", ".join("o%d_%d" % (L, j) for j in range(net.sizes[-1]))]
+        src = "def forward(P, X):" + _block(["%s, = P" % ", ".join(_names(net)), "out = []",
+                                             "for row in X:"], 1) + _block(body, 2) + \
+            "\n    return out\n"
         scope = {"exp": math.exp, "tanh": math.tanh}
         try:
-            exec("\n".join(src) + "\n", scope)
+            exec(src, scope)
         except (NameError, MemoryError, RuntimeError):
             return None
         _COMPILED[key] = scope["forward"]
@@ -1817,11 +1824,11 @@ def shade_map(grid, *, ascii=False):
 
 def surface(net, *, columns=32, rows=16):
     """The first output of ``net`` (of two inputs) over the square 0 <= x1,
-    x2 <= 1, as rows of values from x2 = 1 at the top, one forward pass a row."""
+    x2 <= 1, as rows of values from x2 = 1 at the top."""
     columns, rows = check_whole(columns, "columns", 2), check_whole(rows, "rows", 2)
-    return [[o[0] for o in net.predict([[c / (columns - 1), 1.0 - r / (rows - 1)]
-                                        for c in range(columns)])]
-            for r in range(rows)]
+    # a point at a time: a board's heap fragments far less than with a row of them
+    return [[net.predict([[c / (columns - 1), 1.0 - r / (rows - 1)]])[0][0]
+             for c in range(columns)] for r in range(rows)]
 
 class Progress:
     """Epoch, loss and speed of a long run on one line, updated in place after
