@@ -404,14 +404,15 @@ class Network:
         history holds ``(epoch, loss)`` for each epoch that is a multiple of
         ``report_every`` (default: a tenth of the run), the loss before that
         epoch's updates, as the article prints it; after training the loss is
-        ``net.loss(X, y)``.  Part II adds the ``options`` (see TRAINING).  At each report ``callback(epoch, loss)`` sees
-        the weights of that loss in the network, and training goes on from the
-        weights it leaves there.  If a loss or a new weight is not finite, training
-        stops with the weights from before that epoch and raises Diverged; an error
-        in the callback, or Ctrl-C, leaves those of the last whole epoch.  Networks
-        of at most COMPILE_LIMIT weights (any, with ``compiled=True``) train
-        compiled (Part III) to the same numbers.  Bad arguments raise TypeError or
-        ValueError first.
+        ``net.loss(X, y)``.  At each report ``callback(epoch, loss)`` sees the
+        weights of that loss in the network, and training goes on from the
+        weights it leaves there.  If a loss or a new weight is not finite,
+        training stops with the weights from before that epoch and raises
+        Diverged; an error in the callback, or Ctrl-C, leaves those of the last
+        whole epoch.  Networks of at most COMPILE_LIMIT weights (any, with
+        ``compiled=True``) train compiled (Part III) to the same numbers.  Bad
+        arguments raise TypeError or ValueError first.  Part II's Network
+        takes more ``options``: optimizers, L2, validation (see TRAINING).
 
         >>> net = Network([2, 4, 1], seed=0)
         >>> history = net.train(XOR_X, XOR_Y, epochs=10000, lr=0.1, report_every=4000)
@@ -1210,7 +1211,8 @@ def _from_dict(data, where="model"):
         net.epoch = field("epoch", lambda v: type(v) is int and v >= 0, "a whole number >= 0")
         net.state = field("state", lambda v: _state(v, len(_params(net))), "a training state")
         rng = field("rng", _rng_state, "[index, spare, 624 whole numbers < 2**32]")
-        net.rng.index, net.rng.spare, net.rng.mt = rng[0], rng[1], rng[2]
+        net.rng.index, net.rng.mt = rng[0], rng[2]
+        net.rng.spare = None if rng[1] is None else float(rng[1])
         for key in ("buf", "m", "v"):
             if key in net.state:
                 net.state[key] = [float(v) for v in net.state[key]]

@@ -1389,6 +1389,16 @@ def test_compiled_source_is_built_from_sizes_and_names_only():
     net.activations = ["tanh; import os", "softmax"]      # tampered: refused, not pasted
     with pytest.raises(ValueError, match="unknown name"):
         bp.equations(net)
+    # the optimizer's lines come from its OPTIMIZERS entry and option names only
+    net = bp.Network([2, 2, 1])
+    src = bp.equations(net, optimizer="adam", uses=("l2", "mean"))
+    compile(src, "<equations>", "exec")
+    assert "g = -gw0_0_0 / rows + l2 * w0_0_0" in src and "g = -gb0_0 / rows\n" in src
+    assert "M_w0_0_0 = b1 * m_w0_0_0 + k1 * g" in src and "1.0 - b2 ** T" in src
+    assert "gw0_0_0 = w0_0_0 - lr * (-gw0_0_0)" in bp.equations(net)   # plain SGD: one line
+    for bad in (dict(optimizer="adam; import os"), dict(uses=("l2", "os.system('x')"))):
+        with pytest.raises(ValueError, match="unknown name"):
+            bp.equations(net, **bad)
 
 
 def test_big_networks_use_the_lists():
