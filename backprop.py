@@ -832,6 +832,7 @@ TRAINING = {
     "l2": (0.0, lambda v: check_between(v, "l2")),
     "validation": (None, _validation),
     "patience": (None, lambda v: check_whole(v, "patience", 1)),
+    "clip": (None, lambda v: check_positive(v, "clip")),
 }
 
 def _flat(net, W, b):
@@ -866,6 +867,15 @@ def _gradient(net, U, P, n, l2):
         G[:count] = [g + l2 * p for g, p in zip(G[:count], P)]
     return G
 
+def _clipped(G, c):
+    """G rescaled to norm c where its norm is larger, as torch's
+    clip_grad_norm_ (whose 1e-6 keeps a zero gradient from dividing by 0)."""
+    sq = 0.0
+    for g in G:
+        sq += g * g
+    factor = c / (math.sqrt(sq) + 1e-6)
+    return [g * factor for g in G] if factor < 1.0 else G
+
 class Settings:
     """train()'s options beyond the article, checked (see TRAINING), and what
     follows from them: ``uses``, the options in play, and ``slots``, the state
@@ -890,7 +900,8 @@ class Settings:
         if self.patience is not None and self.validation is None:
             raise ValueError("patience: early stopping needs validation=(X, y)")
         self.k1, self.k2 = 1.0 - self.betas[0], 1.0 - self.betas[1]
-        self.uses = tuple(name for name in ("momentum", "nesterov", "l2") if getattr(self, name))
+        self.uses = tuple(name for name in ("momentum", "nesterov", "l2", "clip")
+                          if getattr(self, name))
         self.uses += ("mean",) if self.reduction == "mean" else ()
         self.slots = opt.slots(self.uses)
 
@@ -929,6 +940,7 @@ class Training(Epochs):
         U = _flat(net, *net._sums(o, delta))
         h = self.h
         G = _gradient(net, U, P, len(o[0]) if h.reduction == "mean" else 0, h.l2)
+        G = _clipped(G, h.clip) if h.clip else G
         P, S = OPTIMIZERS[h.optimizer].step(h, t, P, G, [self.state[s] for s in h.slots])
         total = 0.0
         for v in P:
@@ -978,7 +990,8 @@ class Network(Network):
     which adds the validation loss to each history entry; and ``patience=k``,
     which stops training once that loss has not improved for k reports, puts
     back the weights of the best report and sets ``net.stopped`` to
-    ``(epoch, best_epoch)`` (None otherwise).  ``net.state`` holds what the
+    ``(epoch, best_epoch)`` (None otherwise); ``clip=c``, which rescales each
+    step's whole gradient (L2 included) to norm c where it is larger.  ``net.state`` holds what the
     next train() needs to go on exactly: the optimizer's step count and
     per-parameter state, and the shuffled order; a different optimizer, or
     momentum where there was none, starts afresh."""
@@ -1376,13 +1389,22 @@ def _updates(net, params, full_batch, optimizer, uses):
              "T = steps + 1"] + opt.setup(uses)
     if "mean" in uses:
         lines.append("rows = %s" % ("len(X)" if full_batch else "len(cmd)"))
-    code = opt.code(uses)
+    code, grads = opt.code(uses), []
     for k, p in enumerate(params):
         g = "-g%s" % p + (" / rows" if "mean" in uses else "")
-        g += " + l2 * %s" % p if "l2" in uses and k < weights else ""
-        names = {"p": p, "n": "g" + p, "g": "(%s)" % g}
-        if "".join(code).count("{g}") > 1:         # name g once, not worked out each time
-            lines.append("g = " + g)
+        grads.append(g + (" + l2 * %s" % p if "l2" in uses and k < weights else ""))
+    if "clip" in uses:          # every gradient first: their norm scales them all
+        lines += ["g%s = %s" % (p, g) for p, g in zip(params, grads)]
+        for n in range(0, len(params), 50):         # as _clipped, left to right
+            lines.append("sq = " + " + ".join(([] if n == 0 else ["sq"]) + [
+                "g%s * g%s" % (p, p) for p in params[n:n + 50]]))
+        lines += ["factor = clip / (sqrt(sq) + 1e-06)", "if factor < 1.0:"]
+        lines += ["    g%s = g%s * factor" % (p, p) for p in params]
+        grads = ["g" + p for p in params]
+    for p, g in zip(params, grads):
+        names = {"p": p, "n": "g" + p, "g": g if "clip" in uses else "(%s)" % g}
+        if "".join(code).count("{g}") > 1 and "clip" not in uses:
+            lines.append("g = " + g)        # worked out once, not at each use
             names["g"] = "g"
         for s, slot in enumerate(slots):
             names["s%d" % s], names["S%d" % s] = slot + "_" + p, slot.upper() + "_" + p
@@ -1427,13 +1449,13 @@ def equations(net, *, full_batch=True, samples=0, optimizer="sgd", uses=()):
     """
     sizes, L, out = _network(net).sizes, len(net.sizes) - 1, net.sizes[-1]
     check_name(optimizer, "optimizer", OPTIMIZERS)
-    uses = tuple(check_name(name, "uses", ("momentum", "nesterov", "l2", "mean"))
+    uses = tuple(check_name(name, "uses", ("momentum", "nesterov", "l2", "mean", "clip"))
                  for name in uses)
     params = _names(net)
     state = [slot + "_" + p for slot in OPTIMIZERS[optimizer].slots(uses) for p in params]
     g, P = ["g" + p for p in params], ", ".join(params + state + ["steps"])
     xs, ys = ["o0_%d" % i for i in range(sizes[0])], ["y%d" % j for j in range(out)]
-    head = ["lr, mu, b1, b2, eps, l2 = H", "k1, k2 = 1.0 - b1, 1.0 - b2",
+    head = ["lr, mu, b1, b2, eps, l2, clip = H", "k1, k2 = 1.0 - b1, 1.0 - b2",
             "%s, = P" % P, "cmd = yield", "try:", "    while True:"]
     if not samples and 2 * len(params) > 256:
         # CPython numbers locals in order of first use and names the first 256
@@ -1521,7 +1543,7 @@ class Compiled(Training):
     def __init__(self, net, X, y, batch_size, h, run):
         Training.__init__(self, net, X, y, batch_size, h)
         self.keep, self.lent, self.ahead = [], False, False
-        H = (h.lr, h.momentum, h.betas[0], h.betas[1], h.eps, h.l2)
+        H = (h.lr, h.momentum, h.betas[0], h.betas[1], h.eps, h.l2, h.clip)
         self.step = run(self.full(), X, y, H, self.keep)
         next(self.step)
 

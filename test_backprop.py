@@ -884,13 +884,16 @@ def flat_lists(M):
 
 
 def hand_optimizer(name, w, steps, lr, mu=0.0, nesterov=False, betas=(0.9, 0.999),
-                   eps=1e-8, l2=0.0, mean=False):
+                   eps=1e-8, l2=0.0, mean=False, clip=None):
     """One weight w of a [1, 1] linear network, no bias, on x = (1, 2) and
     y = (1, 0): E = 1/2 (1 - w)^2 + 1/2 (0 - 2w)^2, so dE/dw = 5w - 1 (half
-    that for the mean), plus l2 * w; the steps as torch.optim defines them."""
+    that for the mean), plus l2 * w, clipped to |g| <= clip as torch's
+    clip_grad_norm_ does; the steps as torch.optim defines them."""
     out, buf, m, v = [], None, 0.0, 0.0
     for t in range(1, steps + 1):
         g = (5 * w - 1) / (2 if mean else 1) + l2 * w
+        if clip is not None and clip / (abs(g) + 1e-6) < 1:
+            g = g * clip / (abs(g) + 1e-6)
         if name == "sgd":
             if mu:
                 buf = g if buf is None else mu * buf + g
@@ -912,6 +915,9 @@ OPTIMIZER_CASES = [
     dict(optimizer="adam"),
     dict(optimizer="adam", betas=(0.5, 0.75), eps=1e-3, l2=0.2),
     dict(optimizer="adam", reduction="mean"),
+    dict(optimizer="sgd", clip=0.5),                  # |g| = 1.5 at w = 0.5: clipped
+    dict(optimizer="adam", clip=0.25, l2=0.2),
+    dict(optimizer="sgd", momentum=0.9, clip=10.0),   # never reached: unchanged
 ]
 
 
@@ -928,7 +934,7 @@ def test_optimizer_steps_match_hand_algebra(options, compiled):
         options["optimizer"], 0.5, 3, 0.05, mu=options.get("momentum", 0.0),
         nesterov=options.get("nesterov", False), betas=options.get("betas", (0.9, 0.999)),
         eps=options.get("eps", 1e-8), l2=options.get("l2", 0.0),
-        mean=options.get("reduction") == "mean")
+        mean=options.get("reduction") == "mean", clip=options.get("clip"))
     assert got == pytest.approx(expected, rel=1e-13, abs=1e-15)
     assert net.state["t"] == 3 and net.epoch == 3
 
@@ -967,6 +973,8 @@ def test_l2_is_in_the_objective_and_proven_by_the_gradient_check(monkeypatch):
     (dict(validation=X4), TypeError, "validation: expected a pair"),
     (dict(validation=([[1, 2, 3]], [[1]])), ValueError, "X: row 0 has 3 values"),
     (dict(learning_rate=0.1), TypeError, "train: unknown option 'learning_rate'"),
+    (dict(clip=0.0), ValueError, "clip: expected a finite number > 0"),
+    (dict(clip=[1.0]), TypeError, "clip: expected a number"),
 ])
 @pytest.mark.parametrize("compiled", [False, True])
 def test_bad_training_options_are_refused_and_change_nothing(options, kind, fragment,
@@ -1000,6 +1008,8 @@ TRAIN_CASES = [
     dict(momentum=0.9, nesterov=True, l2=0.01),
     dict(optimizer="adam", lr=0.01),
     dict(optimizer="adam", lr=0.01, l2=0.001, reduction="mean"),
+    dict(clip=0.3, l2=0.01),
+    dict(optimizer="adam", lr=0.01, clip=0.05, reduction="mean"),
 ]
 
 
