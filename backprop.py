@@ -42,7 +42,7 @@ __all__ = (
     "sigmoid_derivative relu Activation ACTIVATIONS Loss LOSSES mse output_delta Network Diverged "
     "EXAMPLE_X EXAMPLE_Y worked_example walkthrough updates_to_converge converging ERRATA errata "
     "XOR_X XOR_Y xor format_matrix linear softmax softplus cross_entropy classify INITS Optimizer "
-    "OPTIMIZERS TRAINING gradient_check "
+    "OPTIMIZERS TRAINING gradient_check read_csv Standardizer one_hot split r2 "
     "save load spiral spiral_demo equations COMPILE_LIMIT trace unit_names line_plot shade_map "
     "surface show_example show_xor main UsageError Random shuffle").split()
 
@@ -1062,6 +1062,14 @@ class Network(Network):
             hits += classify(row) == check_whole(label, "labels", 0, max(1, len(row) - 1))
         return hits / len(X)
 
+    def classify(self, X):
+        """The class of each row of ``X``: see classify().
+
+        >>> Network([2, 3], seed=1).classify([[0.0, 1.0], [1.0, 0.0]])
+        [1, 0]
+        """
+        return [classify(row) for row in self.predict(X)]
+
     def save(self, path):
         """Write the network to ``path``: see save()."""
         save(self, path)
@@ -1253,6 +1261,182 @@ def _rng_state(v):
             and (v[1] is None or is_real(v[1]) and is_finite(v[1])) and isinstance(v[2], list)
             and len(v[2]) == 624 and not [1 for x in v[2]
                                           if type(x) is not int or not 0 <= x < 2 ** 32])
+
+# Your own data: a CSV file in, standardized features, one-hot targets, a
+# seeded split, and the measures to judge the model with.  MicroPython has
+# no csv module, so the parser is written out here.
+
+def _fields(line, where):
+    """The cells of one CSV line: commas split it, except inside double
+    quotes, where "" stands for one quote."""
+    if '"' not in line:
+        return line.split(",")
+    cells, cell, quoted, i = [], "", False, 0
+    while i < len(line):
+        c = line[i]
+        if quoted and c == '"' and line[i + 1:i + 2] == '"':
+            cell, i = cell + '"', i + 1
+        elif c == '"':
+            quoted = not quoted
+        elif c == "," and not quoted:
+            cells, cell = cells + [cell], ""
+        else:
+            cell += c
+        i += 1
+    if quoted:
+        raise ValueError("%s: a quote is not closed" % where)
+    return cells + [cell]
+
+def read_csv(path, target=None):
+    """Read a numeric CSV file: ``(names, rows, classes)``, its column names
+    and its rows as floats.  The first row is a header when none of its cells
+    is a number (else the columns are named "column 1", ...).  Blank lines,
+    \\r\\n line ends, a UTF-8 byte-order mark and fields in double quotes are
+    taken.  Only the ``target`` column (a name or a number from 1) may hold
+    text, class names: then its classes, sorted, are ``classes`` and each row
+    holds its class's number; else ``classes`` is [].  Anything else that is
+    not a finite number raises ValueError naming the file, line and column.
+
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "iris.csv")
+    >>> with open(path, "w") as f:
+    ...     _ = f.write('length,"width, cm",species\\n5.1,3.5,setosa\\n\\n7.0,3.2,versicolor\\n')
+    >>> read_csv(path, target="species")
+    (['length', 'width, cm', 'species'], [[5.1, 3.5, 0.0], [7.0, 3.2, 1.0]], ['setosa', 'versicolor'])
+    """
+    path = _path(path)
+    with open(path, "rb") as f:
+        raw = f.read()
+    try:
+        text = raw.decode("utf-8")
+    except ValueError:                  # UnicodeError is a ValueError
+        raise ValueError("%s: not UTF-8 text" % path) from None
+    text = text[1:] if text[:1] == "\ufeff" else text
+    lines = [(n, _fields(line, "%s: line %d" % (path, n)))
+             for n, line in enumerate(text.replace("\r\n", "\n").replace("\r", "\n")
+                                      .split("\n"), 1) if line.strip()]
+    if not lines:
+        raise ValueError("%s: no rows" % path)
+    header = not [c for c in lines[0][1] if _number(c.strip()) is not None]
+    names = [c.strip() for c in lines[0][1]] if header else \
+        ["column %d" % (k + 1) for k in range(len(lines[0][1]))]
+    t = _column(target, names, "target") if target is not None else None
+    rows, labels = [], []
+    for n, cells in lines[header:]:
+        if len(cells) != len(names):
+            raise ValueError("%s: line %d has %d columns, expected %d"
+                             % (path, n, len(cells), len(names)))
+        row = [_number(c.strip()) for c in cells]
+        bad = [k for k, v in enumerate(row) if v is None and k != t]
+        if bad:
+            raise ValueError("%s: line %d, column %d (%s): %r is not a number"
+                             % (path, n, bad[0] + 1, names[bad[0]], cells[bad[0]]))
+        rows.append(row)
+        labels.append(cells[t].strip() if t is not None else None)
+    if not rows:
+        raise ValueError("%s: a header and no rows" % path)
+    classes = sorted(set(labels)) if t is not None and None in [r[t] for r in rows] else []
+    for row, label in zip(rows, labels):
+        if classes:
+            row[t] = float(classes.index(label))
+    return names, rows, classes
+
+def _column(column, names, what):
+    """The index of a column given by name or by number from 1."""
+    if isinstance(column, str) and column in names:
+        return names.index(column)
+    if is_real(column, whole=True) and 1 <= int(column) <= len(names):
+        return int(column) - 1
+    raise ValueError("%s: no column %r; the columns are %s" % (what, column, ", ".join(names)))
+
+class Standardizer:
+    """Scales each column to mean 0 and standard deviation 1 as measured on
+    the rows it is made from: ``(x - mean) / std`` for those and any other
+    rows, with the training rows' mean and std; a constant column is only
+    centred, as scikit-learn's StandardScaler does.  ``inverse`` undoes it
+    (for a regressor's outputs).
+
+    >>> s = Standardizer([[1.0, 5.0], [3.0, 5.0]])
+    >>> s.transform([[2.0, 5.0], [4.0, 6.0]])
+    [[0.0, 0.0], [2.0, 1.0]]
+    >>> s.inverse([[2.0, 1.0]])
+    [[4.0, 6.0]]
+    """
+    def __init__(self, rows):
+        n, cols = check_matrix(rows, "rows", finite=True)
+        self.mean = [_total([float(row[k]) for row in rows]) / n for k in range(cols)]
+        self.std = [math.sqrt(_total([(float(row[k]) - m) ** 2 for row in rows]) / n) or 1.0
+                    for k, m in enumerate(self.mean)]
+
+    def transform(self, rows):
+        check_matrix(rows, "rows", len(self.mean), finite=True)
+        return [[(float(v) - m) / s for v, m, s in zip(row, self.mean, self.std)]
+                for row in rows]
+
+    def inverse(self, rows):
+        check_matrix(rows, "rows", len(self.mean), finite=True)
+        return [[float(v) * s + m for v, m, s in zip(row, self.mean, self.std)]
+                for row in rows]
+
+def one_hot(labels, classes=None):
+    """Class numbers as target rows: 1.0 for the class, 0.0 for the others;
+    ``classes`` is one more than the largest label unless given.
+
+    >>> one_hot([0, 2, 1])
+    [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.0, 1.0, 0.0]]
+    """
+    if not isinstance(labels, (list, tuple)) or not labels:
+        raise TypeError("labels: expected a non-empty list of class numbers, got %s"
+                        % _show(labels))
+    labels = [check_whole(v, "labels", 0) for v in labels]
+    classes = max(labels) + 1 if classes is None else check_whole(classes, "classes", 1)
+    if max(labels) >= classes:
+        raise ValueError("labels: class %d, but there are %d classes" % (max(labels), classes))
+    return [[1.0 if k == c else 0.0 for k in range(classes)] for c in labels]
+
+def split(X, y, test=0.25, seed=0):
+    """``(X_train, X_test, y_train, y_test)``: the rows of X and y (of the same
+    length) shuffled by numpy's MT19937 from ``seed``, the same on every
+    interpreter, and ceil(test * rows) of them held out for testing.
+
+    >>> split([[1], [2], [3], [4]], [0, 1, 2, 3], test=0.5, seed=1)
+    ([[3], [2]], [[4], [1]], [2, 1], [3, 0])
+    """
+    if not isinstance(X, (list, tuple)) or not isinstance(y, (list, tuple)):
+        raise TypeError("X, y: expected two lists of rows, got %s and %s"
+                        % (type(X).__name__, type(y).__name__))
+    if len(X) != len(y) or len(X) < 2:
+        raise ValueError("X, y: expected as many rows in y as in X, at least 2, got %d and %d"
+                         % (len(X), len(y)))
+    if not (is_real(test) and 0 < test < 1):
+        raise ValueError("test: expected a fraction between 0 and 1, got %r" % (test,))
+    order = list(range(len(X)))
+    shuffle(order, Random(seed))
+    k = min(len(X) - 1, max(1, int(math.ceil(test * len(X)))))
+    held, kept = order[:k], order[k:]
+    return ([X[i] for i in kept], [X[i] for i in held], [y[i] for i in kept],
+            [y[i] for i in held])
+
+def r2(y, o):
+    """R^2, the coefficient of determination of outputs ``o`` for targets
+    ``y`` (rows): 1 - sum (y - o)^2 / sum (y - mean y)^2 per column, averaged
+    over the columns, as scikit-learn's r2_score: 1 is perfect, 0 no better
+    than always guessing the mean (a constant column counts 1 if fitted
+    exactly, else 0).
+
+    >>> r2([[1.0], [2.0], [3.0]], [[1.0], [2.0], [4.0]])
+    0.5
+    """
+    n, cols = check_matrix(y, "y", finite=True)
+    if check_matrix(o, "o", cols, finite=True)[0] != n:
+        raise ValueError("o: %d rows of outputs for %d rows of y" % (len(o), n))
+    scores = []
+    for k in range(cols):
+        mean = _total([float(row[k]) for row in y]) / n
+        res = _total([(float(a[k]) - float(b[k])) ** 2 for a, b in zip(y, o)])
+        tot = _total([(float(a[k]) - mean) ** 2 for a in y])
+        scores.append(1.0 - res / tot if tot else float(res == 0.0))
+    return _total(scores) / cols
 
 def spiral(points=50, classes=3, seed=0):
     """A classic toy data set: ``classes`` interleaved spiral arms in the
@@ -2021,16 +2205,6 @@ def commands():
         entry[2].extend(table[-1][2])
     return table
 
-def _number(text):
-    """The finite number ``text`` writes in ASCII digits, '.', 'e' and signs, or
-    None (float() alone also takes "1_000" and full-width digits)."""
-    try:
-        value = float(text) if text and not [c for c in text if c not in
-                                            "0123456789.eE+-"] else None
-    except ValueError:
-        return None
-    return value if value is not None and value - value == 0.0 else None
-
 def _convert(flag, kind, text):
     """The value of ``flag`` from its text, as its kind asks; '-' is none."""
     if text == "-":
@@ -2282,6 +2456,16 @@ def check_matrix(M, name, cols=None, finite=False):
     if not cols:
         raise ValueError("%s: expected at least one column, got none" % name)
     return len(M), cols
+
+def _number(text):
+    """The finite number ``text`` writes in ASCII digits, '.', 'e' and signs, or
+    None (float() alone also takes "1_000" and full-width digits)."""
+    try:
+        value = float(text) if text and not [c for c in text if c not in
+                                            "0123456789.eE+-"] else None
+    except ValueError:
+        return None
+    return value if value is not None and value - value == 0.0 else None
 
 def _show(v):
     """repr(v), cut short (a huge number would fill the screen)."""
