@@ -1727,6 +1727,7 @@ class Compiled(Training):
     def __init__(self, net, X, y, batch_size, h, run):
         Training.__init__(self, net, X, y, batch_size, h)
         self.keep, self.lent, self.ahead = [], False, False
+        self.e0, self.t0 = net.epoch, self.state["t"]
         H = (h.lr, h.momentum, h.betas[0], h.betas[1], h.eps, h.l2, h.clip)
         self.step = run(self.full(), X, y, H, self.keep)
         next(self.step)
@@ -1750,6 +1751,8 @@ class Compiled(Training):
             for k, s in enumerate(self.h.slots):
                 self.state[s] = P[n * (k + 1):n * (k + 2)]
             self.state["t"] = P[-1]
+            if self.k is None:          # a step an epoch: count them, even after a Ctrl-C
+                self.net.epoch = self.e0 + P[-1] - self.t0
 
     def loss(self, epoch):
         self.lend()
@@ -1780,8 +1783,12 @@ class Compiled(Training):
     def batches(self, epoch):
         P, ok = self.step.send(0), True
         shuffle(self.order, self.net.rng)
-        for start in range(0, len(self.order), self.k):
-            ok = ok and self.step.send(self.order[start:start + self.k])
+        try:
+            for start in range(0, len(self.order), self.k):
+                ok = ok and self.step.send(self.order[start:start + self.k])
+        except BaseException:           # Ctrl-C: the epoch's start, as on the lists
+            self.keep[:] = P
+            raise
         if not ok:
             self.step.send((P,))
             _diverged(epoch)
