@@ -2330,9 +2330,25 @@ def _trace_network(o):
     net.biases = biases
     return net
 
+def _collect_early():
+    """On MicroPython with a board-sized heap (up to 1 MiB), collect garbage
+    after every sixteenth of it is allocated, not only when it is full: a
+    full heap is left in pieces too small for the next list (the advice of
+    its gc.threshold).  A bigger heap has room to spare and would only pay
+    for the collections.  A program may do this; a library leaves it to the
+    program that imports it."""
+    try:
+        import gc
+        heap = gc.mem_free() + gc.mem_alloc()
+        if heap <= 1 << 20:
+            gc.threshold(heap // 16)
+    except (ImportError, AttributeError):     # CPython's gc has no threshold()
+        pass
+
 def main(argv=None):
     """Run the command line (``argv``, default sys.argv[1:]); return the exit status."""
     args = list(getattr(sys, "argv", [])[1:] if argv is None else argv)
+    _collect_early()
     try:
         if getattr(sys, "stdout", None) is None:
             raise OSError("stdout is closed: nowhere to write the output")

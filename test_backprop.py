@@ -2157,6 +2157,16 @@ def test_micropython_unix_192k_heap(tmp_path):
             p = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=HERE)
             assert p.returncode == 0 and "MemoryError" not in p.stdout, (command, p.stdout[-300:])
             assert same_output(p.stdout, ref)
+    # the command line collects early in a board-sized heap only
+    for heap, small in (("192k", True), ("4M", False)):
+        code = ("import sys, gc; sys.path.insert(0, %r); import backprop; "
+                "backprop.main(['--help']); print(gc.threshold(), "
+                "(gc.mem_free() + gc.mem_alloc()) // 16)" % str(tmp_path))
+        p = subprocess.run(["micropython", "-X", "heapsize=" + heap, "-c", code],
+                           capture_output=True, text=True, timeout=300, cwd=HERE)
+        threshold, sixteenth = [int(v) for v in p.stdout.split()[-2:]]
+        # MicroPython keeps the threshold in 16-byte blocks
+        assert abs(threshold - sixteenth) <= 32 if small else threshold == -1, p.stdout[-99:]
     # the heap limit is real: far less memory fails
     p = subprocess.run(["micropython", "-X", "heapsize=32k", "-c", code], capture_output=True,
                        text=True, timeout=300, cwd=HERE)
@@ -2206,7 +2216,7 @@ def test_top_level_imports_are_math_sys_json():
     assert p.stdout == "False\n"
     assert not [n for n in tree.body if isinstance(n, ast.ImportFrom)]
     inner = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
-    assert inner <= {"json", "math", "sys", "os", "time", "numbers"}
+    assert inner <= {"json", "math", "sys", "os", "time", "numbers", "gc"}
 
 
 # ---------------------------------------------------------------- the README
