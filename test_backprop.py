@@ -2157,6 +2157,13 @@ def test_micropython_unix_192k_heap(tmp_path):
             p = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=HERE)
             assert p.returncode == 0 and "MemoryError" not in p.stdout, (command, p.stdout[-300:])
             assert same_output(p.stdout, ref)
+    # with those early collections, the XOR training in 192 KiB runs compiled
+    code = ("import sys; sys.path.insert(0, %r); import backprop as bp; bp.main(['xor', "
+            "'--quiet']); print([k for k in bp._COMPILED if k[0] != 'forward'] != [])"
+            % str(tmp_path))
+    p = subprocess.run(["micropython", "-X", "heapsize=192k", "-c", code], capture_output=True,
+                       text=True, timeout=300, cwd=HERE)
+    assert p.stdout.splitlines()[-1] == "True", p.stdout[-300:]
     # the command line collects early in a board-sized heap only
     for heap, small in (("192k", True), ("4M", False)):
         code = ("import sys, gc; sys.path.insert(0, %r); import backprop; "
