@@ -757,8 +757,7 @@ def _he(rng, n_in, n_out):
 # Starting weights, numpy-identical from the seed, drawn in layer order and
 # row-major: randn(n_in, n_out) (the article's); Glorot's uniform(-r, r,
 # (n_in, n_out)) with r = sqrt(6 / (n_in + n_out)); He's randn * sqrt(2 / n_in).
-INITS = {"randn": lambda rng, n_in, n_out: [[rng.gauss() for j in range(n_out)]
-                                            for i in range(n_in)],
+INITS = {"randn": None,          # the article's: Part I's Network draws them
          "xavier": _xavier, "he": _he}
 
 class Optimizer:
@@ -1001,7 +1000,7 @@ class Network(Network):
         super().__init__(sizes, bias=bias, seed=seed, activation=activation,
                          output_activation=output_activation, loss=loss)
         self.state, self.stopped = {}, None
-        if init != "randn":
+        if INITS[init] is not None:     # draw them again, from the seed
             self.rng = Random(seed)
             self.weights = [INITS[init](self.rng, n_in, n_out)
                             for n_in, n_out in zip(self.sizes, self.sizes[1:])]
@@ -1020,11 +1019,10 @@ class Network(Network):
         0.021257
         """
         X, y = self._data(X, y)
-        h = Settings(self, 1.0, {"reduction": reduction, "l2": l2})
+        mean, l2 = TRAINING["reduction"][1](reduction) == "mean", TRAINING["l2"][1](l2)
         o = self._forward(X)[1]
         U = _flat(self, *self._sums(o, self._deltas(o, y)))
-        return _shaped(self, _gradient(self, U, _params(self),
-                                       len(X) if h.reduction == "mean" else 0, h.l2))
+        return _shaped(self, _gradient(self, U, _params(self), len(X) if mean else 0, l2))
 
     def objective(self, X, y, *, reduction="sum", l2=0.0):
         """The objective E that train() descends and gradients() differentiates:
@@ -1035,16 +1033,16 @@ class Network(Network):
         0.013625
         """
         X, y = self._data(X, y)
-        h = Settings(self, 1.0, {"reduction": reduction, "l2": l2})
+        mean, l2 = TRAINING["reduction"][1](reduction) == "mean", TRAINING["l2"][1](l2)
         a, o = self._forward(X)
         F = ACTIVATIONS[self.activations[-1]]
         E = LOSSES[self.loss_name].objective(a[-1], o[-1], y, F)
-        E = E / len(X) if h.reduction == "mean" else E
-        if h.l2:
+        E = E / len(X) if mean else E
+        if l2:
             squares = 0.0
             for w in _flat(self, self.weights, ()):
                 squares += w * w
-            E += h.l2 / 2 * squares
+            E += l2 / 2 * squares
         return E
 
     def accuracy(self, X, labels):
@@ -1677,6 +1675,20 @@ def equations(net, *, full_batch=True, samples=0, optimizer="sgd", uses=()):
 
 _COMPILED = {}
 
+def _define(key, name, write):
+    """The function ``name`` that the source ``write()`` defines, kept under
+    ``key``; None (use the lists) where it cannot be made: no exec, no room
+    to write or compile it, or a function too long."""
+    if key not in _COMPILED:
+        scope = {"exp": math.exp, "tanh": math.tanh, "log": math.log, "sqrt": math.sqrt,
+                 "softplus": softplus}
+        try:
+            exec(write(), scope)
+        except (NameError, MemoryError, RuntimeError):
+            return None
+        _COMPILED[key] = scope[name]
+    return _COMPILED[key]
+
 def _compiled(net, full_batch, force=None, n=0, optimizer="sgd", uses=()):
     """The compiled batch of ``net``'s shape, or None to use the lists."""
     size = len(_params(net))
@@ -1686,37 +1698,25 @@ def _compiled(net, full_batch, force=None, n=0, optimizer="sgd", uses=()):
     samples = n if full_batch and n * size <= UNROLL_LIMIT else 0
     key = (tuple(net.sizes), tuple(net.activations), net.loss_name, net.bias,
            full_batch, samples, optimizer, uses)
-    if key not in _COMPILED:
-        scope = {"exp": math.exp, "tanh": math.tanh, "log": math.log, "sqrt": math.sqrt,
-                 "softplus": softplus}
-        try:
-            exec(equations(net, full_batch=full_batch, samples=samples, optimizer=optimizer,
-                           uses=uses), scope)
-        except (NameError, MemoryError, RuntimeError):  # no exec, no room, too long
-            return None
-        _COMPILED[key] = scope["run"]
-    return _COMPILED[key]
+    return _define(key, "run", lambda: equations(net, full_batch=full_batch, samples=samples,
+                                                 optimizer=optimizer, uses=uses))
+
+def _forward_source(net):
+    """Python source of ``forward(P, X)``: the output rows of ``net`` with the
+    flat weights P for the rows of X, one sample's forward pass a row."""
+    L, xs = len(net.sizes) - 1, ["o0_%d" % i for i in range(net.sizes[0])]
+    body = ["%s, = row" % ", ".join(xs)] + _forward_lines(net, xs) + [
+        "out.append([%s])" % ", ".join("o%d_%d" % (L, j) for j in range(net.sizes[-1]))]
+    return "def forward(P, X):" + _block(["%s, = P" % ", ".join(_names(net)), "out = []",
+                                          "for row in X:"], 1) + _block(body, 2) + \
+        "\n    return out\n"
 
 def _predictor(net):
-    """The compiled forward pass of ``net``'s shape, ``forward(P, X)`` -> the
-    output rows, or None to use the lists."""
+    """The compiled forward pass of ``net``'s shape, or None to use the lists."""
     if len(_params(net)) > COMPILE_LIMIT:
         return None
     key = ("forward", tuple(net.sizes), tuple(net.activations), net.bias)
-    if key not in _COMPILED:
-        L, xs = len(net.sizes) - 1, ["o0_%d" % i for i in range(net.sizes[0])]
-        body = ["%s, = row" % ", ".join(xs)] + _forward_lines(net, xs) + [
-            "out.append([%s])" % ", ".join("o%d_%d" % (L, j) for j in range(net.sizes[-1]))]
-        src = "def forward(P, X):" + _block(["%s, = P" % ", ".join(_names(net)), "out = []",
-                                             "for row in X:"], 1) + _block(body, 2) + \
-            "\n    return out\n"
-        scope = {"exp": math.exp, "tanh": math.tanh}
-        try:
-            exec(src, scope)
-        except (NameError, MemoryError, RuntimeError):
-            return None
-        _COMPILED[key] = scope["forward"]
-    return _COMPILED[key]
+    return _define(key, "forward", lambda: _forward_source(net))
 
 class Compiled(Training):
     """train()'s epochs run by the compiled network, a generator that keeps the
