@@ -999,7 +999,7 @@ class Network(Network):
         check_name(init, "init", INITS)
         super().__init__(sizes, bias=bias, seed=seed, activation=activation,
                          output_activation=output_activation, loss=loss)
-        self.state, self.stopped = {}, None
+        self.state, self.stopped, self.csv = {}, None, None
         if INITS[init] is not None:     # draw them again, from the seed
             self.rng = Random(seed)
             self.weights = [INITS[init](self.rng, n_in, n_out)
@@ -1107,7 +1107,17 @@ def gradient_check(net, X, y, eps=1e-6, **options):
 
 # Version 2 adds what training needs to go on exactly: the epoch count, the
 # optimizer's state and shuffled order (net.state) and the generator's state.
+# A network that `python backprop.py train` made also holds ``csv``: what
+# `predict` needs to read another file like the one it learned from.
 FORMAT, FORMAT_VERSION = "backprop.py network", 2
+CSV_MODEL = {"columns": "the names of the file's columns",
+             "target": "the one the network predicts",
+             "task": "classify or regress",
+             "classes": "class names, one per output (classify)",
+             "x_mean": "the features' means, in the order of columns",
+             "x_std": "and standard deviations (see Standardizer)",
+             "y_mean": "the target's mean (regress)",
+             "y_std": "and standard deviation"}
 
 def _dumps(net):
     """The JSON text of a network, keys in a fixed order on every interpreter."""
@@ -1119,6 +1129,7 @@ def _dumps(net):
               ("loss", net.loss_name), ("weights", net.weights), ("biases", net.biases),
               ("epoch", net.epoch), ("state", state),
               ("rng", [net.rng.index, net.rng.spare, net.rng.mt])]
+    fields += [("csv", net.csv)] if getattr(net, "csv", None) is not None else []
     return "{\n" + ",\n".join(' "%s": %s' % (k, v if k == "state" else json.dumps(v))
                                for k, v in fields) + "\n}\n"
 
@@ -1130,10 +1141,9 @@ def _path(path):
     return path
 
 def save(net, path):
-    """Write ``net`` to ``path`` (a str or pathlib.Path) as JSON, atomically (a
-    temporary file beside it, renamed over it), through a symbolic link and
-    keeping the file's mode.  ValueError for what load() would refuse, OSError
-    naming ``path``: either before anything is replaced.
+    """Write ``net`` to ``path`` (a str or pathlib.Path) as JSON, atomically
+    (see write_file).  ValueError for what load() would refuse, before
+    anything is written.
 
     >>> import os, tempfile
     >>> path = os.path.join(tempfile.mkdtemp(), "xor.json")
@@ -1141,10 +1151,16 @@ def save(net, path):
     True
     """
     import json
-    import os
-    path = target = _path(path)
     text = _dumps(_network(net))
     _from_dict(json.loads(text))        # refuse to write what load would refuse
+    write_file(path, text)
+
+def write_file(path, text):
+    """Write ``text`` to ``path`` atomically: to a temporary file beside it,
+    then renamed over it, through a symbolic link and keeping the file's mode;
+    an OSError names ``path``, and leaves the file as it was."""
+    import os
+    path = target = _path(path)
     mode = None                         # a new file's, or where there is no os.path
     try:
         target = os.path.realpath(path)
@@ -1235,7 +1251,28 @@ def _from_dict(data, where="model"):
         for key in ("buf", "m", "v"):
             if key in net.state:
                 net.state[key] = [float(v) for v in net.state[key]]
+    if "csv" in data:
+        net.csv = field("csv", lambda v: _csv_model(v, net.sizes), "what `train` learned "
+                        "of the CSV file: columns, target, task, classes and scaling")
     return net
+
+def _csv_model(v, sizes):
+    """True if ``v`` is a net.csv for a network of these ``sizes``."""
+    numbers = lambda x, n: isinstance(x, list) and len(x) == n and not [  # noqa: E731
+        1 for e in x if not (is_real(e) and is_finite(e))]
+    if not (isinstance(v, dict) and sorted(v) == sorted(CSV_MODEL)):
+        return False
+    names, classes = v["columns"], v["classes"]
+    texts = isinstance(names, list) and isinstance(classes, list) and not [
+        1 for c in names + classes if not isinstance(c, str)]
+    classify = v["task"] == "classify"
+    return bool(texts and len(set(names)) == len(names) == sizes[0] + 1
+                and v["target"] in names and v["task"] in ("classify", "regress")
+                and len(classes) == (sizes[-1] if classify else 0)
+                and numbers(v["x_mean"], sizes[0]) and numbers(v["x_std"], sizes[0])
+                and numbers(v["y_mean"], 0 if classify else sizes[-1])
+                and numbers(v["y_std"], 0 if classify else sizes[-1])
+                and not [1 for s in v["x_std"] + v["y_std"] if s <= 0])
 
 def _state(state, n):
     """True if ``state`` is a net.state for ``n`` parameters."""
@@ -1285,23 +1322,9 @@ def _fields(line, where):
         raise ValueError("%s: a quote is not closed" % where)
     return cells + [cell]
 
-def read_csv(path, target=None):
-    """Read a numeric CSV file: ``(names, rows, classes)``, its column names
-    and its rows as floats.  The first row is a header when none of its cells
-    is a number (else the columns are named "column 1", ...).  Blank lines,
-    \\r\\n line ends, a UTF-8 byte-order mark and fields in double quotes are
-    taken.  Only the ``target`` column (a name or a number from 1) may hold
-    text, class names: then its classes, sorted, are ``classes`` and each row
-    holds its class's number; else ``classes`` is [].  Anything else that is
-    not a finite number raises ValueError naming the file, line and column.
-
-    >>> import os, tempfile
-    >>> path = os.path.join(tempfile.mkdtemp(), "iris.csv")
-    >>> with open(path, "w") as f:
-    ...     _ = f.write('length,"width, cm",species\\n5.1,3.5,setosa\\n\\n7.0,3.2,versicolor\\n')
-    >>> read_csv(path, target="species")
-    (['length', 'width, cm', 'species'], [[5.1, 3.5, 0.0], [7.0, 3.2, 1.0]], ['setosa', 'versicolor'])
-    """
+def _csv_lines(path):
+    """The lines of a CSV file that are not blank, as ``(number, cells)``, and
+    whether the first is a header: none of its cells is a number."""
     path = _path(path)
     with open(path, "rb") as f:
         raw = f.read()
@@ -1315,36 +1338,70 @@ def read_csv(path, target=None):
                                       .split("\n"), 1) if line.strip()]
     if not lines:
         raise ValueError("%s: no rows" % path)
-    header = not [c for c in lines[0][1] if _number(c.strip()) is not None]
-    names = [c.strip() for c in lines[0][1]] if header else \
+    return lines, not [c for c in lines[0][1] if _number(c.strip()) is not None]
+
+def _csv_names(lines, header):
+    return [c.strip() for c in lines[0][1]] if header else \
         ["column %d" % (k + 1) for k in range(len(lines[0][1]))]
-    t = _column(target, names, "target") if target is not None else None
-    rows, labels = [], []
-    for n, cells in lines[header:]:
-        if len(cells) != len(names):
-            raise ValueError("%s: line %d has %d columns, expected %d"
-                             % (path, n, len(cells), len(names)))
-        row = [_number(c.strip()) for c in cells]
-        bad = [k for k, v in enumerate(row) if v is None and k != t]
-        if bad:
+
+def _csv_row(path, n, cells, names, columns):
+    """The numbers in ``columns`` of one line; ValueError naming the cell that is not one."""
+    if len(cells) != len(names):
+        raise ValueError("%s: line %d has %d columns, expected %d"
+                         % (path, n, len(cells), len(names)))
+    row = []
+    for k in columns:
+        v = _number(cells[k].strip())
+        if v is None:
             raise ValueError("%s: line %d, column %d (%s): %r is not a number"
-                             % (path, n, bad[0] + 1, names[bad[0]], cells[bad[0]]))
-        rows.append(row)
-        labels.append(cells[t].strip() if t is not None else None)
-    if not rows:
+                             % (path, n, k + 1, names[k], cells[k]))
+        row.append(v)
+    return row
+
+def read_csv(path, target=None):
+    """Read a numeric CSV file: ``(names, rows, classes)``, its column names
+    and its rows as floats.  The first row is a header when none of its cells
+    is a number (else the columns are named "column 1", ...).  Blank lines,
+    \\r\\n line ends, a UTF-8 byte-order mark and fields in double quotes are
+    taken.  Only the ``target`` column (a name, a number from 1, or -1 for the
+    last) may hold
+    text, class names: then its classes, sorted, are ``classes`` and each row
+    holds its class's number; else ``classes`` is [].  Anything else that is
+    not a finite number raises ValueError naming the file, line and column.
+
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "iris.csv")
+    >>> with open(path, "w") as f:
+    ...     _ = f.write('length,"width, cm",species\\n5.1,3.5,setosa\\n\\n7.0,3.2,versicolor\\n')
+    >>> read_csv(path, target="species")
+    (['length', 'width, cm', 'species'], [[5.1, 3.5, 0.0], [7.0, 3.2, 1.0]], ['setosa', 'versicolor'])
+    """
+    path = _path(path)
+    lines, header = _csv_lines(path)
+    names = _csv_names(lines, header)
+    t = _column(target, names, "target") if target is not None else None
+    if header and len(lines) == 1:
         raise ValueError("%s: a header and no rows" % path)
-    classes = sorted(set(labels)) if t is not None and None in [r[t] for r in rows] else []
-    for row, label in zip(rows, labels):
+    labels = [cells[t].strip() if t is not None and len(cells) == len(names) else None
+              for n, cells in lines[header:]]
+    text = [v for v in labels if v is not None and _number(v) is None]
+    classes = sorted(set(v for v in labels if v is not None)) if text else []
+    features = [k for k in range(len(names)) if k != t or not classes]
+    rows = []
+    for (n, cells), label in zip(lines[header:], labels):
+        row = _csv_row(path, n, cells, names, features)
         if classes:
-            row[t] = float(classes.index(label))
+            row.insert(t, float(classes.index(label)))
+        rows.append(row)
     return names, rows, classes
 
 def _column(column, names, what):
-    """The index of a column given by name or by number from 1."""
+    """The index of a column given by name, by number from 1, or from the end
+    by a negative number (-1 is the last)."""
     if isinstance(column, str) and column in names:
         return names.index(column)
-    if is_real(column, whole=True) and 1 <= int(column) <= len(names):
-        return int(column) - 1
+    if is_real(column, whole=True) and 1 <= abs(int(column)) <= len(names):
+        return int(column) - 1 if column > 0 else len(names) + int(column)
     raise ValueError("%s: no column %r; the columns are %s" % (what, column, ", ".join(names)))
 
 class Standardizer:
@@ -1352,7 +1409,8 @@ class Standardizer:
     the rows it is made from: ``(x - mean) / std`` for those and any other
     rows, with the training rows' mean and std; a constant column is only
     centred, as scikit-learn's StandardScaler does.  ``inverse`` undoes it
-    (for a regressor's outputs).
+    (for a regressor's outputs).  ``Standardizer(mean=m, std=s)`` is one
+    fitted before, made again from its numbers.
 
     >>> s = Standardizer([[1.0, 5.0], [3.0, 5.0]])
     >>> s.transform([[2.0, 5.0], [4.0, 6.0]])
@@ -1360,7 +1418,13 @@ class Standardizer:
     >>> s.inverse([[2.0, 1.0]])
     [[4.0, 6.0]]
     """
-    def __init__(self, rows):
+    def __init__(self, rows=None, *, mean=None, std=None):
+        if rows is None:            # one fitted before, from its mean and std
+            check_matrix([mean, std], "mean and std", finite=True)
+            if [v for v in std if v <= 0]:
+                raise ValueError("std: expected numbers above 0, got %r" % (std,))
+            self.mean, self.std = [float(v) for v in mean], [float(v) for v in std]
+            return
         n, cols = check_matrix(rows, "rows", finite=True)
         self.mean = [_total([float(row[k]) for row in rows]) / n for k in range(cols)]
         self.std = [math.sqrt(_total([(float(row[k]) - m) ** 2 for row in rows]) / n) or 1.0
@@ -1983,9 +2047,12 @@ def ascii_only():
     encoding = getattr(sys.stdout, "encoding", None) or "utf-8"   # MicroPython: UTF-8
     return encoding.lower().replace("-", "").replace("_", "") not in ("utf8", "utf8mb4")
 
-def line_plot(values, *, height=10, width=64, log=False, ascii=False, first=0, step=1):
+def line_plot(values, *, height=10, width=64, log=False, ascii=False, first=0, step=1,
+              also=()):
     """A series as text lines, a column per value (thinned to ``width``), the
-    y range on the left, x from ``first`` by ``step`` below (``log``: values > 0).
+    y range on the left, x from ``first`` by ``step`` below (``log``: values > 0);
+    ``also`` holds more series of the same length as ``(values, mark)``, drawn
+    under it, where None leaves a column empty.
 
     >>> print("\\n".join(line_plot([4, 3, 2, 1, 2], height=4, ascii=True)))
              4 |*
@@ -1997,24 +2064,32 @@ def line_plot(values, *, height=10, width=64, log=False, ascii=False, first=0, s
     """
     check_matrix([values], "values", finite=True)
     height, width = check_whole(height, "height", 2), check_whole(width, "width", 2)
-    if log and min(values) <= 0:
-        raise ValueError("values: a log scale needs values above 0, got %r" % min(values))
+    series = list(also) + [(values, "*" if ascii else "\u2022")]    # the first on top
+    for other, mark in series[:-1]:
+        check_matrix([[v for v in other if v is not None]], "also", finite=True)
+        if len(other) != len(values):
+            raise ValueError("also: a series of %d values, expected %d" % (len(other), len(values)))
     n = len(values)
     picks = [i * (n - 1) // (width - 1) for i in range(width)] if width < n else list(range(n))
-    ys = [math.log10(values[i]) if log else values[i] for i in picks]
-    lo, hi = min(ys), max(ys)
+    every = [v for other, _ in series for v in other if v is not None]
+    if log and min(every) <= 0:
+        raise ValueError("values: a log scale needs values above 0, got %r" % min(every))
+    y = math.log10 if log else float
+    lo, hi = y(min(every)), y(max(every))
     span = (hi - lo) or 1.0
-    rows = [[" "] * len(ys) for _ in range(height)]
-    for c, v in enumerate(ys):
-        rows[height - 1 - int((v - lo) / span * (height - 1) + 0.5)][c] = "*" if ascii else "•"
+    rows = [[" "] * len(picks) for _ in range(height)]
+    for other, mark in series:
+        for c, i in enumerate(picks):
+            if other[i] is not None:
+                rows[height - 1 - int((y(other[i]) - lo) / span * (height - 1) + 0.5)][c] = mark
     label = (lambda v: "%.0e" % 10 ** v) if log else (lambda v: "%.3g" % v)
     lines = []
     for r, row in enumerate(rows):
         tag = label(hi) if r == 0 else label(lo) if r == height - 1 else ""
         lines.append("%10s |%s" % (tag, "".join(row).rstrip()))
-    last = "%d" % (first + picks[-1] * step)
-    return lines + ["%10s +%s" % ("", "-" * len(ys)),
-                    "%11s %d%*s" % ("", first, len(ys) - len("%d" % first), last)]
+    ends = ["%d" % x if x == int(x) else "%g" % x for x in (first, first + picks[-1] * step)]
+    return lines + ["%10s +%s" % ("", "-" * len(picks)),
+                    "%11s %s%*s" % ("", ends[0], len(picks) - len(ends[0]), ends[1])]
 
 SHADES, ASCII_SHADES = " ░▒▓█", " .:-=+*#%@"
 
@@ -2071,6 +2146,203 @@ class Progress:
         if self.shown:
             sys.stdout.write("\r%s\r" % (" " * 60))
             self.shown = False
+
+# The article's three challenges of backpropagation, each made to happen on
+# a small problem and then cured: the numbers come from the library itself.
+
+def bar_chart(rows, *, low, high, width=40, ascii=False):
+    """Labelled values as bars on a log scale from ``low`` to ``high`` (> 0).
+
+    >>> print("\\n".join(bar_chart([("a", 1e-4), ("b", 0.1)], low=1e-5, high=1, width=10,
+    ...                            ascii=True)))
+      a   1.0e-04 |##
+      b   1.0e-01 |########
+    """
+    if not (is_real(low) and is_real(high) and 0 < low < high):
+        raise ValueError("low, high: expected 0 < low < high, got %r and %r" % (low, high))
+    check_whole(width, "width", 1)
+    bar = "#" if ascii else "\u2588"
+    span = math.log10(high / low)
+    lines = []
+    for label, value in rows:
+        n = int(max(0.0, min(1.0, math.log10(max(value, low) / low) / span)) * width + 0.5)
+        lines.append("  %-3s %9.1e |%s" % (label, value, bar * n))
+    return lines
+
+def _wrapped(write, text, width=79):
+    """Write ``text`` as lines of at most ``width`` characters, broken at spaces."""
+    line = ""
+    for word in text.split(" "):
+        if line and len(line) + 1 + len(word) > width:
+            write(line)
+            line = ""
+        line = line + " " + word if line else word
+    write(line)
+
+def _decades(values):
+    """The powers of ten just around ``values``: a log scale's ends."""
+    return (10.0 ** math.floor(math.log10(min(values))),
+            10.0 ** math.ceil(math.log10(max(values))))
+
+def _rms(rows):
+    """The root-mean-square of the numbers in a matrix."""
+    values = [v for row in rows for v in row]
+    return math.sqrt(_total([v * v for v in values]) / len(values))
+
+def _circle(points=64, seed=1):
+    """Points of the plane, (X, y): y is 1 inside a circle, else 0."""
+    rng = Random(seed)
+    X = [[0.8 * rng.gauss(), 0.8 * rng.gauss()] for _ in range(points)]
+    return X, [[1.0 if a * a + b * b < 0.6 else 0.0] for a, b in X]
+
+def show_vanishing(*, ascii=False, out=None):
+    """Vanishing gradients: the rms of each layer's dW in a deep sigmoid
+    network, and the loss hardly moving; then ReLU and He's initialisation,
+    and the loss falling.  Returns ``{name: (rms per layer, first loss,
+    last loss)}``."""
+    write = _writer(out)
+    X, y = _circle()
+    sizes, epochs, lr = [2] + [8] * 7 + [1], 300, 0.5
+    runs = {}
+    for name, activation, init in (("sigmoid", "sigmoid", "randn"), ("relu", "relu", "he")):
+        net = Network(sizes, activation=activation, init=init, seed=0)
+        rms = [_rms(W) for W in net.gradients(X, y, reduction="mean")[0]]
+        history = net.train(X, y, epochs, lr, reduction="mean")
+        runs[name] = (rms, history[0][1], net.loss(X, y))
+    low, high = _decades(runs["sigmoid"][0] + runs["relu"][0])
+    _wrapped(write, "Vanishing gradients.  A deep, narrow network %s of sigmoid units, with the "
+          "article's starting weights (randn), learns which of %d points lie inside a circle: "
+          "%d epochs, lr %g, mean loss." % (sizes, len(X), epochs, lr))
+    for name, text in (("sigmoid", "The size of the gradient, layer by layer from the output "
+                        "back (rms of dW, log scale):"),
+                       ("relu", "The cure: ReLU units, whose F' is 1 where they are on, and He's "
+                        "starting weights (variance 2/n_in).  The same chart:")):
+        rms, first, last = runs[name]
+        write("")
+        _wrapped(write, text)
+        for line in bar_chart([(str(l + 1), rms[l]) for l in range(len(rms) - 1, -1, -1)],
+                              low=low, high=high, ascii=ascii):
+            write(line)
+        _wrapped(write, "The first layer's gradient is %.3g times the last's; the loss goes from %.4f "
+              "to %.4f." % (rms[0] / rms[-1], first, last))
+    write("")
+    _wrapped(write, "Why: each delta is the next layer's, times the weights, times F'(o); the "
+          "sigmoid's o(1 - o) is at most 1/4, so with every layer back the gradient shrinks, "
+          "and the first layers hardly learn.")
+    return runs
+
+def show_exploding(*, ascii=False, out=None):
+    """Exploding gradients: starting weights too large for a deep ReLU
+    network make the deltas grow layer by layer back from the output, and
+    training diverge; then three cures.  Returns ``{name: history, or the
+    Diverged error}`` and ``"deltas"``, the rms of delta per layer."""
+    write = _writer(out)
+    X, y = _circle(48)
+    sizes, epochs = [2] + [12] * 5 + [1], 100
+    runs = {}
+    for name, init, lr, clip in (("randn", "randn", 0.01, None), ("he", "he", 0.01, None),
+                                 ("small lr", "randn", 1e-6, None), ("clip", "randn", 0.01, 1.0)):
+        net = Network(sizes, activation="relu", output_activation="linear", init=init, seed=0)
+        if name == "randn":
+            runs["deltas"] = [_rms(d) for d in net.deltas(X, y)[1:]]
+        try:
+            runs[name] = net.train(X, y, epochs, lr, reduction="mean", clip=clip,
+                                   report_every=1)
+        except Diverged as e:
+            runs[name] = e
+    _wrapped(write, "Exploding gradients.  A ReLU network %s with a linear output, on the same kind "
+          "of points (%d), starts from the article's randn weights: variance 1, where He's "
+          "rule asks 2/12." % (sizes, len(X)))
+    write("")
+    write("The error delta, layer by layer from the output back (rms, log scale):")
+    deltas = runs["deltas"]
+    for line in bar_chart([(str(l + 1), deltas[l]) for l in range(len(deltas) - 1, -1, -1)],
+                          low=_decades(deltas)[0], high=_decades(deltas)[1], ascii=ascii):
+        write(line)
+    write("")
+    _wrapped(write, "Training with lr 0.01 (sgd): Diverged, %s" % runs["randn"])
+    write("")
+    write("The cures, each for %d epochs: the loss per epoch (log scale)" % epochs)
+    marks = (("he", "o", "He's starting weights"), ("small lr", "x", "lr 1e-6"),
+             ("clip", "*" if ascii else "\u2022", "clip=1 (the gradient's norm at most 1)"))
+    also = [([entry[1] for entry in runs[name]], mark) for name, mark, _ in marks[:2]]
+    for line in line_plot([entry[1] for entry in runs["clip"]], also=also, log=True,
+                          ascii=ascii, height=12):
+        write(line)
+    for name, mark, text in marks:
+        write("  %s %-40s loss %.4g -> %.4g" % (mark, text, runs[name][0][1], runs[name][-1][1]))
+    write("")
+    _wrapped(write, "Why: going back, each layer multiplies delta by its weights; with weights too large "
+          "the product grows, and one step of lr * gradient overshoots.")
+    return runs
+
+def _wave(points, seed):
+    """Noisy samples of sin(x), -3 <= x <= 3: (X, y)."""
+    rng = Random(seed)
+    X = [[-3.0 + 6.0 * rng.random()] for _ in range(points)]
+    return X, [[math.sin(x[0]) + 0.3 * rng.gauss()] for x in X]
+
+def show_overfitting(*, ascii=False, out=None):
+    """Overfitting: a large network on 12 noisy samples of a sine; the
+    training loss falls, the validation loss turns up.  Then L2 and early
+    stopping.  Returns ``{name: (history, net)}``."""
+    write = _writer(out)
+    X, y = _wave(12, 3)
+    validation = _wave(60, 4)
+    sizes, epochs, every = [1, 16, 16, 1], 1000, 25
+    runs = {}
+    for name, options in (("plain", {}), ("l2", {"l2": 0.01}), ("early", {"patience": 10})):
+        net = Network(sizes, activation="tanh", output_activation="linear", init="xavier",
+                      seed=0)
+        runs[name] = (net.train(X, y, epochs, 0.02, optimizer="adam", reduction="mean",
+                                report_every=every, validation=validation, **options), net)
+    _wrapped(write, "Overfitting.  A network %s (%d weights and biases) learns sin(x) from %d noisy "
+          "samples: Adam, lr 0.02, %d epochs.  %d more samples, not trained on, validate it."
+          % (sizes, len(_params(runs["plain"][1])), len(X), epochs, len(validation[0])))
+    history = runs["plain"][0]
+    best = min(history, key=lambda entry: entry[2])
+    write("")
+    write("The loss every %d epochs (log scale): %s training, o validation"
+          % (every, "*" if ascii else "\u2022"))
+    for line in line_plot([e[1] for e in history], also=[([e[2] for e in history], "o")],
+                          log=True, ascii=ascii, step=every):
+        write(line)
+    _wrapped(write, "The validation loss is lowest at epoch %d (%.4f), then rises to %.4f while the "
+          "training loss falls to %.4f: it learns the noise." % (best[0], best[2],
+                                                                history[-1][2], history[-1][1]))
+    write("")
+    write("The cures, and the validation loss at the end:")
+    write("  none                          %.4f" % history[-1][2])
+    write("  L2, l2=0.01                   %.4f" % runs["l2"][0][-1][2])
+    net = runs["early"][1]
+    write("  early stopping, patience=10   %.4f  (stopped at %d, weights of epoch %d)"
+          % ((net.loss(*validation),) + net.stopped))
+    write("")
+    _wrapped(write, "What each learned, over -3 <= x <= 3: %s with L2, o without a cure, "
+             ". sin(x), + the samples" % ("*" if ascii else "\u2022"))
+    grid = [[-3.0 + 6.0 * c / 63] for c in range(64)]
+    samples = [None] * 64
+    for x, t in zip(X, y):
+        samples[int((x[0] + 3.0) / 6.0 * 63 + 0.5)] = t[0]
+    also = [([math.sin(x[0]) for x in grid], "."), ([o[0] for o in
+            runs["plain"][1].predict(grid)], "o"), (samples, "+")]
+    for line in line_plot([o[0] for o in runs["l2"][1].predict(grid)], also=also, 
+                          ascii=ascii, first=-3, step=6 / 63, height=14):
+        write(line)
+    return runs
+
+CHALLENGES = {"vanishing": show_vanishing, "exploding": show_exploding,
+              "overfitting": show_overfitting}
+
+def show_challenges(story=None, *, ascii=False, out=None):
+    """The article's three challenges, or the one named ``story``, as stories."""
+    if story is not None and story not in CHALLENGES:
+        raise ValueError("story: expected one of %s, got %r" % (", ".join(CHALLENGES), story))
+    write = _writer(out)
+    for k, name in enumerate([story] if story else list(CHALLENGES)):
+        if k:
+            write("")
+        CHALLENGES[name](ascii=ascii, out=out)
 
 # What the article prints for a value that is wrong, and why.
 ERRATA = """\
@@ -2186,11 +2458,37 @@ trace    one sample, one update, every number shown, in the article's notation
   --activation  name        sigmoid hidden units' activation
   --output-activation name  sigmoid output units' activation
   --loss        name        mse     mse or cross_entropy
+challenges the article's three challenges, each happening, then cured
+         (challenges vanishing, exploding or overfitting: that one alone)
+train    train and test a network on a CSV file: a row per sample, a header optional
+         (train DATA.csv); the target column may hold class names
+  --target      name        -       the column to predict, by name or number from 1 (the last)
+  --task        name        -       classify or regress (classify text or <= 20 whole numbers)
+  --hidden      sizes       16,16   hidden units per layer
+  --activation  name        relu    hidden units' activation (He's init for relu, else Xavier's)
+  --epochs      0..1000000000 300   epochs at most
+  --lr          >0          0.01    learning rate
+  --batch-size  1..1000000000 32    samples per update
+  --optimizer   name        adam    adam or sgd
+  --l2          >=0         0       adds l2/2 * sum w^2 to the loss
+  --test        fraction    0.25    the part of the rows held out to test on
+  --patience    0..1000000000 20    stop after N epochs of no better validation loss (0: never)
+  --seed        0..4294967295 0     seed of the split, the shuffle and the weights
+  --save        file        -       write the model to FILE, for predict
+predict  a model's prediction for each row of a CSV file, added to the row as a column
+         (predict MODEL.json DATA.csv); a header matches the columns by name
+  --proba       -           -       add each class's probability
+  --out         file        -       write to FILE (atomically), not to the screen
 (every)
   --ascii       -           -       plain ASCII (the default when stdout is not UTF-8)
 """
+ARGUMENTS = {"trace": "[MODEL.json]", "challenges": "[STORY]", "train": "DATA.csv",
+             "predict": "MODEL.json DATA.csv"}
 MAX_UNITS = 1000        # per layer: a bigger network would not train in a reasonable time
-METAVARS = {">0": "F", "list": "X,X,...", "layers": "L;L;...", "sizes": "N,N,...", "name": "NAME"}
+METAVARS = {">0": "F", ">=0": "F", "fraction": "F", "list": "X,X,...", "layers": "L;L;...",
+            "sizes": "N,N,...", "name": "NAME", "file": "FILE"}
+NUMBERS = {">0": "a finite number > 0", ">=0": "a finite number >= 0",
+           "fraction": "a number between 0 and 1"}
 
 class UsageError(Exception):
     """A bad command line: reported on one line, exit status 2."""
@@ -2216,7 +2514,7 @@ def _convert(flag, kind, text):
     """The value of ``flag`` from its text, as its kind asks; '-' is none."""
     if text == "-":
         return False if kind == "-" else None
-    if kind == "name":
+    if kind in ("name", "file"):
         return text
     if kind == "layers":
         return [_convert(flag, "list", part) for part in text.split(";")]
@@ -2231,10 +2529,12 @@ def _convert(flag, kind, text):
     values = [_number(part) for part in text.split(",")]
     if kind == "list" and None not in values:
         return values
-    if kind == ">0" and len(values) == 1 and values[0] is not None and values[0] > 0:
-        return values[0]
-    raise UsageError("%s: expected %s, got %r" % (flag, "a finite number > 0" if kind == ">0"
-                                                   else "numbers separated by commas", text))
+    v = values[0] if len(values) == 1 else None
+    if kind in NUMBERS and v is not None and (v >= 0 if kind == ">=0" else v > 0) and (
+            kind != "fraction" or v < 1):
+        return v
+    raise UsageError("%s: expected %s, got %r" % (flag, NUMBERS.get(
+        kind, "numbers separated by commas"), text))
 
 def usage(command=None):
     """The help text: every command, or one command with its options."""
@@ -2244,27 +2544,44 @@ def usage(command=None):
         "backprop" else "python backprop.py"
     if command is None:
         lines = ["usage: %s [COMMAND] [OPTIONS]" % program, "", "commands:"]
-        lines += ["  %-9s %s" % (name or "(none)", text.split("\n")[0])
+        lines += ["  %-10s %s" % (name or "(none)", text.split("\n")[0])
                   for name, text, _ in table[:-1]]
         lines += ["", "options of every command:"] + ["  %-10s %s" % (flag, text) for flag, _,
                                                        _, text in table[-1][2]]
         return "\n".join(lines + ["  -h, --help this help; COMMAND --help, that command's"])
     name, text, options = [entry for entry in table if entry[0] == command][0]
-    lines = ["usage: %s %s [OPTIONS]" % (program, command), "", text, "", "options:"]
+    lines = ["usage: %s %s [OPTIONS]" % (program, " ".join([command] + ARGUMENTS.get(
+        command, "").split())), "", text, "", "options:"]
     for flag, kind, default, text in options:
         if ".." in kind:
             text += ", %s to %s" % tuple(kind.split(".."))
-        if default is not None and default is not False:
+        if isinstance(default, list):
+            text += " (%s)" % ",".join(str(v) for v in default)
+        elif default is not None and default is not False:
             text += " (%s)" % default
         lines.append("  %-24s %s" % (flag + " " + METAVARS.get(kind, "N" if ".." in kind
                                                                 else ""), text))
     return "\n".join(lines)
 
-def _parse(args, options):
+def _arguments(command, args):
+    """The words before the options (file names), by their names in ARGUMENTS:
+    ``MODEL.json`` is ``model``; those not given are None."""
+    want = ARGUMENTS.get(command, "").split()
+    words = []
+    while args and args[0][:1] != "-":
+        words.append(args.pop(0))
+    if not len([w for w in want if w[0] != "["]) <= len(words) <= len(want):
+        raise UsageError("%s takes %s, got %s" % (command or "the example", " ".join(want) or
+                         "only options", " ".join(words) or "none"))
+    names = [w.strip("[]").split(".")[0].lower() for w in want]
+    return dict(zip(names, words + [None] * (len(names) - len(words))))
+
+def _parse(args, options, values):
     """``--flag value`` or ``--flag=value`` pairs, against a command's options;
-    the values by name (dashes as underscores), and the flags given."""
+    the values by name (dashes as underscores) added to ``values``, and the
+    flags given."""
     kinds = dict((flag, kind) for flag, kind, _, _ in options)
-    values = dict((flag[2:].replace("-", "_"), default) for flag, _, default, _ in options)
+    values.update((flag[2:].replace("-", "_"), default) for flag, _, default, _ in options)
     given = []
     while args:
         flag, eq, text = args.pop(0).partition("=")
@@ -2299,6 +2616,12 @@ def _run(command, o):
                         callback=progress.show, out=progress.write)
         finally:
             progress.finish()
+    elif command == "challenges":
+        show_challenges(o["story"], ascii=o["ascii"])
+    elif command == "train":
+        _train_csv(o)
+    elif command == "predict":
+        _predict_csv(o)
     else:
         net = _trace_network(o)
         if o["x"] is None or o["y"] is None:
@@ -2330,6 +2653,196 @@ def _trace_network(o):
     net.biases = biases
     return net
 
+MAX_CLASSES = 20    # a target of at most this many whole numbers is classified by default
+
+def _csv_table(path, target, task):
+    """What `train` learns from: ``(names, k, X, values, classes, task)``, the
+    file's column names, the target's index k, the features' rows, the
+    target per row (a class number when classifying) and the class names."""
+    names = _csv_names(*_csv_lines(path))
+    if len(names) < 2:
+        raise ValueError("%s: one column; expected features and a target" % path)
+    target = -1 if target is None else int(target) if target.isdigit() else target
+    k = _column(target, names, "--target")
+    names, rows, classes = read_csv(path, target=k + 1)
+    X = [row[:k] + row[k + 1:] for row in rows]
+    values = [row[k] for row in rows]
+    distinct = sorted(set(values))
+    whole = not [v for v in distinct if v != int(v)]
+    task = task or ("classify" if classes or whole and len(distinct) <= MAX_CLASSES
+                    else "regress")
+    if task not in ("classify", "regress"):
+        raise UsageError("--task: expected classify or regress, got %r" % task)
+    if task == "regress" and classes:
+        raise ValueError("%s: --task regress, but the target %r holds text (%r)"
+                         % (path, names[k], classes[0]))
+    if task == "classify" and not classes:
+        if not whole or len(distinct) > MAX_UNITS:
+            raise ValueError("%s: the target %r holds %d numbers, not classes (try --task "
+                             "regress)" % (path, names[k], len(distinct)))
+        classes = ["%d" % v for v in distinct]
+        values = [float(distinct.index(v)) for v in values]
+    if task == "classify" and len(classes) < 2:
+        raise ValueError("%s: the target %r holds one class, %r; there is nothing to learn"
+                         % (path, names[k], classes[0]))
+    return names, k, X, values, classes, task
+
+def _train_csv(o):
+    """`train`: read, split, standardize, train with early stopping, report, save."""
+    path = o["data"]
+    names, k, X, values, classes, task = _csv_table(path, o["target"], o["task"])
+    X_fit, X_test, v_fit, v_test = split(X, values, test=o["test"], seed=o["seed"])
+    X_fit, X_val, v_fit, v_val = split(X_fit, v_fit, test=0.2, seed=o["seed"]) \
+        if o["patience"] else (X_fit, [], v_fit, [])
+    scale = Standardizer(X_fit)
+    net = Network([len(X[0])] + o["hidden"] + [len(classes) or 1], seed=o["seed"],
+                  init="he" if o["activation"] == "relu" else "xavier",
+                  activation=o["activation"], output_activation=classes and "softmax"
+                  or "linear", loss=classes and "cross_entropy" or "mse")
+    scale_y = None if classes else Standardizer([[v] for v in v_fit])
+    targets = (lambda v: one_hot([int(c) for c in v], len(classes))) if classes else \
+        (lambda v: scale_y.transform([[c] for c in v]))
+    options = {}
+    if o["patience"]:
+        options = dict(validation=(scale.transform(X_val), targets(v_val)),
+                       patience=o["patience"])
+    print("%s: %d rows, %d features; the target %r: %s" % (
+        path, len(X), len(X[0]), names[k], "%d classes (%s)" % (len(classes), ", ".join(
+            classes)) if classes else "a number"))
+    print("network %s: %s, %s, %s; %s, lr %g, batches of %d; %d rows to train on, %d to "
+          "validate, %d to test" % (net.sizes, net.activations[0], net.activations[-1],
+                                    net.loss_name, o["optimizer"], o["lr"], o["batch_size"],
+                                    len(X_fit), len(X_val), len(X_test)))
+    progress = Progress(o["epochs"])
+    try:
+        history = net.train(scale.transform(X_fit), targets(v_fit), o["epochs"], o["lr"],
+                            batch_size=o["batch_size"], optimizer=o["optimizer"],
+                            reduction="mean", l2=o["l2"], report_every=1,
+                            callback=progress.show, **options)
+    finally:
+        progress.finish()
+    net.csv = {"columns": names, "target": names[k], "task": task, "classes": classes,
+               "x_mean": scale.mean, "x_std": scale.std,
+               "y_mean": scale_y.mean if scale_y else [], "y_std": scale_y.std if scale_y else []}
+    _show_fit(net, history, o)
+    measure = _accuracy if classes else _errors
+    for what, rows, v in (("training", X_fit, v_fit), ("test", X_test, v_test)):
+        for line in measure(net, what, _predicted(net, rows), v):
+            print(line)
+    if o["save"]:
+        save(net, o["save"])
+        print("saved to %s (python backprop.py predict %s DATA.csv)" % (o["save"], o["save"]))
+
+def _predicted(net, X):
+    """What a network trained by `train` says of feature rows X: class numbers,
+    or the target in its own units."""
+    info = net.csv
+    out = net.predict(Standardizer(mean=info["x_mean"], std=info["x_std"]).transform(X))
+    if info["task"] == "classify":
+        return [classify(row) for row in out]
+    return [row[0] for row in Standardizer(mean=info["y_mean"], std=info["y_std"]).inverse(out)]
+
+def _show_fit(net, history, o):
+    """How training went: when it stopped, and the losses per epoch as a plot."""
+    if net.stopped:
+        print("stopped at epoch %d: the validation loss was lowest at epoch %d, and those "
+              "weights are kept" % net.stopped)
+    else:
+        print("trained %d epochs" % net.epoch)
+    losses = [entry[1] for entry in history]
+    also = [([entry[2] for entry in history], "o")] if o["patience"] else []
+    if len(losses) > 1:
+        log = min(losses + (also[0][0] if also else [])) > 0
+        print("")
+        print("The loss per epoch%s: %s training%s" % (" (log scale)" if log else "",
+              "*" if o["ascii"] else "\u2022", ", o validation" if also else ""))
+        for line in line_plot(losses, also=also, log=log, ascii=o["ascii"]):
+            print(line)
+        print("")
+
+def _accuracy(net, what, got, labels):
+    """The accuracy on some rows; for the test rows, the confusion matrix too."""
+    classes = net.csv["classes"]
+    if not labels:
+        return []
+    hits = len([1 for g, c in zip(got, labels) if g == int(c)])
+    lines = ["%s accuracy %.4f (%d of %d rows)" % (what, hits / len(labels), hits, len(labels))]
+    if what != "test":
+        return lines
+    width = max([len(c) for c in classes] + [5])
+    lines += ["", "test rows by class (across: predicted as)",
+              "  %-*s %s" % (width, "", " ".join("%*s" % (width, c) for c in classes))]
+    for i, name in enumerate(classes):
+        counts = [len([1 for g, c in zip(got, labels) if int(c) == i and g == j])
+                  for j in range(len(classes))]
+        lines.append("  %-*s %s" % (width, name, " ".join("%*d" % (width, n) for n in counts)))
+    return lines
+
+def _errors(net, what, got, values):
+    """The mean squared error and R^2 of predictions, in the target's units."""
+    if not values:
+        return []
+    mse = _total([(g - v) ** 2 for g, v in zip(got, values)]) / len(values)
+    return ["%s MSE %.6g, R^2 %.6f (%d rows)" % (what, mse, r2([[v] for v in values],
+                                                               [[g] for g in got]), len(values))]
+
+def _quoted(cell):
+    """A CSV cell as written: in double quotes if it holds a comma, a quote or space at its ends."""
+    if "," in cell or '"' in cell or cell != cell.strip():
+        return '"%s"' % cell.replace('"', '""')
+    return cell
+
+def _predict_csv(o):
+    """`predict`: the rows of a CSV file, each with the model's prediction added."""
+    net, path = load(o["model"]), o["data"]
+    info = net.csv
+    if info is None:
+        raise ValueError("%s: a network without the CSV columns it learned from; "
+                         "`python backprop.py train DATA.csv --save %s` makes one"
+                         % (o["model"], o["model"]))
+    if o["proba"] and info["task"] != "classify":
+        raise ValueError("--proba: %s predicts a number (%s), not a class"
+                         % (o["model"], info["target"]))
+    lines, header = _csv_lines(path)
+    names = _csv_names(lines, header)
+    columns = _feature_columns(path, names, header, info)
+    X = [_csv_row(path, n, cells, names, columns) for n, cells in lines[header:]]
+    if not X:
+        raise ValueError("%s: a header and no rows" % path)
+    got = _predicted(net, X)
+    proba = net.predict(Standardizer(mean=info["x_mean"], std=info["x_std"]).transform(X)) \
+        if o["proba"] else [[]] * len(X)
+    text = []
+    if header:
+        text.append(lines[0][1] + ["predicted " + info["target"]] +
+                    ["P(%s)" % c for c in info["classes"] if o["proba"]])
+    for (n, cells), g, p in zip(lines[header:], got, proba):
+        text.append(cells + [info["classes"][g] if info["classes"] else repr(g)] +
+                    [repr(v) for v in p])
+    text = "".join(",".join(_quoted(c) for c in row) + "\n" for row in text)
+    if o["out"]:
+        write_file(o["out"], text)
+        print("%d predictions written to %s" % (len(X), o["out"]))
+    else:
+        sys.stdout.write(text)
+
+def _feature_columns(path, names, header, info):
+    """Where the model's features are in a file: by name with a header, else
+    in the model's order, with or without the target's column."""
+    features = [c for c in info["columns"] if c != info["target"]]
+    if header:
+        for name in features:
+            if name not in names:
+                raise ValueError("%s: line 1: no column %r; the model reads %s"
+                                 % (path, name, ", ".join(features)))
+        return [names.index(name) for name in features]
+    if len(names) == len(features):
+        return list(range(len(features)))
+    if len(names) == len(info["columns"]):
+        return [k for k, c in enumerate(info["columns"]) if c != info["target"]]
+    raise ValueError("%s: line 1 has %d columns and no header; the model reads %d (%s)"
+                     % (path, len(names), len(features), ", ".join(features)))
+
 def _collect_early():
     """On MicroPython with a board-sized heap (up to 1 MiB), collect garbage
     after every sixteenth of it is allocated, not only when it is full: a
@@ -2359,9 +2872,8 @@ def main(argv=None):
         if "-h" in args or "--help" in args:
             print(usage(command))
             return 0
-        model = args.pop(0) if command == "trace" and args and args[0][:1] != "-" else None
-        o, given = _parse(args, options[0])
-        o.update(ascii=o["ascii"] or ascii_only(), model=model, given=given)
+        o, given = _parse(args, options[0], _arguments(command, args))
+        o.update(ascii=o["ascii"] or ascii_only(), given=given)
         _run(command, o)
         getattr(sys.stdout, "flush", lambda: None)()     # a closed pipe shows here
     except KeyboardInterrupt:
