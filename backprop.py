@@ -2709,25 +2709,25 @@ def _train_csv(o):
     X_fit, X_test, v_fit, v_test = split(X, values, test=o["test"], seed=o["seed"])
     X_fit, X_val, v_fit, v_val = split(X_fit, v_fit, test=0.2, seed=o["seed"]) \
         if o["patience"] else (X_fit, [], v_fit, [])
-    scale = Standardizer(X_fit)
-    net = Network([len(X[0])] + o["hidden"] + [len(classes) or 1], seed=o["seed"],
-                  init="he" if o["activation"] == "relu" else "xavier",
-                  activation=o["activation"], output_activation=classes and "softmax"
-                  or "linear", loss=classes and "cross_entropy" or "mse")
-    scale_y = None if classes else Standardizer([[v] for v in v_fit])
-    targets = (lambda v: one_hot([int(c) for c in v], len(classes))) if classes else \
-        (lambda v: scale_y.transform([[c] for c in v]))
-    options = {}
-    if o["patience"]:
-        options = dict(validation=(scale.transform(X_val), targets(v_val)),
-                       patience=o["patience"])
+    net = _csv_network(o, len(X[0]), classes)
+    scale, scale_y = Standardizer(X_fit), None if classes else Standardizer([[v] for v in v_fit])
+    net.csv = {"columns": names, "target": names[k], "task": task, "classes": classes,
+               "x_mean": scale.mean, "x_std": scale.std,
+               "y_mean": scale_y.mean if scale_y else [], "y_std": scale_y.std if scale_y else []}
+
+    def targets(v):
+        if classes:
+            return one_hot([int(c) for c in v], len(classes))
+        return scale_y.transform([[c] for c in v])
+    options = dict(validation=(scale.transform(X_val), targets(v_val)),
+                   patience=o["patience"]) if o["patience"] else {}
     _wrapped(print, "%s: %d rows, %d features; the target %r: %s" % (
         path, len(X), len(X[0]), names[k], "%d classes (%s)" % (len(classes), ", ".join(
             classes)) if classes else "a number"))
-    _wrapped(print, "network %s: %s, %s, %s; %s, lr %g, batches of %d; %d rows to train on, %d to "
-          "validate, %d to test" % (net.sizes, net.activations[0], net.activations[-1],
-                                    net.loss_name, o["optimizer"], o["lr"], o["batch_size"],
-                                    len(X_fit), len(X_val), len(X_test)))
+    _wrapped(print, "network %s: %s, %s, %s; %s, lr %g, batches of %d; %d rows to train on, "
+             "%d to validate, %d to test" % (
+                 net.sizes, net.activations[0], net.activations[-1], net.loss_name,
+                 o["optimizer"], o["lr"], o["batch_size"], len(X_fit), len(X_val), len(X_test)))
     progress = Progress(o["epochs"])
     try:
         history = net.train(scale.transform(X_fit), targets(v_fit), o["epochs"], o["lr"],
@@ -2736,9 +2736,6 @@ def _train_csv(o):
                             callback=progress.show, **options)
     finally:
         progress.finish()
-    net.csv = {"columns": names, "target": names[k], "task": task, "classes": classes,
-               "x_mean": scale.mean, "x_std": scale.std,
-               "y_mean": scale_y.mean if scale_y else [], "y_std": scale_y.std if scale_y else []}
     _show_fit(net, history, o)
     measure = _accuracy if classes else _errors
     for what, rows, v in (("training", X_fit, v_fit), ("test", X_test, v_test)):
@@ -2747,6 +2744,15 @@ def _train_csv(o):
     if o["save"]:
         save(net, o["save"])
         print("saved to %s (python backprop.py predict %s DATA.csv)" % (o["save"], o["save"]))
+
+def _csv_network(o, inputs, classes):
+    """The network `train` makes: He's weights for ReLU units, else Xavier's;
+    softmax and cross-entropy for classes, else a linear output and mse."""
+    return Network([inputs] + o["hidden"] + [len(classes) or 1], seed=o["seed"],
+                   init="he" if o["activation"] == "relu" else "xavier",
+                   activation=o["activation"],
+                   output_activation="softmax" if classes else "linear",
+                   loss="cross_entropy" if classes else "mse")
 
 def _predicted(net, X):
     """What a network trained by `train` says of feature rows X: class numbers,
