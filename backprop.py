@@ -441,8 +441,7 @@ class Network:
                         callback(epoch, history[-1][1])
                     if run.stopped:
                         break
-                run(epoch)
-                self.epoch = epoch + 1
+                run(epoch)          # which counts it in self.epoch once it is done
         finally:
             run.close()
         return history
@@ -495,8 +494,12 @@ class Epochs:
                     _diverged(epoch, loss)
                 if not self.update(o, net._deltas(o, y)):
                     _diverged(epoch)
+            # the weights and the count change together: a Ctrl-C anywhere
+            # finds the weights of the epochs counted, neither more nor less
+            net.epoch = epoch + 1
         except BaseException:
-            net.weights[:], net.biases[:] = before
+            if net.epoch == epoch:
+                net.weights[:], net.biases[:] = before
             raise
 
     def update(self, o, delta):
@@ -930,8 +933,9 @@ class Training(Epochs):
         try:
             Epochs.__call__(self, epoch)
         except BaseException:
-            self.state.clear()
-            self.state.update(saved)
+            if self.net.epoch == epoch:     # the epoch is not counted: nor is its state
+                self.state.clear()
+                self.state.update(saved)
             raise
 
     def update(self, o, delta):
@@ -1842,6 +1846,7 @@ class Compiled(Training):
         self.ahead = False
         if type(loss) is tuple:
             _diverged(epoch, loss[0] if loss[0] - loss[0] != 0.0 else None)
+        self.net.epoch = epoch + 1      # (after a Ctrl-C, lend() counts the steps instead)
 
     def take(self):     # the step run ahead stands unless a callback changed a weight
         P, self.lent = _params(self.net), False
@@ -1855,8 +1860,11 @@ class Compiled(Training):
         try:
             for start in range(0, len(self.order), self.k):
                 ok = ok and self.step.send(self.order[start:start + self.k])
+            if ok:
+                self.net.epoch = epoch + 1
         except BaseException:           # Ctrl-C: the epoch's start, as on the lists
-            self.keep[:] = P
+            if self.net.epoch == epoch:
+                self.keep[:] = P
             raise
         if not ok:
             self.step.send((P,))
