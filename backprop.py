@@ -150,6 +150,13 @@ def apply(f, A):
 # The activations.  Each is one entry of ACTIVATIONS, which everything reads:
 # the list code here, the compiler (Part III) and the trace (Part IV).
 
+# Where math.exp overflows depends on the float format: past 709 in the
+# double precision of nearly every Python, past 88.7 in the single precision
+# of most MicroPython boards (CPython raises OverflowError, MicroPython
+# ValueError).  Only single precision rounds 1 + 2^-30 to 1.
+SINGLE = 1.0 + 2.0 ** -30 == 1.0
+EXP_MAX = 88.0 if SINGLE else 709.0     # math.exp(a) is finite for every a <= EXP_MAX
+
 def sigmoid(a):
     """The logistic function F(a) = 1 / (1 + e^-a), safe for any number.
 
@@ -158,12 +165,12 @@ def sigmoid(a):
     >>> sigmoid(1000), sigmoid(-1000), sigmoid(10 ** 400), sigmoid(-1e308)
     (1.0, 0.0, 1.0, 0.0)
     """
-    # The article's formula, except where e^-a would overflow (CPython raises
-    # OverflowError, MicroPython ValueError): below -709, e^a/(1+e^a) equals
-    # e^a to the last bit, and below -746 e^a is 0.0, as above 746 e^-a is.
-    if a < -709.0:
-        return math.exp(a) if a > -746.0 else 0.0
-    return 1.0 / (1.0 + math.exp(-a)) if a < 746.0 else 1.0
+    # The article's formula, except where e^-a would overflow: below -EXP_MAX,
+    # e^a/(1+e^a) equals e^a to the last bit, and below -2 EXP_MAX e^a is 0.0,
+    # as above 2 EXP_MAX e^-a is.
+    if a < -EXP_MAX:
+        return math.exp(a) if a > -2 * EXP_MAX else 0.0
+    return 1.0 / (1.0 + math.exp(-a)) if a < 2 * EXP_MAX else 1.0
 
 def sigmoid_derivative(o):
     """dF/da written from the output o = F(a): o(1 - o), as the article does."""
@@ -193,7 +200,7 @@ class Activation:
 
 ACTIVATIONS = {
     "sigmoid": Activation(sigmoid, sigmoid_derivative,
-                          "(exp({a}) if {a} < -709.0 else 1.0 / (1.0 + exp(-{a})))",
+                          "(exp({a}) if {a} < -%r else 1.0 / (1.0 + exp(-{a})))" % EXP_MAX,
                           "({o} * (1.0 - {o}))", "{o}*(1 - {o})"),
     "tanh": Activation(math.tanh, lambda o: 1.0 - o * o, "tanh({a})", "(1.0 - {o} * {o})",
                        "(1 - {o}^2)", output=False),
@@ -1079,13 +1086,20 @@ class Network(Network):
 
     load = staticmethod(lambda path: load(path))
 
-def gradient_check(net, X, y, eps=1e-6, **options):
+# The gradient check's step, and what it measures for a right gradient: in
+# single precision (Part I's SINGLE) E itself is only good to about 1e-7,
+# so a step near its cube root does best, and right means below 1e-2.
+GRADIENT_STEP, GRADIENT_RIGHT = (1e-2, 1e-2) if SINGLE else (1e-6, 1e-7)
+
+def gradient_check(net, X, y, eps=GRADIENT_STEP, **options):
     """The largest error of ``net.gradients`` against central differences
     (E(w + eps) - E(w - eps)) / 2eps, relative to max(|analytic|, |numeric|, 1e-3):
-    1e-7 or less if right, 1e-2 or more for a wrong derivative (for E >> 1, eps 1e-5).
+    1e-7 or less if right, 1e-2 or more for a wrong derivative (for E >> 1, eps
+    1e-5); in single precision, where eps is 1e-2, below 1e-2 if right.
     ``options`` (``reduction``, ``l2``) go to gradients() and objective().
 
-    >>> gradient_check(Network([3, 4, 2], seed=1), [[0.1, 0.2, 0.3]], [[0.0, 1.0]]) < 1e-7
+    >>> net = Network([3, 4, 2], seed=1)
+    >>> gradient_check(net, [[0.1, 0.2, 0.3]], [[0.0, 1.0]]) < GRADIENT_RIGHT
     True
     """
     X, y = _network(net)._data(X, y)
@@ -2961,6 +2975,13 @@ class Random:
         a, b = self.uint32() >> 5, self.uint32() >> 6
         return (a * 67108864.0 + b) / 9007199254740992.0
 
+    def _signed(self):
+        """2 random() - 1, a float in [-1, 1): exactly so in double precision;
+        in single precision rounded once, from a whole number, where 2.0 * x - 1.0
+        would lose most digits of a draw near 1/2."""
+        a, b = self.uint32() >> 5, self.uint32() >> 6
+        return float(((a << 26) + b) * 2 - 9007199254740992) / 9007199254740992.0
+
     def gauss(self):
         """A standard normal draw, numpy's legacy polar method, bit for bit.
 
@@ -2971,7 +2992,7 @@ class Random:
             g, self.spare = self.spare, None
             return g
         while True:
-            x1, x2 = 2.0 * self.random() - 1.0, 2.0 * self.random() - 1.0
+            x1, x2 = self._signed(), self._signed()
             r2 = x1 * x1 + x2 * x2
             if 0.0 < r2 < 1.0:
                 break
