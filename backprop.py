@@ -44,7 +44,8 @@ __all__ = (
     "XOR_X XOR_Y xor format_matrix linear softmax softplus cross_entropy classify INITS Optimizer "
     "OPTIMIZERS TRAINING gradient_check read_csv Standardizer one_hot split r2 "
     "save load write_file spiral spiral_demo equations COMPILE_LIMIT trace unit_names line_plot "
-    "shade_map bar_chart surface show_example show_xor CHALLENGES show_challenges main "
+    "shade_map bar_chart surface show_example show_xor CHALLENGES show_challenges export_python "
+    "export_c main "
     "UsageError Random shuffle").split()
 
 
@@ -418,7 +419,9 @@ class Network:
         training stops with the weights from before that epoch and raises
         Diverged; an error in the callback, or Ctrl-C, leaves those of the last
         whole epoch.  Networks of at most COMPILE_LIMIT weights (any, with
-        ``compiled=True``) train compiled (Part III) to the same numbers.  Bad
+        ``compiled=True``) train compiled (Part III) to the same numbers, where
+        the step compiles (on a small heap it may not); ``net.compiled`` then
+        says which ran.  Bad
         arguments raise TypeError or ValueError first.  Part II's Network
         takes more ``options``: optimizers, L2, validation (see TRAINING).
 
@@ -439,6 +442,7 @@ class Network:
         if compiled is not None:
             check_bool(compiled, "compiled")
         run = self._epochs(X, y, lr, batch_size, compiled, options)
+        self.compiled = run.compiled    # which ran: the compiled step, or the lists
         history = []
         try:
             for epoch in range(self.epoch, self.epoch + epochs):
@@ -472,6 +476,7 @@ class Epochs:
     ``run(epoch)`` one epoch of updates; Diverged, the network as before that
     epoch, if a loss or a weight stops being finite."""
     stopped = False                 # Part II's early stopping sets it
+    compiled = False                # Part III's compiled epochs say True
 
     def __init__(self, net, X, y, lr, batch_size):
         self.net, self.X, self.y, self.lr, self.k = net, X, y, lr, batch_size
@@ -1811,6 +1816,8 @@ class Compiled(Training):
     them back at each report (and they are sent again after it, if a callback
     changed a weight), at the end, and when anything fails."""
 
+    compiled = True
+
     def __init__(self, net, X, y, batch_size, h, run):
         Training.__init__(self, net, X, y, batch_size, h)
         self.keep, self.lent, self.ahead = [], False, False
@@ -1906,6 +1913,119 @@ class Network(Network):
                                                   h.optimizer, h.uses)
         return (Compiled(self, X, y, batch_size, h, run) if run else
                 Training(self, X, y, batch_size, h))
+
+
+# A trained network as a file of its own, for a board that has no room for
+# this one: Python that needs only math, or one C99 header.  Both are made
+# from the sizes, the registry's activations and the numbers alone: no text
+# of a model file reaches them (load() has checked the names).
+
+EXPORT_HEAD = '''"""A %s network exported by backprop.py: its forward pass, weights included.
+
+predict(rows) gives the output rows, classify(rows) the class of each row
+(the largest output, or output >= 0.5 for one).%s  It needs only math.
+"""
+from math import exp, log, tanh
+
+
+def softplus(x):
+    return max(x, 0.0) + log(1.0 + exp(-abs(x)))
+
+'''
+
+EXPORT_TAIL = '''
+
+def predict(rows):
+    return forward(P, rows)
+
+
+def classify(rows):
+    return [int(o[0] >= 0.5) if len(o) == 1 else o.index(max(o)) for o in predict(rows)]
+'''
+
+EXPORT_TRAIN = '''
+
+def train(X, Y, epochs, lr):
+    """Go on learning: full-batch gradient descent, as backprop.py's train()
+    with its defaults; returns the loss before each epoch."""
+    step = run(P + [0], X, Y, (lr, 0.0, 0.9, 0.999, 1e-8, 0.0, 0.0), [])
+    next(step)
+    losses = []
+    for epoch in range(epochs):
+        loss = step.send(None)
+        if type(loss) is tuple:
+            raise ValueError("epoch %d: diverged (try a smaller lr)" % epoch)
+        losses.append(loss)
+    P[:] = step.send(0)[:-1]
+    return losses
+'''
+
+def export_python(net, *, train=False):
+    """Python source of a module that predicts as ``net`` does, bit for bit
+    (its forward pass is predict()'s compiled one), with ``train()`` too if
+    asked: see EXPORT_HEAD."""
+    net = _network(net)
+    check_bool(train, "train")
+    numbers = "".join("    %r,\n" % v for v in _params(net))
+    source = EXPORT_HEAD % (net.sizes, "  train(X, Y, epochs, lr) goes on learning."
+                            if train else "") + "P = [\n%s]\n\n\n" % numbers
+    source += _forward_source(net) + EXPORT_TAIL
+    if train:
+        source += "\n\n" + equations(net, full_batch=True) + EXPORT_TRAIN
+    return source
+
+# C: each activation's F(a), and what a C type calls exp and tanh
+C_ACTIVATIONS = {"sigmoid": "(a < -{limit} ? {exp}(a) : 1 / (1 + {exp}(-a)))",
+                 "tanh": "{tanh}(a)", "relu": "(a > 0 ? a : 0)", "linear": "a"}
+C_TYPES = {"double": ("exp", "tanh", "709.0"), "float": ("expf", "tanhf", "88.0f")}
+
+def export_c(net, *, dtype="double"):
+    """One C99 header: the weights as ``dtype`` constants and
+    ``bp_predict(x, y)``, the forward pass of one sample."""
+    net = _network(net)
+    exp, tanh, limit = C_TYPES[check_name(dtype, "dtype", C_TYPES)]
+    for name in net.activations:
+        if name not in C_ACTIVATIONS and name != "softmax":
+            raise ValueError("activations: no C for %r (C has %s)"
+                             % (name, ", ".join(sorted(C_ACTIVATIONS))))
+    suffix = "f" if dtype == "float" else ""
+    lines = ["/* A %s network exported by backprop.py: bp_predict(x, y) is its" % net.sizes,
+             "   forward pass, x the %d inputs, y the %d outputs. */" % (net.sizes[0],
+                                                                      net.sizes[-1]),
+             "#ifndef BACKPROP_NETWORK_H", "#define BACKPROP_NETWORK_H", "#include <math.h>",
+             "typedef %s bp_real;" % dtype, ""]
+    for l, (W, b) in enumerate(zip(net.weights, net.biases)):
+        rows = ", ".join("{%s}" % ", ".join("%r%s" % (v, suffix) for v in row) for row in W)
+        lines.append("static const bp_real bp_w%d[%d][%d] = {%s};" % (l, len(W), len(W[0]), rows))
+        lines.append("static const bp_real bp_b%d[%d] = {%s};" % (l, len(b), ", ".join(
+            "%r%s" % (v, suffix) for v in b)))
+    lines += ["", "static void bp_predict(const bp_real *x, bp_real *y)", "{"]
+    lines += _c_layers(net, exp, tanh, limit) + ["}", "#endif", ""]
+    return "\n".join(lines)
+
+def _c_layers(net, exp, tanh, limit):
+    """The lines of bp_predict's body: each layer's sums, then its outputs."""
+    L, body = len(net.weights), []
+    for l in range(L):
+        n_in, n_out = net.sizes[l], net.sizes[l + 1]
+        src, dst = "x" if l == 0 else "o%d" % l, "y" if l == L - 1 else "o%d" % (l + 1)
+        if l < L - 1:
+            body.append("    bp_real %s[%d];" % (dst, n_out))
+        body += ["    for (int j = 0; j < %d; j++) {" % n_out, "        bp_real a = 0;",
+                 "        for (int i = 0; i < %d; i++)" % n_in,
+                 "            a += %s[i] * bp_w%d[i][j];" % (src, l)]
+        body.append("        a += bp_b%d[j];" % l if net.bias else "        (void)bp_b%d;" % l)
+        name = net.activations[l]
+        F = "a" if name == "softmax" else C_ACTIVATIONS[name].format(exp=exp, tanh=tanh,
+                                                                      limit=limit)
+        body += ["        %s[j] = %s;" % (dst, F), "    }"]
+        if name == "softmax":
+            body += ["    bp_real m = y[0], t = 0;",
+                     "    for (int j = 1; j < %d; j++) if (y[j] > m) m = y[j];" % n_out,
+                     "    for (int j = 0; j < %d; j++) { y[j] = %s(y[j] - m); t += y[j]; }"
+                     % (n_out, exp),
+                     "    for (int j = 0; j < %d; j++) y[j] /= t;" % n_out]
+    return body
 
 
 # Part IV -- seeing it: the walkthrough of any network, plots in the terminal.
@@ -2513,11 +2633,17 @@ predict  a model's prediction for each row of a CSV file, added to the row as a 
          (predict MODEL.json DATA.csv); a header matches the columns by name
   --proba       -           -       add each class's probability
   --out         file        -       write to FILE (atomically), not to the screen
+export   a saved network as code of its own, for a board: Python that needs only math,
+         or one C99 header (export MODEL.json --to python or c)
+  --to          name        python  python or c
+  --train       -           -       python: add train(X, Y, epochs, lr), gradient descent
+  --dtype       name        double  c: double or float
+  --out         file        -       write to FILE (atomically), not to the screen
 (every)
   --ascii       -           -       plain ASCII (the default when stdout is not UTF-8)
 """
 ARGUMENTS = {"trace": "[MODEL.json]", "challenges": "[STORY]", "train": "DATA.csv",
-             "predict": "MODEL.json DATA.csv"}
+             "predict": "MODEL.json DATA.csv", "export": "MODEL.json"}
 MAX_UNITS = 1000        # per layer: a bigger network would not train in a reasonable time
 METAVARS = {">0": "F", ">=0": "F", "fraction": "F", "list": "X,X,...", "layers": "L;L;...",
             "sizes": "N,N,...", "name": "NAME", "file": "FILE"}
@@ -2634,28 +2760,30 @@ def _run(command, o):
     if command is None:
         show_example(ascii=o["ascii"])
         print("")
-        show_xor(ascii=o["ascii"])
+        _fell_back(show_xor(ascii=o["ascii"]))
     elif o.get("equations"):
         print(equations(worked_example() if command == "example" else
                         Network([2, o["hidden"], 1])), end="")
     elif command == "example":
         show_example(o["digits"], ascii=o["ascii"])
     elif command == "xor":
-        show_xor(o["epochs"], o["lr"], o["hidden"], o["seed"], quiet=o["quiet"],
-                 ascii=o["ascii"])
+        _fell_back(show_xor(o["epochs"], o["lr"], o["hidden"], o["seed"], quiet=o["quiet"],
+                            ascii=o["ascii"]))
     elif command == "spiral":
         progress = Progress(o["epochs"])
         try:
-            spiral_demo(o["epochs"], o["lr"], o["batch_size"], o["seed"],
-                        callback=progress.show, out=progress.write)
+            _fell_back(spiral_demo(o["epochs"], o["lr"], o["batch_size"], o["seed"],
+                                   callback=progress.show, out=progress.write))
         finally:
             progress.finish()
     elif command == "challenges":
         show_challenges(o["story"], ascii=o["ascii"])
     elif command == "train":
-        _train_csv(o)
+        _fell_back(_train_csv(o))
     elif command == "predict":
         _predict_csv(o)
+    elif command == "export":
+        _export(o)
     else:
         net = _trace_network(o)
         if o["x"] is None or o["y"] is None:
@@ -2664,6 +2792,30 @@ def _run(command, o):
             raise UsageError("--x has %d values and --y %d; the network takes %d and gives %d"
                              % (len(o["x"]), len(o["y"]), net.sizes[0], net.sizes[-1]))
         trace(net, o["x"], o["y"], o["lr"], digits=o["digits"], ascii=o["ascii"])
+
+def _export(o):
+    """`export`: the model as Python or C, to the screen or to --out."""
+    if o["to"] not in ("python", "c"):
+        raise UsageError("--to: expected python or c, got %r" % o["to"])
+    for flag, wrong in (("--train", "c"), ("--dtype", "python")):
+        if flag in o["given"] and o["to"] == wrong:
+            raise UsageError("%s: not an option of --to %s" % (flag, wrong))
+    net = load(o["model"])
+    text = export_python(net, train=o["train"]) if o["to"] == "python" else \
+        export_c(net, dtype=o["dtype"])
+    if o["out"]:
+        write_file(o["out"], text)
+        print("%s written to %s" % ("Python" if o["to"] == "python" else "C", o["out"]))
+    else:
+        sys.stdout.write(text)
+
+def _fell_back(net):
+    """One line on stderr when a network small enough to train compiled ran
+    on the lists: its step did not compile here (no memory for it on a small
+    heap, or a function too long for MicroPython's compiler)."""
+    if getattr(net, "compiled", None) is False and len(_params(net)) <= COMPILE_LIMIT:
+        sys.stderr.write("backprop.py: note: trained on the lists, the slow path: the "
+                         "compiled step did not fit in this interpreter\n")
 
 def _trace_network(o):
     """The network to trace: a saved model file, or --sizes and --weights."""
@@ -2766,6 +2918,7 @@ def _train_csv(o):
     if o["save"]:
         save(net, o["save"])
         print("saved to %s (python backprop.py predict %s DATA.csv)" % (o["save"], o["save"]))
+    return net
 
 def _csv_network(o, inputs, classes):
     """The network `train` makes: He's weights for ReLU units, else Xavier's;
