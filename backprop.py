@@ -1936,7 +1936,12 @@ def softplus(x):
 EXPORT_TAIL = '''
 
 def predict(rows):
-    return forward(P, rows)
+    if MEAN:                # the standardization `backprop.py train` fitted
+        rows = [[(v - m) / s for v, m, s in zip(row, MEAN, STD)] for row in rows]
+    out = forward(P, rows)
+    if Y_MEAN:              # a regressor's outputs, in the target's units
+        out = [[v * s + m for v, m, s in zip(row, Y_MEAN, Y_STD)] for row in out]
+    return out
 
 
 def classify(rows):
@@ -1963,12 +1968,17 @@ def train(X, Y, epochs, lr):
 def export_python(net, *, train=False):
     """Python source of a module that predicts as ``net`` does, bit for bit
     (its forward pass is predict()'s compiled one), with ``train()`` too if
-    asked: see EXPORT_HEAD."""
+    asked: see EXPORT_HEAD.  A model made by `train` keeps its features'
+    standardization (and a regressor's outputs come in the target's units)."""
     net = _network(net)
     check_bool(train, "train")
     numbers = "".join("    %r,\n" % v for v in _params(net))
     source = EXPORT_HEAD % (net.sizes, "  train(X, Y, epochs, lr) goes on learning."
-                            if train else "") + "P = [\n%s]\n\n\n" % numbers
+                            if train else "") + "P = [\n%s]\n" % numbers
+    for name, key in (("MEAN", "x_mean"), ("STD", "x_std"), ("Y_MEAN", "y_mean"),
+                      ("Y_STD", "y_std")):
+        source += "%s = %r\n" % (name, [float(v) for v in net.csv[key]] if net.csv else [])
+    source += "\n\n"
     source += _forward_source(net) + EXPORT_TAIL
     if train:
         source += "\n\n" + equations(net, full_batch=True) + EXPORT_TRAIN
@@ -1981,7 +1991,9 @@ C_TYPES = {"double": ("exp", "tanh", "709.0"), "float": ("expf", "tanhf", "88.0f
 
 def export_c(net, *, dtype="double"):
     """One C99 header: the weights as ``dtype`` constants and
-    ``bp_predict(x, y)``, the forward pass of one sample."""
+    ``bp_predict(x, y)``, the forward pass of one sample (of a model made by
+    `train`, with its standardization, and a regressor's outputs in the
+    target's units)."""
     net = _network(net)
     exp, tanh, limit = C_TYPES[check_name(dtype, "dtype", C_TYPES)]
     for name in net.activations:
@@ -1999,8 +2011,22 @@ def export_c(net, *, dtype="double"):
         lines.append("static const bp_real bp_w%d[%d][%d] = {%s};" % (l, len(W), len(W[0]), rows))
         lines.append("static const bp_real bp_b%d[%d] = {%s};" % (l, len(b), ", ".join(
             "%r%s" % (v, suffix) for v in b)))
+    info = net.csv or {}
+    for name in ("x_mean", "x_std", "y_mean", "y_std"):
+        if info.get(name):
+            numbers = ", ".join("%r%s" % (float(v), suffix) for v in info[name])
+            lines.append("static const bp_real bp_%s[%d] = {%s};"
+                         % (name, len(info[name]), numbers))
     lines += ["", "static void bp_predict(const bp_real *x, bp_real *y)", "{"]
-    lines += _c_layers(net, exp, tanh, limit) + ["}", "#endif", ""]
+    if info:                    # the standardization `backprop.py train` fitted
+        lines += ["    bp_real x0[%d];" % net.sizes[0],
+                  "    for (int i = 0; i < %d; i++)" % net.sizes[0],
+                  "        x0[i] = (x[i] - bp_x_mean[i]) / bp_x_std[i];", "    x = x0;"]
+    lines += _c_layers(net, exp, tanh, limit)
+    if info.get("y_mean"):
+        lines += ["    for (int j = 0; j < %d; j++)" % net.sizes[-1],
+                  "        y[j] = y[j] * bp_y_std[j] + bp_y_mean[j];"]
+    lines += ["}", "#endif", ""]
     return "\n".join(lines)
 
 def _c_layers(net, exp, tanh, limit):

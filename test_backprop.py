@@ -2175,6 +2175,27 @@ def test_exported_c_compiles_cleanly_and_matches_predict(k, tmp_path):
             assert g == pytest.approx(w, rel=tolerance, abs=tolerance)
 
 
+def test_an_exported_csv_model_standardizes_its_inputs(tmp_path):
+    # a model made by `train` predicts from the file's own units: its export
+    # keeps the standardization, and a regressor answers in the target's units
+    _tool("gcc")
+    for data in (blobs_csv(tmp_path, rows=40), plane_csv(tmp_path, rows=40)):
+        model = str(tmp_path / "m.json")
+        assert run("train", data, "--save", model, "--epochs", "20")[0] == 0
+        net = bp.load(model)
+        k = net.csv["columns"].index(net.csv["target"])
+        rows = [r[:k] + r[k + 1:] for r in bp.read_csv(data, target=k + 1)[1]]
+        module = {}
+        exec(bp.export_python(net), module)
+        want = bp._predicted(net, rows)
+        if net.csv["task"] == "classify":
+            assert module["classify"](rows) == want
+        else:
+            assert [o[0] for o in module["predict"](rows)] == want
+            got = [o[0] for o in _c_outputs(net, rows, "double", tmp_path)]
+            assert got == pytest.approx(want, rel=1e-12, abs=1e-12)
+
+
 def test_exported_c_compiles_for_a_cortex_m3(tmp_path):
     _tool("arm-none-eabi-gcc")
     net, X = exported_net(1)
