@@ -1152,7 +1152,7 @@ def _dumps(net):
               ("bias", net.bias), ("activations", net.activations),
               ("loss", net.loss_name), ("weights", net.weights), ("biases", net.biases),
               ("epoch", net.epoch), ("state", state),
-              ("rng", [net.rng.index, net.rng.spare, net.rng.mt])]
+              ("rng", [net.rng.index, net.rng.spare, list(net.rng.mt)])]
     fields += [("csv", net.csv)] if getattr(net, "csv", None) is not None else []
     return "{\n" + ",\n".join(' "%s": %s' % (k, v if k == "state" else json.dumps(v))
                                for k, v in fields) + "\n}\n"
@@ -1270,7 +1270,7 @@ def _from_dict(data, where="model"):
         net.epoch = field("epoch", lambda v: type(v) is int and v >= 0, "a whole number >= 0")
         net.state = field("state", lambda v: _state(v, len(_params(net))), "a training state")
         rng = field("rng", _rng_state, "[index, spare, 624 whole numbers < 2**32]")
-        net.rng.index, net.rng.mt = rng[0], rng[2]
+        net.rng.index, net.rng.mt = rng[0], _words(rng[2])
         net.rng.spare = None if rng[1] is None else float(rng[1])
         for key in ("buf", "m", "v"):
             if key in net.state:
@@ -2659,8 +2659,8 @@ predict  a model's prediction for each row of a CSV file, added to the row as a 
          (predict MODEL.json DATA.csv); a header matches the columns by name
   --proba       -           -       add each class's probability
   --out         file        -       write to FILE (atomically), not to the screen
-export   a saved network as code of its own, for a board: Python that needs only math,
-         or one C99 header (export MODEL.json --to python or c)
+export   a saved network as code of its own, for a board: Python or a C99 header
+         (export MODEL.json --to python or c); the Python needs only math
   --to          name        python  python or c
   --train       -           -       python: add train(X, Y, epochs, lr), gradient descent
   --dtype       name        double  c: double or float
@@ -3121,11 +3121,22 @@ def main(argv=None):
 # np.random.seed(int) does, 53-bit doubles from two draws, and numpy's polar
 # Box-Muller.  The random module is no use: MicroPython's has no gauss().
 
+def _words(values):
+    """Whole numbers below 2**32 as an array of 32-bit words where there is
+    one: 2.5 KiB for MT19937's 624, where a list takes 5 KiB on a 64-bit
+    MicroPython and 19 KiB on a 32-bit one (most of the numbers need a long
+    int there)."""
+    try:
+        from array import array
+        return array("I", values)
+    except ImportError:
+        return list(values)
+
 class Random:
     """numpy's legacy ``RandomState(seed)``, for a whole ``seed`` from 0 to
     2**32 - 1: ``random()`` and ``gauss()``."""
     def __init__(self, seed):
-        mt = [check_whole(seed, "seed", 0, 2 ** 32 - 1)] * 624   # one block, not grown
+        mt = _words([check_whole(seed, "seed", 0, 2 ** 32 - 1)] * 624)  # one block, not grown
         for i in range(1, 624):
             mt[i] = (1812433253 * (mt[i - 1] ^ (mt[i - 1] >> 30)) + i) & 0xFFFFFFFF
         self.mt, self.index, self.spare = mt, 624, None

@@ -2703,11 +2703,13 @@ def test_same_output_on_every_interpreter(interpreter, job):
     ref_status, ref_out, ref_err = results_for("cpython")[job]
     if interpreter == "qemu-cortex-m3":
         ref_out, ref_err = ref_out + ref_err, ""
-    if job.startswith("spiral") and interpreter.startswith("micropython"):
-        # its [2, 16, 16, 3] step is too long for MicroPython's compiler: the
-        # command line says, in one line, that it trained on the lists
-        assert err.startswith(FELL_BACK) and err.count("\n") == 1, err
-        err = ""
+    if interpreter.startswith("micropython"):
+        # a [2, 16, 16, 3] step (spiral; train's [2, 16, 16, 2]) is too long for
+        # MicroPython's compiler: the command line says, in one line, that it
+        # trained on the lists
+        notes = [line for line in err.splitlines(True) if line.startswith(FELL_BACK)]
+        assert notes or not job.startswith("spiral"), err
+        err = "".join(line for line in err.splitlines(True) if line not in notes)
     assert ref_status in (0, 2) and ref_out or ref_err
     assert status == ref_status, (status, out, err)
     tolerance = TOLERANCE.get(interpreter, {})
@@ -2735,6 +2737,26 @@ print(gc.mem_free() + gc.mem_alloc() < 150 * 1024, backprop.SINGLE)
 backprop.main(["xor", "--quiet"])
 print("compiled", [k for k in backprop._COMPILED if k[0] != "forward"] != [])
 """
+
+
+@pytest.mark.parametrize("interpreter", ["micropython-32", "micropython-32f"])
+def test_the_32_bit_build_trains_xor_compiled_in_192_kib(interpreter, tmp_path):
+    # precompiled by the mpy-cross of the same build, as a board loads it
+    runner, missing = find_interpreter(interpreter)
+    if missing:
+        results_for(interpreter)                # fails in CI, skips elsewhere
+    subprocess.run([os.path.join(MP_BUILD, "bin", "mpy-cross"), "-o",
+                    str(tmp_path / "backprop.mpy"), SCRIPT], check=True)
+    code = ("import sys; sys.path.insert(0, %r); import backprop as bp; bp.main(['example']); "
+            "bp.main(['xor']); "
+            "print('compiled', [k for k in bp._COMPILED if k[0] != 'forward'] != [])"
+            % str(tmp_path))
+    p = subprocess.run([os.path.join(MP_BUILD, "bin", BUILT[interpreter]), "-X", "heapsize=192k",
+                        "-c", code], capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0 and p.stderr == "", p.stdout[-300:] + p.stderr
+    assert p.stdout.splitlines()[-1] == "compiled True"
+    assert same_output(p.stdout.rsplit("compiled", 1)[0], run("example")[1] + run("xor")[1],
+                       **TOLERANCE.get(interpreter, {}))
 
 
 def test_the_cortex_m3_board_trains_xor_compiled_in_its_140_kib():
@@ -2783,12 +2805,15 @@ def _micropython_tools():
 
 # The smallest heaps measured with tools/min_heap.py (README, "Runs on"), with
 # a margin of a few KiB for the source run, whose need grows with the file.
-SOURCE_HEAP = "704k"
+# This 64-bit build's objects and pointers are twice a board's: precompiled,
+# it needs 198 KiB where the 32-bit builds need 142 KiB (they run in 192 KiB:
+# test_the_32_bit_build_trains_xor_compiled_in_192_kib).
+SOURCE_HEAP, SMALL_HEAP = "736k", "208k"
 
 
-def test_micropython_unix_192k_heap(tmp_path):
-    """The worked example and the XOR training in a real 192 KiB heap, as a
-    board runs them: precompiled by mpy-cross.  From source, MicroPython must
+def test_micropython_unix_small_heap(tmp_path):
+    """The worked example and the XOR training in a real small heap (208 KiB on
+    this 64-bit build), as a board runs them: precompiled by mpy-cross.  From source, MicroPython must
     also hold the parse tree of the whole module while it compiles it."""
     _micropython_tools()
     subprocess.run(["mpy-cross", "-o", str(tmp_path / "backprop.mpy"), SCRIPT], check=True)
@@ -2796,16 +2821,16 @@ def test_micropython_unix_192k_heap(tmp_path):
         ref = run(*args)[1]
         code = "import sys; sys.path.insert(0, %r); import backprop; sys.exit(backprop.main(%r))" \
             % (str(tmp_path), args)
-        for command in (["micropython", "-X", "heapsize=192k", "-c", code],
+        for command in (["micropython", "-X", "heapsize=" + SMALL_HEAP, "-c", code],
                         ["micropython", "-X", "heapsize=" + SOURCE_HEAP, SCRIPT] + args):
             p = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=HERE)
             assert p.returncode == 0 and "MemoryError" not in p.stdout, (command, p.stdout[-300:])
             assert same_output(p.stdout, ref)
-    # with those early collections, the XOR training in 192 KiB runs compiled
+    # with those early collections, the XOR training in that heap runs compiled
     code = ("import sys; sys.path.insert(0, %r); import backprop as bp; bp.main(['xor', "
             "'--quiet']); print([k for k in bp._COMPILED if k[0] != 'forward'] != [])"
             % str(tmp_path))
-    p = subprocess.run(["micropython", "-X", "heapsize=192k", "-c", code], capture_output=True,
+    p = subprocess.run(["micropython", "-X", "heapsize=" + SMALL_HEAP, "-c", code], capture_output=True,
                        text=True, timeout=300, cwd=HERE)
     assert p.stdout.splitlines()[-1] == "True", p.stdout[-300:]
     # the command line collects early in a board-sized heap only
