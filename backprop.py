@@ -2241,7 +2241,8 @@ def line_plot(values, *, height=10, width=64, log=False, ascii=False, first=0, s
     for other, mark in series[:-1]:
         check_matrix([[v for v in other if v is not None]], "also", finite=True)
         if len(other) != len(values):
-            raise ValueError("also: a series of %d values, expected %d" % (len(other), len(values)))
+            raise ValueError("also: a series of %d values, expected %d"
+                             % (len(other), len(values)))
     n = len(values)
     picks = [i * (n - 1) // (width - 1) for i in range(width)] if width < n else list(range(n))
     every = [v for other, _ in series for v in other if v is not None]
@@ -2393,8 +2394,8 @@ def show_vanishing(*, ascii=False, out=None):
         rms, first, last = runs[name]
         write("")
         _wrapped(write, text)
-        for line in bar_chart([("layer %d" % (l + 1), rms[l]) for l in range(len(rms) - 1, -1, -1)],
-                              low=low, high=high, ascii=ascii):
+        bars = [("layer %d" % (l + 1), rms[l]) for l in range(len(rms) - 1, -1, -1)]
+        for line in bar_chart(bars, low=low, high=high, ascii=ascii):
             write(line)
         _wrapped(write, "The first layer's gradient is 1/%.0f of the last's; the loss goes "
                  "from %.4f to %.4f." % (rms[-1] / rms[0], first, last))
@@ -2423,7 +2424,8 @@ def show_exploding(*, ascii=False, out=None):
                                    report_every=1)
         except Diverged as e:
             runs[name] = e
-    _wrapped(write, "Exploding gradients.  A ReLU network %s with a linear output, on the same kind "
+    _wrapped(write, "Exploding gradients.  A ReLU network %s with a linear output, on the "
+             "same kind "
           "of points (%d), starts from the article's randn weights: variance 1, where He's "
           "rule asks 2/12." % (sizes, len(X)))
     write("")
@@ -2446,7 +2448,8 @@ def show_exploding(*, ascii=False, out=None):
     for name, mark, text in marks:
         write("  %s %-40s loss %.4g -> %.4g" % (mark, text, runs[name][0][1], runs[name][-1][1]))
     write("")
-    _wrapped(write, "Why: going back, each layer multiplies delta by its weights; with weights too large "
+    _wrapped(write, "Why: going back, each layer multiplies delta by its weights; with "
+             "weights too large "
           "the product grows, and one step of lr * gradient overshoots.")
     return runs
 
@@ -2470,7 +2473,8 @@ def show_overfitting(*, ascii=False, out=None):
                       seed=0)
         runs[name] = (net.train(X, y, epochs, 0.02, optimizer="adam", reduction="mean",
                                 report_every=every, validation=validation, **options), net)
-    _wrapped(write, "Overfitting.  A network %s (%d weights and biases) learns sin(x) from %d noisy "
+    _wrapped(write, "Overfitting.  A network %s (%d weights and biases) learns sin(x) from "
+             "%d noisy "
           "samples: Adam, lr 0.02, %d epochs.  %d more samples, not trained on, validate it."
           % (sizes, len(_params(runs["plain"][1])), len(X), epochs, len(validation[0])))
     history = runs["plain"][0]
@@ -2481,7 +2485,8 @@ def show_overfitting(*, ascii=False, out=None):
     for line in line_plot([e[1] for e in history], also=[([e[2] for e in history], "o")],
                           log=True, ascii=ascii, step=every):
         write(line)
-    _wrapped(write, "The validation loss is lowest at epoch %d (%.4f), then rises to %.4f while the "
+    _wrapped(write, "The validation loss is lowest at epoch %d (%.4f), then rises to %.4f "
+             "while the "
           "training loss falls to %.4f: it learns the noise." % (best[0], best[2],
                                                                 history[-1][2], history[-1][1]))
     write("")
@@ -3009,7 +3014,8 @@ def _errors(net, what, got, values):
                                                                [[g] for g in got]), len(values))]
 
 def _quoted(cell):
-    """A CSV cell as written: in double quotes if it holds a comma, a quote or space at its ends."""
+    """A CSV cell as written: in double quotes if it holds a comma or a quote,
+    or space at its ends."""
     if "," in cell or '"' in cell or cell != cell.strip():
         return '"%s"' % cell.replace('"', '""')
     return cell
