@@ -1146,7 +1146,8 @@ CSV_MODEL = {"columns": "the names of the file's columns",
 def _dumps(net):
     """The JSON text of a network, keys in a fixed order on every interpreter."""
     import json
-    state = "{%s}" % ", ".join('"%s": %s' % (k, json.dumps(net.state[k]))
+    dumps = _dumps32 if SINGLE else json.dumps
+    state = "{%s}" % ", ".join('"%s": %s' % (k, dumps(net.state[k]))
                                for k in sorted(net.state))
     fields = [("format", FORMAT), ("version", FORMAT_VERSION), ("sizes", net.sizes),
               ("bias", net.bias), ("activations", net.activations),
@@ -1154,8 +1155,85 @@ def _dumps(net):
               ("epoch", net.epoch), ("state", state),
               ("rng", [net.rng.index, net.rng.spare, list(net.rng.mt)])]
     fields += [("csv", net.csv)] if getattr(net, "csv", None) is not None else []
-    return "{\n" + ",\n".join(' "%s": %s' % (k, v if k == "state" else json.dumps(v))
+    return "{\n" + ",\n".join(' "%s": %s' % (k, v if k == "state" else dumps(v))
                                for k, v in fields) + "\n}\n"
+
+# In single precision MicroPython's float repr and float() are not exact:
+# about 0.6 % of float32 values come back from no decimal at all.  There
+# save writes each float as 9 digits worked out in whole numbers, and load
+# reads them the same way, so that a model comes back bit for bit.
+
+def _dumps32(v):
+    """json.dumps, with each float as exactly rounded 9 significant digits."""
+    import json
+    if isinstance(v, float):
+        return _float_text(v)
+    if isinstance(v, (list, tuple)):
+        return "[%s]" % ", ".join(_dumps32(x) for x in v)
+    if isinstance(v, dict):
+        return "{%s}" % ", ".join("%s: %s" % (json.dumps(k), _dumps32(v[k])) for k in sorted(v))
+    return json.dumps(v)
+
+def _float_text(v):
+    """D e k, D of 9 or 10 digits, the nearest such decimal to the float v."""
+    if v == 0.0 or v - v != 0.0:
+        return repr(v)
+    m, e = math.frexp(abs(v))
+    M, e = int(m * 16777216.0), e - 24          # |v| = M * 2**e, exactly
+    k = int(math.floor(math.log10(abs(v)))) - 9
+    num, den = M * 2 ** max(e, 0) * 10 ** max(-k, 0), 2 ** max(-e, 0) * 10 ** max(k, 0)
+    D = (2 * num + den) // (2 * den)
+    return "%s%de%d" % ("-" if v < 0 else "", D, k)
+
+def _exact(token):
+    """The float nearest the decimal ``token``, rounded in whole numbers."""
+    mantissa, _, exponent = token.lower().partition("e")
+    whole, _, fraction = mantissa.partition(".")
+    D, k = int(whole + fraction), int(exponent or 0) - len(fraction)
+    if abs(k) > 400:
+        raise ValueError("a number out of range: %r" % token)
+    num, den = abs(D) * 10 ** max(k, 0), 10 ** max(-k, 0)
+    if num == 0:
+        return -0.0 if token.startswith("-") else 0.0
+    s = 25 - (len(bin(num)) - len(bin(den)))      # so that q has 25 or 26 bits
+    q, r = divmod(num << s if s >= 0 else num, den if s >= 0 else den << -s)
+    while q >= 1 << 25:                           # 25 bits: 24 kept, one to round with
+        r, q, s = r or q & 1, q >> 1, s - 1
+    if q & 1 and (r or q & 2):
+        q += 1
+    v = math.ldexp(q >> 1, 1 - s)
+    return -v if D < 0 or token.startswith("-") else v
+
+def _loads32(text):
+    """json.loads, each number read by _exact (ints stay ints): each number
+    outside a string goes into one, marked, before json sees it."""
+    import json
+    out, i, n = [], 0, len(text)
+    while i < n:
+        c, j = text[i], i + 1
+        if c == '"':                    # a string, copied whole
+            while j < n and text[j] != '"':
+                j += 2 if text[j] == "\\" else 1
+            j += 1
+        elif c in "-0123456789":
+            while j < n and text[j] in "0123456789.eE+-":
+                j += 1
+            out.append('"\\u0001%s"' % text[i:j])
+            i = j
+            continue
+        out.append(text[i:j])
+        i = j
+    return _unmark(json.loads("".join(out)))
+
+def _unmark(v):
+    if isinstance(v, list):
+        return [_unmark(x) for x in v]
+    if isinstance(v, dict):
+        return dict((k, _unmark(x)) for k, x in v.items())
+    if isinstance(v, str) and v[:1] == "\x01":
+        token = v[1:]
+        return _exact(token) if [c for c in token if c in ".eE"] else int(token)
+    return v
 
 def _path(path):
     """A file name from a str or an os.PathLike (pathlib.Path)."""
@@ -1221,7 +1299,7 @@ def load(path):
     try:
         text = raw.decode("utf-8")
         _shallow(text)
-        data = json.loads(text)
+        data = _loads32(text) if SINGLE else json.loads(text)
     except (ValueError, RuntimeError, MemoryError):    # RecursionError is a RuntimeError
         raise ValueError("%s: not a JSON network file (truncated or damaged?)" % path) \
             from None

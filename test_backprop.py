@@ -19,6 +19,7 @@ import re
 import shutil
 import signal
 import statistics
+import struct
 import subprocess
 import sys
 import tempfile
@@ -2664,6 +2665,26 @@ def test_single_precision_xor_learns_as_in_double():
     assert got == pytest.approx(want, rel=1e-5) and got != want
 
 
+def test_float32_text_and_its_exact_reading():
+    # what single precision's save and load use, checked here against the
+    # float32 values struct rounds to: 9 digits worked out in whole numbers
+    # come back as the very same float32, through _exact and through
+    # CPython's float() alike
+    rng = random.Random(2)
+    for k in range(20000):
+        v = rng.random() * 10 ** rng.randint(-12, 12) * (1 if k % 2 else -1)
+        v32 = struct.unpack("<f", struct.pack("<f", v))[0]
+        text = bp._float_text(v32)
+        for back in (bp._exact(text), float(text)):
+            assert struct.unpack("<f", struct.pack("<f", back))[0] == v32, (v32, text)
+    assert bp._exact("0.15625") == 0.15625 and bp._exact("-3") == -3.0
+    assert bp._loads32('{"a": [1.5, -2, 3e2], "b": "x\\"-1", "c": null}') == \
+        {"a": [1.5, -2, 300.0], "b": 'x"-1', "c": None}
+    for bad in ('{"a": 1.2.3}', '{"a": --1}', '{"a": 1e999999}', '{"a": "open'):
+        with pytest.raises(ValueError):
+            bp._loads32(bad)
+
+
 SINGLE_JOB = """
 import backprop as bp
 print(bp.SINGLE, bp.EXP_MAX, bp.GRADIENT_STEP)
@@ -2673,6 +2694,12 @@ net.weights[0] = [[-60.0, 1.0, 0.5], [-60.0, -2.0, 0.1]]   # sums down to -120
 print(net.train([[1.0, 1.0], [0.2, 0.9]], [[0.0], [1.0]], 20, 0.5)[0][1] > 0.0)
 print(bp.gradient_check(bp.Network([3, 4, 2], seed=1), [[0.1, 0.2, 0.3]], [[0.0, 1.0]])
       < bp.GRADIENT_RIGHT)
+net = bp.Network([8, 30, 20, 3], seed=7, output_activation="softmax", loss="cross_entropy")
+net.train([[0.1 * i for i in range(8)]] * 3, [[1.0, 0.0, 0.0]] * 3, 3, 0.1, optimizer="adam",
+          batch_size=2)
+net.save("/tmp/backprop-single.json")
+back = bp.load("/tmp/backprop-single.json")
+print(back.weights == net.weights and back.biases == net.biases and back.state == net.state)
 """
 
 
@@ -2684,9 +2711,10 @@ def test_single_precision_limits():
         results_for("micropython-32f")          # fails in CI, skips elsewhere
     (status, out, err), = runner([{"code": SINGLE_JOB}])
     assert status == 0 and err == "", err
-    assert out.split() == ["True", "88.0", "0.01", "True", "0.0", "1.0", "True", "True"]
+    assert out.split() == ["True", "88.0", "0.01", "True", "0.0", "1.0", "True", "True", "True"]
     (status, out, err), = _subprocess_runner([sys.executable])([{"code": SINGLE_JOB}])
-    assert out.split() == ["False", "709.0", "1e-06", "True", "0.0", "1.0", "True", "True"]
+    assert out.split() == ["False", "709.0", "1e-06", "True", "0.0", "1.0", "True", "True",
+                           "True"]
 
 
 @pytest.mark.parametrize("interpreter", INTERPRETERS[1:])
