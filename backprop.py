@@ -3038,11 +3038,12 @@ def _csv_network(o, inputs, classes):
                    output_activation="softmax" if classes else "linear",
                    loss="cross_entropy" if classes else "mse")
 
-def _predicted(net, X):
+def _predicted(net, X, out=None):
     """What a network trained by `train` says of feature rows X: class numbers,
-    or the target in its own units."""
+    or the target in its own units; ``out``, its outputs for X if known."""
     info = net.csv
-    out = net.predict(Standardizer(mean=info["x_mean"], std=info["x_std"]).transform(X))
+    if out is None:
+        out = net.predict(Standardizer(mean=info["x_mean"], std=info["x_std"]).transform(X))
     if info["task"] == "classify":
         return [classify(row) for row in out]
     return [row[0] for row in Standardizer(mean=info["y_mean"], std=info["y_std"]).inverse(out)]
@@ -3115,9 +3116,9 @@ def _predict_csv(o):
     X = [_csv_row(path, n, cells, names, columns) for n, cells in lines[header:]]
     if not X:
         raise ValueError("%s: a header and no rows" % path)
-    got = _predicted(net, X)
-    proba = net.predict(Standardizer(mean=info["x_mean"], std=info["x_std"]).transform(X)) \
-        if o["proba"] else [[]] * len(X)
+    out = net.predict(Standardizer(mean=info["x_mean"], std=info["x_std"]).transform(X))
+    got = _predicted(net, X, out)
+    proba = out if o["proba"] else [[]] * len(X)
     text = []
     if header:
         text.append(lines[0][1] + ["predicted " + info["target"]] +
@@ -3244,17 +3245,19 @@ class Random:
         y ^= (y << 15) & 0xEFC60000
         return y ^ (y >> 18)
 
+    def _bits53(self):
+        """The next 53 random bits, a whole number, as numpy's random_sample takes them."""
+        return ((self.uint32() >> 5) << 26) + (self.uint32() >> 6)
+
     def random(self):
         """A float in [0, 1) with 53 random bits, as numpy's random_sample."""
-        a, b = self.uint32() >> 5, self.uint32() >> 6
-        return (a * 67108864.0 + b) / 9007199254740992.0
+        return float(self._bits53()) / 9007199254740992.0
 
     def _signed(self):
         """2 random() - 1, a float in [-1, 1): exactly so in double precision;
         in single precision rounded once, from a whole number, where 2.0 * x - 1.0
         would lose most digits of a draw near 1/2."""
-        a, b = self.uint32() >> 5, self.uint32() >> 6
-        return float(((a << 26) + b) * 2 - 9007199254740992) / 9007199254740992.0
+        return float(self._bits53() * 2 - 9007199254740992) / 9007199254740992.0
 
     def gauss(self):
         """A standard normal draw, numpy's legacy polar method, bit for bit.
