@@ -762,11 +762,19 @@ def classify(row):
 # them on the lists, and Part III's compiler writes the same arithmetic.
 
 def _xavier(rng, n_in, n_out):
-    # numpy's legacy uniform(low, high) is low + (high - low) * random_sample()
+    # numpy's legacy uniform(low, high) is low + (high - low) * random_sample();
+    # in single precision worked out in doubles (Appendix A) and then rounded
+    if SINGLE:
+        r = _sqrt(_div((6, 0), (n_in + n_out, 0)))
+        return [[_float(_add((-r[0], r[1]), _mul((2 * r[0], r[1]), rng.random53())))
+                 for j in range(n_out)] for i in range(n_in)]
     r = math.sqrt(6 / (n_in + n_out))
     return [[-r + (r - -r) * rng.random() for j in range(n_out)] for i in range(n_in)]
 
 def _he(rng, n_in, n_out):
+    if SINGLE:
+        s = _sqrt(_div((2, 0), (n_in, 0)))
+        return [[_float(_mul(rng.gauss53(), s)) for j in range(n_out)] for i in range(n_in)]
     s = math.sqrt(2 / n_in)
     return [[rng.gauss() * s for j in range(n_out)] for i in range(n_in)]
 
@@ -1147,13 +1155,15 @@ def _dumps(net):
     """The JSON text of a network, keys in a fixed order on every interpreter."""
     import json
     dumps = _dumps32 if SINGLE else json.dumps
+    spare = net.rng.spare               # single precision keeps it as a double
+    spare = _float(spare) if isinstance(spare, tuple) else spare
     state = "{%s}" % ", ".join('"%s": %s' % (k, dumps(net.state[k]))
                                for k in sorted(net.state))
     fields = [("format", FORMAT), ("version", FORMAT_VERSION), ("sizes", net.sizes),
               ("bias", net.bias), ("activations", net.activations),
               ("loss", net.loss_name), ("weights", net.weights), ("biases", net.biases),
               ("epoch", net.epoch), ("state", state),
-              ("rng", [net.rng.index, net.rng.spare, list(net.rng.mt)])]
+              ("rng", [net.rng.index, spare, list(net.rng.mt)])]
     fields += [("csv", net.csv)] if getattr(net, "csv", None) is not None else []
     return "{\n" + ",\n".join(' "%s": %s' % (k, v if k == "state" else dumps(v))
                                for k, v in fields) + "\n}\n"
@@ -3250,32 +3260,138 @@ class Random:
         return ((self.uint32() >> 5) << 26) + (self.uint32() >> 6)
 
     def random(self):
-        """A float in [0, 1) with 53 random bits, as numpy's random_sample."""
+        """A float in [0, 1) with 53 random bits, as numpy's random_sample
+        (in single precision that double rounded to a float32)."""
+        if SINGLE:
+            return _float(self.random53())
         return float(self._bits53()) / 9007199254740992.0
 
-    def _signed(self):
-        """2 random() - 1, a float in [-1, 1): exactly so in double precision;
-        in single precision rounded once, from a whole number, where 2.0 * x - 1.0
-        would lose most digits of a draw near 1/2."""
-        return float(self._bits53() * 2 - 9007199254740992) / 9007199254740992.0
+    def random53(self):
+        """random() as a double in whole numbers (see _double)."""
+        return self._bits53(), 53
 
     def gauss(self):
-        """A standard normal draw, numpy's legacy polar method, bit for bit.
+        """A standard normal draw, numpy's legacy polar method, bit for bit
+        (in single precision, numpy's double rounded to a float32).
 
         >>> Random(42).gauss()          # np.random.seed(42); np.random.randn()
         0.4967141530112327
         """
+        if SINGLE:
+            return _float(self.gauss53())
         if self.spare is not None:
             g, self.spare = self.spare, None
             return g
         while True:
-            x1, x2 = self._signed(), self._signed()
+            x1 = float(self._bits53() * 2 - 9007199254740992) / 9007199254740992.0
+            x2 = float(self._bits53() * 2 - 9007199254740992) / 9007199254740992.0
             r2 = x1 * x1 + x2 * x2
             if 0.0 < r2 < 1.0:
                 break
         f = math.sqrt(-2.0 * math.log(r2) / r2)
         self.spare = f * x1
         return f * x2
+
+    def gauss53(self):
+        """gauss() as a double in whole numbers, each step rounded as the
+        double numpy computes it; the spare is kept as one too."""
+        if self.spare is not None:
+            g, self.spare = self.spare, None
+            return g if isinstance(g, tuple) else _pair(g)
+        while True:
+            x1 = (self._bits53() * 2 - 9007199254740992, 53)     # 2u - 1, exactly
+            x2 = (self._bits53() * 2 - 9007199254740992, 53)
+            r2 = _add(_mul(x1, x1), _mul(x2, x2))
+            if 0 < r2[0] and _bits(r2[0]) <= r2[1]:             # 0 < r2 < 1
+                break
+        n, s = _log(r2)
+        f = _sqrt(_div((-2 * n, s), r2))
+        self.spare = _mul(f, x1)
+        return _mul(f, x2)
+
+# Single precision cannot hold numpy's draws on the way to them: log(r2) of
+# an r2 near 1 keeps few of its digits in a float32.  So there each draw is
+# worked out as numpy works it out, in doubles -- each a whole number n over
+# 2**s, rounded to 53 bits after every step as a double is -- and only the
+# result is rounded to a float32.  log and sqrt are computed to 128 bits and
+# then rounded, as glibc's correctly rounded ones are.
+
+def _bits(n):
+    return len(bin(abs(n))) - 2          # MicroPython's int has no bit_length()
+
+def _double(n, s, bits=53):
+    """n / 2**s rounded to ``bits`` significant bits, half to even, as (n', s')."""
+    drop = _bits(n) - bits
+    if drop <= 0:
+        return n, s
+    q, r = divmod(abs(n), 1 << drop)
+    if 2 * r > 1 << drop or 2 * r == 1 << drop and q & 1:
+        q += 1
+    return (q if n > 0 else -q), s - drop
+
+def _mul(a, b):
+    return _double(a[0] * b[0], a[1] + b[1])
+
+def _add(a, b):
+    s = max(a[1], b[1])
+    return _double((a[0] << s - a[1]) + (b[0] << s - b[1]), s)
+
+def _sticky(q, exact, s):
+    # q, the value's first 56 or more bits, and one bit that says whether
+    # anything was cut off below: enough to round to 53 bits correctly
+    return _double(2 * q + (not exact), s + 1)
+
+def _div(a, b):
+    """a / b for b > 0."""
+    shift = max(0, 56 + _bits(b[0]) - _bits(a[0]))
+    q, r = divmod(abs(a[0]) << shift, b[0])
+    n, s = _sticky(q, r == 0, a[1] - b[1] + shift)
+    return (n if a[0] >= 0 else -n), s
+
+def _sqrt(a):
+    n, s = a if a[1] % 2 == 0 else (a[0] << 1, a[1] + 1)
+    g = max(0, 57 - _bits(n) // 2)
+    N = n << 2 * g
+    x = 1 << (_bits(N) + 1) // 2         # Newton's method on whole numbers, from above
+    while True:
+        y = (x + N // x) // 2
+        if y >= x:
+            break
+        x = y
+    return _sticky(x, x * x == N, s // 2 + g)
+
+def _atanh2(t, P):
+    """2 atanh(t / 2**P) * 2**P for 0 <= t < 2**P / 5, by its series."""
+    total, term, t2, j = t, t, t * t >> P, 1
+    while term:
+        term, j = term * t2 >> P, j + 2
+        total += term // j
+    return 2 * total
+
+def _log(a):
+    """The natural log of a > 0: a = m 2**k with m in [0.7, 1.4), log m = 2
+    atanh((m - 1) / (m + 1)), log 2 = 2 atanh(1/3), in 128-bit fixed point."""
+    P, (n, s) = 128, a
+    k = _bits(n) - 1 - s
+    M = n << P - s - k if P - s - k >= 0 else n >> s + k - P
+    if M * M > 2 << 2 * P:
+        M, k = M >> 1, k + 1
+    one = 1 << P
+    t = ((M - one) << P) // (M + one)
+    log_m = _atanh2(t, P) if t >= 0 else -_atanh2(-t, P)
+    return _double(log_m + k * _LOG2, P)
+
+_LOG2 = _atanh2((1 << 128) // 3, 128)      # log 2 = 2 atanh(1/3), for _log
+
+def _float(a):
+    """The float nearest the double a: a float32 in single precision."""
+    n, s = _double(a[0], a[1], 24 if SINGLE else 53)
+    return math.ldexp(float(n), -s)
+
+def _pair(v):
+    """A float as a double in whole numbers, exactly."""
+    m, e = math.frexp(v)
+    return int(math.ldexp(m, 53)), 53 - e
 
 def shuffle(items, rng):
     """Shuffle a list in place (Fisher-Yates) with a ``Random`` generator."""
@@ -3284,7 +3400,8 @@ def shuffle(items, rng):
     if not isinstance(rng, Random):
         raise TypeError("rng: expected a Random, got %r" % (rng,))
     for i in range(len(items) - 1, 0, -1):
-        j = int(rng.random() * (i + 1))
+        # int(random() * (i + 1)) in whole numbers: a float32 random() can round to 1.0
+        j = rng._bits53() * (i + 1) >> 53
         items[i], items[j] = items[j], items[i]
 
 
