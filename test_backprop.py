@@ -8,6 +8,7 @@ Python-version checks, and the README.
 """
 
 import ast
+import concurrent.futures
 import decimal
 import doctest
 import fractions
@@ -2633,15 +2634,41 @@ def _runs_there(name, job, wasm_ok):
     return name != "qemu-cortex-m3" or job in BOARD_JOBS
 
 
+def _run_all(name):
+    """{job name: result} for every job under ``name``, or why it is missing."""
+    runner, missing = find_interpreter(name)
+    if missing:
+        return missing
+    jobs = [(n, j) for n, j, wasm_ok in JOBS if _runs_there(name, n, wasm_ok)]
+    return dict(zip([n for n, _ in jobs], runner([j for _, j in jobs])))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _interpreters_in_the_background(request):
+    """Start every selected interpreter's jobs at once, one interpreter after
+    another on a thread of their own: they wait on other processes, so the
+    in-process tests run meanwhile (on two cores, the suite takes about a
+    third less time)."""
+    chosen = [name for name in INTERPRETERS
+              if any("-%s]" % name in item.nodeid or "[%s" % name in item.nodeid
+                     for item in request.session.items)]
+    chosen = ["cpython"] + [name for name in chosen if name != "cpython"]   # the reference
+    if len(chosen) > 1:
+        pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+        _pending.update((name, pool.submit(_run_all, name)) for name in chosen)
+        yield
+        pool.shutdown(wait=False, cancel_futures=True)
+    else:
+        yield
+
+
+_pending = {}
+
+
 def results_for(name):
     """Run every job under ``name`` once per session; return {job name: result}."""
     if name not in _results:
-        runner, missing = find_interpreter(name)
-        if missing:
-            _results[name] = missing
-        else:
-            jobs = [(n, j) for n, j, wasm_ok in JOBS if _runs_there(name, n, wasm_ok)]
-            _results[name] = dict(zip([n for n, _ in jobs], runner([j for _, j in jobs])))
+        _results[name] = _pending[name].result() if name in _pending else _run_all(name)
     if isinstance(_results[name], str):
         if REQUIRE_ALL:
             pytest.fail("%s is required here but missing: %s" % (name, _results[name]))

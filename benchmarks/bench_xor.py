@@ -156,7 +156,7 @@ OTHER = """
 import time, backprop as bp
 clock = getattr(time, "perf_counter", time.time)
 best = None
-for _ in range(3):
+for _ in range(%d):
     start = clock()
     net = bp.Network([2, 4, 1], seed=0)
     net.train(bp.XOR_X, bp.XOR_Y, 10000, 0.1, report_every=4000, compiled=%s)
@@ -166,14 +166,14 @@ print("%%.4f" %% best)
 """
 
 
-def other_interpreters():
-    print("\nXOR training on other interpreters (best of 3, in-process clock)")
+def other_interpreters(rounds):
+    print("\nXOR training on other interpreters (best of %d, in-process clock)" % rounds)
     for name, command in (("pypy3", ["pypy3"]), ("micropython", ["micropython"])):
         if not shutil.which(command[0]):
             print("  %-12s not installed" % name)
             continue
         for compiled in ("True", "False"):
-            p = subprocess.run(command + ["-c", OTHER % compiled], capture_output=True,
+            p = subprocess.run(command + ["-c", OTHER % (rounds, compiled)], capture_output=True,
                                text=True, cwd=ROOT)
             print("  %-12s %-9s %s s" % (name, "compiled" if compiled == "True" else "lists",
                                         p.stdout.strip() or p.stderr.strip()[-200:]))
@@ -195,7 +195,7 @@ def main(args):
     interleave("XOR 2-4-1, 10,000 epochs", xor, rounds)
     interleave("[64, 32, 10] x 256 samples, 20 full-batch epochs", big, rounds)
     process_times(3 * rounds)       # short and noisy (start-up): more rounds
-    other_interpreters()
+    other_interpreters(min(rounds, 3))     # the lists take 10 s a round on MicroPython
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ little above the figure can still fail: leave a margin.  Needs `micropython`
 mpy-cross) on PATH, or the ones given (for example the 32-bit builds that
 ../shared/micropython/build.sh makes, with the mpy-cross of their version).
 """
+import concurrent.futures
 import os
 import subprocess
 import sys
@@ -59,11 +60,13 @@ def main(commands):
     with tempfile.TemporaryDirectory() as mpy_dir:
         subprocess.run(MPY_CROSS + ["-o", os.path.join(mpy_dir, "backprop.mpy"), SOURCE],
                        check=True)
-        for command in commands:
-            args = command.split()
-            print("%-24s source %4d KiB   precompiled .mpy %4d KiB"
-                  % ("backprop.py " + command, smallest(args, **bounds),
-                     smallest(args, mpy_dir, **bounds)))
+        # the bisections are independent: one a core (each run is one process)
+        with concurrent.futures.ThreadPoolExecutor(os.cpu_count() or 1) as pool:
+            found = [(command, [pool.submit(smallest, command.split(), where, **bounds)
+                                for where in (None, mpy_dir)]) for command in commands]
+            for command, (source, mpy) in found:
+                print("%-24s source %4d KiB   precompiled .mpy %4d KiB"
+                      % ("backprop.py " + command, source.result(), mpy.result()))
 
 
 if __name__ == "__main__":
