@@ -766,7 +766,7 @@ def _xavier(rng, n_in, n_out):
     # in single precision worked out in doubles (Appendix A) and then rounded
     if SINGLE:
         r = _sqrt(_div((6, 0), (n_in + n_out, 0)))
-        return [[_float(_add((-r[0], r[1]), _mul((2 * r[0], r[1]), rng.random53())))
+        return [[_float(_add((-r[0], r[1]), _mul((2 * r[0], r[1]), (rng._bits53(), 53))))
                  for j in range(n_out)] for i in range(n_in)]
     r = math.sqrt(6 / (n_in + n_out))
     return [[-r + (r - -r) * rng.random() for j in range(n_out)] for i in range(n_in)]
@@ -1866,16 +1866,17 @@ _COMPILED = {}
 # before it compiles, unless main() has asked for more.
 _EARLY = []          # [True] once main() has asked for early collections
 
-def _collect(compiling=True):
-    """Collect the garbage now (on MicroPython), and set the next collection
-    as above if main() asked for early ones."""
+def _collect(compiled=False):
+    """Collect the garbage now (on MicroPython); if main() asked for early
+    collections, collect next after a sixteenth of the heap, or once the
+    step is ``compiled``, after half of what is free (if that is more)."""
     if not MICROPYTHON:
         return
     import gc
     gc.collect()
     heap, free = gc.mem_free() + gc.mem_alloc(), gc.mem_free()
     if _EARLY and heap <= 1 << 20:
-        gc.threshold(heap // 16 if compiling else free // 2)
+        gc.threshold(max(heap // 16, free // 2) if compiled else heap // 16)
 
 def _define(key, name, write):
     """The function ``name`` that the source ``write()`` defines, kept under
@@ -1892,7 +1893,7 @@ def _define(key, name, write):
         except (NameError, MemoryError, RuntimeError):
             return None
         finally:
-            _collect(compiling=False)
+            _collect(compiled=True)
         _COMPILED[key] = scope[name]
     return _COMPILED[key]
 
@@ -3276,12 +3277,8 @@ class Random:
         """A float in [0, 1) with 53 random bits, as numpy's random_sample
         (in single precision that double rounded to a float32)."""
         if SINGLE:
-            return _float(self.random53())
+            return _float((self._bits53(), 53))
         return float(self._bits53()) / 9007199254740992.0
-
-    def random53(self):
-        """random() as a double in whole numbers (see _double)."""
-        return self._bits53(), 53
 
     def gauss(self):
         """A standard normal draw, numpy's legacy polar method, bit for bit
@@ -3310,7 +3307,8 @@ class Random:
         double numpy computes it; the spare is kept as one too."""
         if self.spare is not None:
             g, self.spare = self.spare, None
-            return g if isinstance(g, tuple) else _pair(g)
+            # a float spare (from a saved model) is a float32 here: exact times 2**60
+            return g if isinstance(g, tuple) else _double(int(g * 2.0 ** 60), 60)
         while True:
             x1 = (self._bits53() * 2 - 9007199254740992, 53)     # 2u - 1, exactly
             x2 = (self._bits53() * 2 - 9007199254740992, 53)
@@ -3349,16 +3347,13 @@ def _add(a, b):
     s = max(a[1], b[1])
     return _double((a[0] << s - a[1]) + (b[0] << s - b[1]), s)
 
-def _sticky(q, exact, s):
-    # q, the value's first 56 or more bits, and one bit that says whether
-    # anything was cut off below: enough to round to 53 bits correctly
-    return _double(2 * q + (not exact), s + 1)
-
 def _div(a, b):
     """a / b for b > 0."""
     shift = max(0, 56 + _bits(b[0]) - _bits(a[0]))
     q, r = divmod(abs(a[0]) << shift, b[0])
-    n, s = _sticky(q, r == 0, a[1] - b[1] + shift)
+    # q, the first 56 bits or more, and a last bit that says whether anything
+    # was cut off below it: enough to round to 53 bits correctly (so in _sqrt)
+    n, s = _double(2 * q + (r != 0), a[1] - b[1] + shift + 1)
     return (n if a[0] >= 0 else -n), s
 
 def _sqrt(a):
@@ -3371,7 +3366,7 @@ def _sqrt(a):
         if y >= x:
             break
         x = y
-    return _sticky(x, x * x == N, s // 2 + g)
+    return _double(2 * x + (x * x != N), s // 2 + g + 1)
 
 def _atanh2(t, P):
     """2 atanh(t / 2**P) * 2**P for 0 <= t < 2**P / 5, by its series."""
@@ -3392,19 +3387,12 @@ def _log(a):
     one = 1 << P
     t = ((M - one) << P) // (M + one)
     log_m = _atanh2(t, P) if t >= 0 else -_atanh2(-t, P)
-    return _double(log_m + k * _LOG2, P)
-
-_LOG2 = _atanh2((1 << 128) // 3, 128)      # log 2 = 2 atanh(1/3), for _log
+    return _double(log_m + k * _atanh2(one // 3, P), P)
 
 def _float(a):
     """The float nearest the double a: a float32 in single precision."""
     n, s = _double(a[0], a[1], 24 if SINGLE else 53)
     return math.ldexp(float(n), -s)
-
-def _pair(v):
-    """A float as a double in whole numbers, exactly."""
-    m, e = math.frexp(v)
-    return int(math.ldexp(m, 53)), 53 - e
 
 def shuffle(items, rng):
     """Shuffle a list in place (Fisher-Yates) with a ``Random`` generator."""

@@ -2955,7 +2955,7 @@ def test_micropython_unix_small_heap(tmp_path):
     # the command line collects early in a board-sized heap only: every
     # sixteenth of the heap until a step is compiled, then once half of what
     # is free is used (which is more than a sixteenth here)
-    for heap, small in (("192k", True), ("4M", False)):
+    for heap, small in (("256k", True), ("4M", False)):
         code = ("import sys, gc; sys.path.insert(0, %r); import backprop; "
                 "backprop.main(['--help']); before = gc.threshold(); "
                 "backprop.main(['xor', '--quiet']); print(before, gc.threshold(), "
