@@ -186,12 +186,14 @@ class Activation:
     output o = F(a), as the article writes the sigmoid's; ``code`` and
     ``dcode``, the same as Python expressions of ``{a}`` and ``{o}`` for the
     compiler; ``text``, dF as the trace prints it; whether it may be used in
-    ``hidden`` and ``output`` layers.  A new activation is one new entry."""
+    ``hidden`` and ``output`` layers; ``c``, F as a C expression of ``a`` for
+    export, with ``{exp}``, ``{tanh}`` and ``{limit}`` for the C type's (None:
+    no C).  A new activation is one new entry."""
     rows = False            # softmax (Part II) works on whole rows
 
-    def __init__(self, F, dF, code, dcode, text, hidden=True, output=True):
+    def __init__(self, F, dF, code, dcode, text, hidden=True, output=True, c=None):
         self.F, self.dF, self.code, self.dcode, self.text = F, dF, code, dcode, text
-        self.hidden, self.output = hidden, output
+        self.hidden, self.output, self.c = hidden, output, c
 
     def __call__(self, A):          # the outputs o of a layer whose sums are A
         return apply(self.F, A)
@@ -202,11 +204,13 @@ class Activation:
 ACTIVATIONS = {
     "sigmoid": Activation(sigmoid, sigmoid_derivative,
                           "(exp({a}) if {a} < -%r else 1.0 / (1.0 + exp(-{a})))" % EXP_MAX,
-                          "({o} * (1.0 - {o}))", "{o}*(1 - {o})"),
+                          "({o} * (1.0 - {o}))", "{o}*(1 - {o})",
+                          c="(a < -{limit} ? {exp}(a) : 1 / (1 + {exp}(-a)))"),
     "tanh": Activation(math.tanh, lambda o: 1.0 - o * o, "tanh({a})", "(1.0 - {o} * {o})",
-                       "(1 - {o}^2)", output=False),
+                       "(1 - {o}^2)", output=False, c="{tanh}(a)"),
     "relu": Activation(relu, lambda o: 1.0 if o > 0.0 else 0.0, "({a} if {a} > 0.0 else 0.0)",
-                       "(1.0 if {o} > 0.0 else 0.0)", "[{o} > 0]", output=False),
+                       "(1.0 if {o} > 0.0 else 0.0)", "[{o} > 0]", output=False,
+                       c="(a > 0 ? a : 0)"),
 }
 
 # The error and the output delta.  The article's case is the squared error
@@ -705,8 +709,8 @@ def _dot(u, v):
         t += p * q
     return t
 
-ACTIVATIONS["linear"] = Activation(linear, lambda o: 1.0, "{a}", "1.0", "1")
-ACTIVATIONS["softmax"] = Softmax(softmax, None, None, None, None, hidden=False)
+ACTIVATIONS["linear"] = Activation(linear, lambda o: 1.0, "{a}", "1.0", "1", c="a")
+ACTIVATIONS["softmax"] = Softmax(softmax, None, None, None, None, hidden=False, c="a")
 
 def softplus(x):
     """log(1 + e^x) without overflow: -log(sigmoid(-x)).
@@ -2100,9 +2104,8 @@ def export_python(net, *, train=False):
         source += "\n\n" + equations(net, full_batch=True) + EXPORT_TRAIN
     return source
 
-# C: each activation's F(a), and what a C type calls exp and tanh
-C_ACTIVATIONS = {"sigmoid": "(a < -{limit} ? {exp}(a) : 1 / (1 + {exp}(-a)))",
-                 "tanh": "{tanh}(a)", "relu": "(a > 0 ? a : 0)", "linear": "a"}
+# C: what a C type calls exp and tanh, and where its exp overflows (each
+# activation's F(a) in C is its ACTIVATIONS entry's ``c``)
 C_TYPES = {"double": ("exp", "tanh", "709.0"), "float": ("expf", "tanhf", "88.0f")}
 
 def export_c(net, *, dtype="double"):
@@ -2113,9 +2116,9 @@ def export_c(net, *, dtype="double"):
     net = _network(net)
     exp, tanh, limit = C_TYPES[check_name(dtype, "dtype", C_TYPES)]
     for name in net.activations:
-        if name not in C_ACTIVATIONS and name != "softmax":
-            raise ValueError("activations: no C for %r (C has %s)"
-                             % (name, ", ".join(sorted(C_ACTIVATIONS))))
+        if ACTIVATIONS[name].c is None:
+            raise ValueError("activations: no C for %r (C has %s)" % (name, ", ".join(
+                sorted(k for k in ACTIVATIONS if ACTIVATIONS[k].c is not None))))
     suffix = "f" if dtype == "float" else ""
     lines = ["/* A %s network exported by backprop.py: bp_predict(x, y) is its" % net.sizes,
              "   forward pass, x the %d inputs, y the %d outputs. */" % (net.sizes[0],
@@ -2157,11 +2160,10 @@ def _c_layers(net, exp, tanh, limit):
                  "        for (int i = 0; i < %d; i++)" % n_in,
                  "            a += %s[i] * bp_w%d[i][j];" % (src, l)]
         body.append("        a += bp_b%d[j];" % l if net.bias else "        (void)bp_b%d;" % l)
-        name = net.activations[l]
-        F = "a" if name == "softmax" else C_ACTIVATIONS[name].format(exp=exp, tanh=tanh,
-                                                                      limit=limit)
-        body += ["        %s[j] = %s;" % (dst, F), "    }"]
-        if name == "softmax":
+        F = ACTIVATIONS[net.activations[l]]
+        body += ["        %s[j] = %s;" % (dst, F.c.format(exp=exp, tanh=tanh, limit=limit)),
+                 "    }"]
+        if F.rows:              # softmax: the sums' exp, each over their total
             body += ["    bp_real m = y[0], t = 0;",
                      "    for (int j = 1; j < %d; j++) if (y[j] > m) m = y[j];" % n_out,
                      "    for (int j = 0; j < %d; j++) { y[j] = %s(y[j] - m); t += y[j]; }"

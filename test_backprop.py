@@ -213,6 +213,23 @@ def test_a_new_activation_is_one_registry_entry(monkeypatch):
         bp.Network([2, 1], output_activation="softsign")
 
 
+def test_a_new_activations_c_is_in_its_entry_too(monkeypatch, tmp_path):
+    # export to C reads the entry's c; an entry without one is refused
+    entry = bp.Activation(lambda a: a / (1.0 + abs(a)), lambda o: (1.0 - abs(o)) * (1.0 - abs(o)),
+                          "({a} / (1.0 + abs({a})))", "((1.0 - abs({o})) * (1.0 - abs({o})))",
+                          "(1 - |{o}|)^2", output=False)
+    monkeypatch.setitem(bp.ACTIVATIONS, "softsign", entry)
+    net = bp.Network([2, 3, 1], activation="softsign", seed=4)
+    with pytest.raises(ValueError, match="activations: no C for 'softsign' "
+                                         r"\(C has linear, relu, sigmoid, softmax, tanh\)"):
+        bp.export_c(net)
+    entry.c = "(a / (1 + fabs(a)))"
+    _tool("gcc")
+    X = [[0.3, -0.8], [1.5, 0.2], [-0.4, 0.9]]
+    for got, want in zip(_c_outputs(net, X, "double", tmp_path), net.predict(X)):
+        assert got == pytest.approx(want, rel=1e-12, abs=1e-12)
+
+
 def test_an_unknown_activation_falls_through_to_nothing():
     net = bp.Network([2, 2, 1])
     net.activations = ["swish", "sigmoid"]          # set by hand: every reader refuses it
