@@ -2907,6 +2907,34 @@ def test_the_cortex_m3_board_trains_xor_compiled_in_its_140_kib():
     assert [v > 0.5 for v in _predictions(out)] == [False, True, True, False]
 
 
+PYPY_LONG_STEP = """
+import backprop as bp
+X = [[0.1 * i, 0.05 * (i % 7)] for i in range(16)]
+y = [[float(i % 2)] for i in range(16)]
+for sizes in ([2, 10, 10, 1], [2, 16, 16, 1]):       # 151 and 337 weights
+    net = bp.Network(sizes, seed=0)
+    print(bp.COMPILE_LIMIT, net.train(X, y, 30, 0.5, report_every=10), net.compiled)
+"""
+
+
+def test_pypy_trains_a_long_step_on_the_lists():
+    # PyPy's JIT runs a long compiled step slower than the lists (measured in
+    # backprop.py at COMPILE_LIMIT): past 200 weights it takes the lists, to
+    # the same numbers as CPython's compiled step
+    runner, missing = find_interpreter("pypy")
+    if missing:
+        results_for("pypy")                     # fails in CI, skips elsewhere
+    (status, out, err), = runner([{"code": PYPY_LONG_STEP}])
+    ref = subprocess.run([sys.executable, "-c", PYPY_LONG_STEP], capture_output=True,
+                         text=True, cwd=HERE, check=True).stdout
+    assert status == 0, err
+    assert [line.split(None, 1)[0] for line in out.splitlines()] == ["200", "200"]
+    assert [line.rsplit(None, 1)[1] for line in out.splitlines()] == ["True", "False"]
+    assert ref.splitlines()[0].split(None, 1)[1] == out.splitlines()[0].split(None, 1)[1]
+    assert ref.splitlines()[1].split(None, 1)[1].rsplit(None, 1)[0] == \
+        out.splitlines()[1].split(None, 1)[1].rsplit(None, 1)[0]
+
+
 def test_seeded_weights_in_single_precision():
     # single precision works numpy's draws out in doubles made of whole
     # numbers (Appendix A) and rounds only the result: every weight, randn,
