@@ -1666,17 +1666,16 @@ def spiral_demo(epochs=200, lr=0.02, batch_size=10, seed=0, *, callback=None, ou
 # no lists built on the way.  The source is made from layer sizes and the
 # ACTIVATIONS entries' expressions only, never from text a user passed.
 
-MICROPYTHON = getattr(getattr(sys, "implementation", None), "name", "") == "micropython"
+IMPLEMENTATION = getattr(getattr(sys, "implementation", None), "name", "")  # cpython, pypy...
 # weights and biases; bigger networks use the lists.  PyPy's JIT gives up on
 # a long step and runs it slower than the lists: measured, 64 samples, the
 # compiled step against the lists 0.5x at 151 weights, 1.9x at 249, 5.2x at
 # 337, 6.4x at 1,185.
-COMPILE_LIMIT = 200 if getattr(getattr(sys, "implementation", None), "name", "") == "pypy" \
-    else 3000
+COMPILE_LIMIT = 200 if IMPLEMENTATION == "pypy" else 3000
 # samples x weights written out without a loop.  Not on MicroPython: there
 # the loop is as fast (3 % slower on XOR), and its source, half as long,
 # compiles in a board's heap where the written-out one does not.
-UNROLL_LIMIT = 0 if MICROPYTHON else 600
+UNROLL_LIMIT = 0 if IMPLEMENTATION == "micropython" else 600
 PREDICT_ROWS = 64           # predict() compiles its forward pass for this many rows
 
 def _indent(lines):
@@ -1870,20 +1869,22 @@ _COMPILED = {}
 # the heap while a step is compiled, then once half of what is free is used,
 # which costs far fewer collections.  Measured on the 32-bit build: XOR
 # compiles at 152 KiB, as with a sixteenth throughout, and trains in 1.2 s
-# at 192 KiB, where that took 2.0 s (0.6 s at 4 MiB, collecting seldom).  A program may do this; a library
-# leaves it to the program that imports it, so train() only sweeps the heap
-# before it compiles, unless main() has asked for more.
+# at 192 KiB, where that took 2.0 s (0.6 s at 4 MiB, collecting seldom).
+# A program may do this; a library leaves it to the program that imports
+# it, so train() only sweeps the heap before it compiles, unless main() has
+# asked for more.
 _EARLY = []          # [True] once main() has asked for early collections
 
 def _collect(compiled=False):
     """Collect the garbage now (on MicroPython); if main() asked for early
     collections, collect next after a sixteenth of the heap, or once the
     step is ``compiled``, after half of what is free (if that is more)."""
-    if not MICROPYTHON:
+    if IMPLEMENTATION != "micropython":
         return
     import gc
     gc.collect()
-    heap, free = gc.mem_free() + gc.mem_alloc(), gc.mem_free()
+    free = gc.mem_free()
+    heap = free + gc.mem_alloc()
     if _EARLY and heap <= 1 << 20:
         gc.threshold(max(heap // 16, free // 2) if compiled else heap // 16)
 
@@ -3287,6 +3288,10 @@ class Random:
             return _float((self._bits53(), 53))
         return float(self._bits53()) / 9007199254740992.0
 
+    def _signed(self):
+        """(2 random() - 1) * 2**53: the draw in [-1, 1) as a whole number, exact."""
+        return self._bits53() * 2 - 9007199254740992
+
     def gauss(self):
         """A standard normal draw, numpy's legacy polar method, bit for bit
         (in single precision, numpy's double rounded to a float32).
@@ -3300,8 +3305,7 @@ class Random:
             g, self.spare = self.spare, None
             return g
         while True:
-            x1 = float(self._bits53() * 2 - 9007199254740992) / 9007199254740992.0
-            x2 = float(self._bits53() * 2 - 9007199254740992) / 9007199254740992.0
+            x1, x2 = float(self._signed()) / 2.0 ** 53, float(self._signed()) / 2.0 ** 53
             r2 = x1 * x1 + x2 * x2
             if 0.0 < r2 < 1.0:
                 break
@@ -3317,8 +3321,7 @@ class Random:
             # a float spare (from a saved model) is a float32 here: exact times 2**60
             return g if isinstance(g, tuple) else _double(int(g * 2.0 ** 60), 60)
         while True:
-            x1 = (self._bits53() * 2 - 9007199254740992, 53)     # 2u - 1, exactly
-            x2 = (self._bits53() * 2 - 9007199254740992, 53)
+            x1, x2 = (self._signed(), 53), (self._signed(), 53)
             r2 = _add(_mul(x1, x1), _mul(x2, x2))
             if 0 < r2[0] and _bits(r2[0]) <= r2[1]:             # 0 < r2 < 1
                 break
@@ -3332,7 +3335,8 @@ class Random:
 # worked out as numpy works it out, in doubles -- each a whole number n over
 # 2**s, rounded to 53 bits after every step as a double is -- and only the
 # result is rounded to a float32.  log and sqrt are computed to 128 bits and
-# then rounded, as glibc's correctly rounded ones are.
+# rounded once, correctly (glibc's log, numpy's, misses by an ulp about once
+# in 2,000 draws; the float32 rounding hides that).
 
 def _bits(n):
     return len(bin(abs(n))) - 2          # MicroPython's int has no bit_length()
