@@ -48,7 +48,6 @@ __all__ = (
     "export_c main "
     "UsageError Random shuffle").split()
 
-
 # Part I -- the article: matrices, the sigmoid, the network, the worked
 # example and XOR.  It uses nothing defined after it but the appendices.
 
@@ -213,9 +212,11 @@ ACTIVATIONS = {
                        c="(a > 0 ? a : 0)"),
 }
 
+
 # The error and the output delta.  The article's case is the squared error
-# E = 1/2 sum (y - o)^2, whose delta at the output is (y - o) * F'(o); each
-# loss is one entry of LOSSES, and Part II adds the cross-entropy.
+# E = 1/2 sum (y - o)^2, whose delta at the output is (y - o) * F'(o).  Each
+# loss is one entry of LOSSES that carries all of it, as each activation
+# does; Part II adds the cross-entropy.
 
 def mse(y, o):
     """The article's loss, ``np.mean(np.square(y - o))``, summed in order.
@@ -248,15 +249,171 @@ def squared_error(a, o, y, F):
             total += 0.5 * (t - v) * (t - v)
     return total
 
+def _squared_code(F, y, o, a, d, loss):
+    # one sample's output deltas into the names d (and with ``loss`` its
+    # share of the reported loss into E), as lines of Python over its targets
+    # y, outputs o, sums a and errors r0, r1, ... = y - o
+    lines = ["E += r%d * r%d" % (j, j) for j in range(len(o))] if loss else []
+    if F.rows:          # softmax: its Jacobian times -dE/do = r
+        return lines + ["dot = " + " + ".join("r%d * %s" % (j, v) for j, v in enumerate(o))] + [
+            "%s = %s * (r%d - dot)" % (d[j], v, j) for j, v in enumerate(o)]
+    return lines + ["%s = r%d * %s" % (d[j], j, F.dcode.format(o=v)) for j, v in enumerate(o)]
+
+def _squared_text(F, t, y, tv, yv):
+    if F.rows:
+        return "%s*((%s - %s) - sum_m (t_m - y_m)*y_m)" % (y, t, y)
+    return "%s*(%s - %s) = %s*(%s - %s)" % (F.text.format(o=y), t, y, F.text.format(o=yv),
+                                            tv, yv)
+
 class Loss:
     """A loss: ``objective(a, o, y, F)``, the E training descends (summed over
-    the batch); ``delta(o, y, F)``, -dE/da at the output; ``report``, the loss
-    train() reports; the ``outputs`` it takes; ``targets(y)``, its check of y."""
-    def __init__(self, objective, delta, report, outputs=None, targets=None):
-        self.objective, self.delta, self.report = objective, delta, report
+    the batch); ``delta(o, y, F)``, -dE/da at the output; ``report(a, o, y,
+    F)``, the loss train() reports, ``per_output`` if it is a mean over the
+    outputs too; ``code(F, y, o, a, d, loss)``, one sample's deltas (and with
+    ``loss`` its share of the report) as lines of Python for the compiler; ``text``,
+    what the trace calls E, and ``explain(F, t, y, tv, yv)``, the delta's
+    formula as it prints it; the ``outputs`` it takes; ``targets(y)``, its
+    check of y.  A new loss is one new entry."""
+    def __init__(self, objective, delta, report, code, text, explain, per_output=False,
+                 outputs=None, targets=None):
+        self.objective, self.delta, self.report, self.code = objective, delta, report, code
+        self.text, self.explain, self.per_output = text, explain, per_output
         self.outputs, self.targets = outputs, targets
 
-LOSSES = {"mse": Loss(squared_error, output_delta, lambda a, o, y, F: mse(y, o))}
+LOSSES = {"mse": Loss(squared_error, output_delta, lambda a, o, y, F: mse(y, o),
+                      _squared_code, "1/2 sum (t - y)^2", _squared_text, per_output=True)}
+
+# How training moves the weights, each choice one entry of a registry that
+# train() reads: INITS, where the weights start (the article's: numpy's
+# randn(n_in, n_out) per layer, row-major); OPTIMIZERS, how a gradient g
+# moves them (the article's: w - lr * g, with g = -sum_n delta_j * o_i);
+# TRAINING, the rest of train()'s options.  Part II adds more entries, and
+# FAST["step"], Part III's compiled step, which train() calls in place of
+# the list code when there is one for the network's shape.
+
+INITS = {"randn": lambda rng, n_in, n_out: [[rng.gauss() for j in range(n_out)]
+                                            for i in range(n_in)]}
+FAST = {}
+
+class Optimizer:
+    """An entry of OPTIMIZERS, a rule that turns gradients g into steps, as
+    torch.optim defines it: ``options``, its own train() options, name ->
+    (default, check); ``check(h)``, of them together; ``slots(uses)``, the
+    state it keeps per parameter; ``step(h, t, P, G, S)``, step number t on
+    flat lists (parameters, gradients, state), the new parameters and state;
+    ``setup(uses)`` and ``code(uses)``: the same as lines of Python for the
+    compiler, once per step and once per parameter ``{p}``, its gradient
+    ``{g}``, its new value ``{n}``, its state ``{s0}`` ... and new state
+    ``{S0}`` ....  ``uses`` names the options in play, never values."""
+    def __init__(self, options, check, slots, step, setup, code):
+        self.options, self.check, self.slots, self.step = options, check, slots, step
+        self.setup, self.code = setup, code
+
+def _sgd(h, t, P, G, S):
+    # the article's step, w - lr * g; with momentum as torch.optim.SGD with
+    # dampening 0: buf = g at the first step, then mu * buf + g, and the
+    # step is buf, or g + mu * buf with Nesterov's rule
+    if not h.momentum:
+        return [p - h.lr * g for p, g in zip(P, G)], S
+    mu = h.momentum
+    B = G if t == 1 else [mu * b + g for b, g in zip(S[0], G)]
+    steps = [g + mu * b for g, b in zip(G, B)] if h.nesterov else B
+    return [p - h.lr * s for p, s in zip(P, steps)], [B]
+
+def _sgd_code(uses):
+    if "momentum" not in uses:
+        return ["{n} = {p} - lr * {g}"]
+    return ["{S0} = {g} if first else mu * {s0} + {g}", "{n} = {p} - lr * ({g} + mu * {S0})"
+            if "nesterov" in uses else "{n} = {p} - lr * {S0}"]
+
+def _sgd_check(h):
+    if h.nesterov and not h.momentum:
+        raise ValueError("nesterov: needs a momentum above 0")
+
+OPTIMIZERS = {
+    "sgd": Optimizer({"momentum": (0.0, lambda v: check_between(v, "momentum", 1.0)),
+                      "nesterov": (False, lambda v: check_bool(v, "nesterov"))}, _sgd_check,
+                     lambda uses: ("buf",) if "momentum" in uses else (), _sgd,
+                     lambda uses: ["mu = h.momentum", "first = T == 1"]
+                     if "momentum" in uses else [], _sgd_code),
+}
+
+def _validation(v):
+    if not isinstance(v, (list, tuple)) or len(v) != 2:
+        raise TypeError("validation: expected a pair (X, y), got %s" % _show(v))
+    return v
+
+# train()'s options beyond the article: name -> (default, check).  Every
+# default keeps the article's numbers: summed gradients, plain SGD, no L2.
+TRAINING = {
+    "reduction": ("sum", lambda v: check_name(v, "reduction", ("sum", "mean"))),
+    "optimizer": ("sgd", lambda v: check_name(v, "optimizer", OPTIMIZERS)),
+    "l2": (0.0, lambda v: check_between(v, "l2")),
+    "validation": (None, _validation),
+    "patience": (None, lambda v: check_whole(v, "patience", 1)),
+    "clip": (None, lambda v: check_positive(v, "clip")),
+}
+
+class Settings:
+    """train()'s options, checked, as attributes: ``lr``, TRAINING's and the
+    optimizer's own; ``uses``, the names of those in play (which the compiled
+    step is written for), and ``slots``, the state the optimizer keeps."""
+    def __init__(self, net, lr, options):
+        self.lr = lr
+        name = TRAINING["optimizer"][1](options.get("optimizer", "sgd"))
+        opt = OPTIMIZERS[name]
+        known = dict(TRAINING)
+        known.update(opt.options)
+        for key in options:
+            if key not in known:
+                if [1 for other in OPTIMIZERS.values() if key in other.options]:
+                    raise ValueError("%s: not an option of optimizer %r" % (key, name))
+                raise TypeError("train: unknown option %r" % key)
+        for key in known:
+            default, check = known[key]
+            given = key in options and not (default is None and options[key] is None)
+            setattr(self, key, check(options[key]) if given else default)
+        opt.check(self)
+        if self.validation is not None:
+            self.validation = net._data(*self.validation)
+        if self.patience is not None and self.validation is None:
+            raise ValueError("patience: early stopping needs validation=(X, y)")
+        self.uses = tuple(name for name in ("momentum", "nesterov", "l2", "clip")
+                          if getattr(self, name, None))
+        self.uses += ("mean",) if self.reduction == "mean" else ()
+        self.slots = opt.slots(self.uses)
+
+def _clipped(G, c):
+    """G rescaled to norm c where its norm is larger, as torch's
+    clip_grad_norm_ (whose 1e-6 keeps a zero gradient from dividing by 0)."""
+    sq = 0.0
+    for g in G:
+        sq += g * g
+    factor = c / (math.sqrt(sq) + 1e-6)
+    return [g * factor for g in G] if factor < 1.0 else G
+
+def _finite(values):
+    """True if every number is finite (then so is their sum, short of overflow)."""
+    total = sum(values)
+    return total - total == 0.0
+
+def classify(row):
+    """The class of one output row: the largest output, or ``o >= 0.5`` for one.
+
+    >>> classify([0.1, 0.7, 0.2]), classify([0.2]), classify([0.5])
+    (1, 0, 1)
+    """
+    check_matrix([row], "row")
+    return int(row[0] >= 0.5) if len(row) == 1 else list(row).index(max(row))
+
+class Diverged(ValueError):
+    """Training produced an infinite or NaN loss or weight (lr too large?)."""
+
+def _diverged(epoch, loss=None):
+    """Diverged for ``epoch``: a loss that is not finite, or (None) an update."""
+    raise Diverged("epoch %d: %s; weights are from before that epoch (try a smaller lr)"
+                   % (epoch, "the loss is %r" % loss if loss is not None else
+                      "an update made a weight infinite or NaN"))
 
 class Network:
     """A fully connected network trained by backpropagation.
@@ -265,25 +422,27 @@ class Network:
     article's XOR network.  ``weights[l][i][j]`` joins unit i of layer l to unit
     j of layer l+1, ``biases[l][j]`` belongs to unit j of layer l+1: lists to
     set as you like.  Seeded weights are numpy's ``np.random.seed(seed)`` then
-    ``np.random.randn`` per layer, bit for bit; biases start at zero.  Defaults
-    are the article's (sigmoid, squared error); bad arguments raise TypeError
-    or ValueError naming them.
+    ``np.random.randn`` per layer, bit for bit (``init``: see INITS); biases
+    start at zero.  Defaults are the article's (sigmoid, squared error); bad
+    arguments raise TypeError or ValueError naming them.
 
     >>> Network([2, 4, 1], seed=0).weights[0][0]
     [1.764052345967664, 0.4001572083672233, 0.9787379841057392, 2.240893199201458]
     """
-    def __init__(self, sizes, *, bias=True, seed=0, activation="sigmoid",
+    def __init__(self, sizes, *, init="randn", bias=True, seed=0, activation="sigmoid",
                  output_activation="sigmoid", loss="mse"):
+        draw = INITS[check_name(init, "init", INITS)]
         self.sizes = check_sizes(sizes)
         self.activations = check_activations(activation, output_activation, self.sizes)
         self.loss_name = check_loss(loss, self.activations[-1])
         self.bias = check_bool(bias, "bias")
         self.rng = Random(seed)
-        # Drawn in layer order, row-major: numpy's randn(n_in, n_out) per layer.
-        self.weights = [[[self.rng.gauss() for j in range(n_out)] for i in range(n_in)]
+        self.weights = [draw(self.rng, n_in, n_out)
                         for n_in, n_out in zip(self.sizes, self.sizes[1:])]
         self.biases = [[0.0] * n_out for n_out in self.sizes[1:]]
-        self.epoch = 0          # epochs trained: train() goes on counting from it
+        # epochs trained (train() counts on from it), the optimizer's state,
+        # where early stopping stopped, and what `train DATA.csv` learned
+        self.epoch, self.state, self.stopped, self.csv = 0, {}, None, None
 
     def __repr__(self):
         return "Network(%r, activation=%r, output_activation=%r, loss=%r, bias=%r)" % (
@@ -321,8 +480,11 @@ class Network:
         return a, o
 
     def predict(self, X):
-        """The network's outputs for the rows of ``X``: ``forward(X)[1][-1]``."""
-        return self.forward(X)[1][-1]
+        """The network's outputs for the rows of ``X``: ``forward(X)[1][-1]``
+        (compiled, where Part III has a forward pass for it, to those numbers)."""
+        X = self._inputs(X)
+        out = FAST["predict"](self, X) if "predict" in FAST else None
+        return self._forward(X)[1][-1] if out is None else out
 
     def deltas(self, X, y):
         """The error terms per layer (``delta[0]`` is None), the article's formulas:
@@ -366,11 +528,7 @@ class Network:
         b = self.biases
         if self.bias:
             b = [[v + g * lr for v, g in zip(vs, gs)] for vs, gs in zip(b, up_b)]
-        total = 0.0
-        for row in [row for M in W for row in M] + b:
-            for v in row:
-                total += v
-        if total - total != 0.0:
+        if not _finite([v for M in W for row in M for v in row] + [v for vs in b for v in vs]):
             return False
         self.weights[:], self.biases[:] = W, b
         return True
@@ -406,124 +564,237 @@ class Network:
     def _loss(self, a, o, y):
         return LOSSES[self.loss_name].report(a[-1], o[-1], y, ACTIVATIONS[self.activations[-1]])
 
+    def _params(self):
+        """Weights, then biases if any, as one flat list (the order of the compiled step)."""
+        return [v for M in self.weights for row in M for v in row] + \
+            ([v for vs in self.biases for v in vs] if self.bias else [])
+
+    def _set_params(self, P):
+        """Weights and biases (if any) from a flat list in the order of _params."""
+        it = iter(P)
+        self.weights[:] = [[[next(it) for _ in row] for row in M] for M in self.weights]
+        if self.bias:
+            self.biases[:] = [[next(it) for _ in b] for b in self.biases]
+
+    def _gradient(self, o, delta, P, reduction="sum", l2=0.0, clip=None):
+        """g, the gradient of the objective as a flat list in the order of
+        _params: -sum_n o_i * delta_j (delta points downhill), divided by the
+        rows for a mean, plus l2 * w for the weights (not the biases), and
+        rescaled to norm ``clip`` where it is longer."""
+        up_W, up_b = self._sums(o, delta)
+        U = [v for M in up_W for row in M for v in row] + \
+            ([v for vs in up_b for v in vs] if self.bias else [])
+        n = len(o[0])
+        G = [-u / n for u in U] if reduction == "mean" else [-u for u in U]
+        if l2:
+            count = sum(len(W) * len(W[0]) for W in self.weights)
+            G[:count] = [g + l2 * p for g, p in zip(G[:count], P)]
+        return _clipped(G, clip) if clip else G
+
+    def gradients(self, X, y, *, reduction="sum", l2=0.0):
+        """``(dW, db)``: the gradient of the objective, shaped as ``weights``
+        and ``biases``: ``dW[l][i][j] = -sum_n o[l][n][i] * delta[l+1][n][j]``,
+        so the article's update is exactly ``w -= lr * dW``; divided by the
+        rows for ``reduction="mean"``, and with ``l2 * w`` added for L2.
+
+        >>> dW, db = worked_example().gradients([[0.35, 0.7]], [[0.5]])
+        >>> round(dW[1][1][0], 6)          # -Delta w23 at lr = 1
+        0.021257
+        """
+        X, y = self._data(X, y)
+        reduction, l2 = TRAINING["reduction"][1](reduction), TRAINING["l2"][1](l2)
+        o = self._forward(X)[1]
+        it = iter(self._gradient(o, self._deltas(o, y), self._params(), reduction, l2))
+        return ([[[next(it) for _ in row] for row in W] for W in self.weights],
+                [[next(it) if self.bias else 0.0 for _ in b] for b in self.biases])
+
+    def objective(self, X, y, *, reduction="sum", l2=0.0):
+        """The objective E that train() descends and gradients() differentiates:
+        summed over the batch and the outputs, 1/2 sum (y - o)^2 for ``mse``;
+        divided by the rows for ``reduction="mean"``; plus l2/2 sum w^2.
+
+        >>> round(worked_example().objective(EXAMPLE_X, EXAMPLE_Y), 6)  # 0.027249 / 2
+        0.013625
+        """
+        X, y = self._data(X, y)
+        mean = TRAINING["reduction"][1](reduction) == "mean"
+        l2 = TRAINING["l2"][1](l2)
+        a, o = self._forward(X)
+        E = LOSSES[self.loss_name].objective(a[-1], o[-1], y, ACTIVATIONS[self.activations[-1]])
+        E = E / len(X) if mean else E
+        if l2:
+            squares = 0.0
+            for w in [v for M in self.weights for row in M for v in row]:
+                squares += w * w
+            E += l2 / 2 * squares
+        return E
+
+    def accuracy(self, X, labels):
+        """The fraction of rows classified right (see classify): ``labels`` are
+        class numbers (any integral numbers) or target rows."""
+        X = self._inputs(X)
+        if not isinstance(labels, (list, tuple)) or len(labels) != len(X):
+            raise ValueError("labels: expected %d labels, one per row of X, got %s"
+                             % (len(X), _show(labels)))
+        if isinstance(labels[0], (list, tuple)):
+            check_matrix(labels, "labels", self.sizes[-1])
+            labels = [classify(row) for row in labels]
+        hits = 0
+        for row, label in zip(self.predict(X), labels):
+            hits += classify(row) == check_whole(label, "labels", 0, max(1, len(row) - 1))
+        return hits / len(X)
+
+    def classify(self, X):
+        """The class of each row of ``X``: see classify().
+
+        >>> Network([2, 3], seed=1).classify([[0.0, 1.0], [1.0, 0.0]])
+        [1, 0]
+        """
+        return [classify(row) for row in self.predict(X)]
+
     def train(self, X, y, epochs, lr, *, report_every=None, batch_size=None,
               callback=None, compiled=None, **options):
         """Train by gradient descent; return the loss history.
 
         Each epoch is one full-batch update, as in the article, or with
         ``batch_size=k`` one after every k samples, shuffled each epoch by the
-        network's own generator.  Epochs are counted over the network's life
-        (``net.epoch``), so a second call goes on where the first stopped.  The
-        history holds ``(epoch, loss)`` for each epoch that is a multiple of
-        ``report_every`` (default: a tenth of the run), the loss before that
-        epoch's updates, as the article prints it; after training the loss is
-        ``net.loss(X, y)``.  At each report ``callback(epoch, loss)`` sees the
-        weights of that loss in the network, and training goes on from the
-        weights it leaves there.  If a loss or a new weight is not finite,
-        training stops with the weights from before that epoch and raises
-        Diverged; an error in the callback, or Ctrl-C, leaves those of the last
-        whole epoch.  Networks of at most COMPILE_LIMIT weights (any, with
-        ``compiled=True``) train compiled (Part III) to the same numbers, where
-        the step compiles (on a small heap it may not); ``net.compiled`` then
-        says which ran.  Bad
-        arguments raise TypeError or ValueError first.  Part II's Network
-        takes more ``options``: optimizers, L2, validation (see TRAINING).
+        network's own generator.  Each update is the article's: the forward
+        pass, the deltas, the gradient, then the optimizer's step.  Epochs are
+        counted over the network's life (``net.epoch``), so a second call goes
+        on where the first stopped.  The history holds ``(epoch, loss)`` for
+        each epoch that is a multiple of ``report_every`` (default: a tenth of
+        the run), the loss before that epoch's updates, as the article prints
+        it; after training the loss is ``net.loss(X, y)``.  After each such
+        epoch ``callback(epoch, loss)`` sees the network's weights as they
+        are then, and training goes on from the weights it leaves there.
+        If a loss or a new weight is not finite, training stops with the
+        weights from before that epoch and raises Diverged; an error in the
+        callback, or Ctrl-C, leaves those of the last whole epoch.
+
+        ``options`` (TRAINING and the optimizer's, keyword-only):
+        ``reduction`` "sum" (the article's) or "mean" (the objective and its
+        gradient divided by the rows of each batch); ``optimizer`` "sgd" (with
+        ``momentum`` and ``nesterov``) or "adam" (with ``betas`` and ``eps``),
+        as torch.optim defines them; ``l2``, which adds l2/2 * sum w^2 over the
+        weights; ``clip=c``, which rescales each step's gradient (L2
+        included) to norm c where it is longer; ``validation=(X, y)``, which
+        adds the validation loss to each history entry; and ``patience=k``,
+        which stops once that loss has not improved for k reports, puts back
+        the weights of the best report and sets ``net.stopped`` to ``(epoch,
+        best_epoch)``.  ``net.state`` keeps what the next train() needs to go
+        on exactly: the optimizer's step count and state, and the shuffled
+        order.  Networks of at most COMPILE_LIMIT weights (any, with
+        ``compiled=True``) train compiled (Part III) to the same numbers,
+        where the step compiles; ``net.compiled`` says which ran.  Bad
+        arguments raise TypeError or ValueError first.
 
         >>> net = Network([2, 4, 1], seed=0)
-        >>> history = net.train(XOR_X, XOR_Y, epochs=10000, lr=0.1, report_every=4000)
+        >>> history = net.train(XOR_X, XOR_Y, epochs=10000, lr=0.1, report_every=4000,
+        ...                     compiled=False)
         >>> [(e, round(l, 6)) for e, l in history]
         [(0, 0.326682), (4000, 0.014423), (8000, 0.0029)]
         """
         X, y = self._data(X, y)
         lr, epochs = check_positive(lr, "lr"), check_whole(epochs, "epochs", 0)
-        report_every = check_whole(max(1, epochs // 10) if report_every is None
-                                   else report_every, "report_every", 1)
-        if batch_size is not None:
-            batch_size = check_whole(batch_size, "batch_size", 1)
+        every = check_whole(max(1, epochs // 10) if report_every is None else report_every,
+                            "report_every", 1)
+        k = None if batch_size is None else check_whole(batch_size, "batch_size", 1)
         if not (callback is None or callable(callback)):
             raise TypeError("callback: expected a function of (epoch, loss), got %r"
                             % (callback,))
         if compiled is not None:
             check_bool(compiled, "compiled")
-        run = self._epochs(X, y, lr, batch_size, compiled, options)
-        self.compiled = run.compiled    # which ran: the compiled step, or the lists
-        history = []
+        h = Settings(self, lr, options)
+        fast = compiled is not False and "step" in FAST and FAST["step"](
+            self, h, k is None, len(X), compiled)
+        self.compiled = bool(fast)
+        step = fast or self._step
+        state = self._resume(h, len(X), k)
+        P, S, t, history, best = self._params(), [state[s] for s in h.slots], state["t"], [], []
         try:
             for epoch in range(self.epoch, self.epoch + epochs):
-                if epoch % report_every == 0:
-                    history.append(run.report(epoch))
-                    if callback is not None:
-                        callback(epoch, history[-1][1])
-                    if run.stopped:
+                report = epoch % every == 0
+                if report:
+                    self._set_params(P)
+                    history.append(self._report(epoch, X, y, h, best))
+                    if best and best[-1] >= h.patience:
+                        self.stopped = (epoch, best[1])
+                        if callback is not None:
+                            callback(epoch, history[-1][1])
                         break
-                run(epoch)          # which counts it in self.epoch once it is done
+                start = P, S, t         # the one place a failed epoch is undone
+                try:
+                    for rows in self._batches(len(X), k, state):
+                        P, S, loss = step(P, S, t + 1, X, y, rows, h)
+                        t += 1
+                        if loss is not None and loss - loss != 0.0:
+                            _diverged(epoch, loss)
+                        if not _finite(P):
+                            _diverged(epoch)
+                except BaseException:
+                    P, S, t = start
+                    raise
+                self.epoch = epoch + 1
+                if report and callback is not None:
+                    self._set_params(P)
+                    callback(epoch, history[-1][1])
+                    P = self._params()          # as the callback left them
         finally:
-            run.close()
+            self._set_params(best[2] if self.stopped and best else P)
+            state.update(zip(h.slots, S), t=t)
+            self.state = state
         return history
 
-    def _epochs(self, X, y, lr, batch_size, compiled, options):
-        if options:                 # Part II's optimizers, L2, validation, ...
-            raise TypeError("train: unknown option %r" % sorted(options)[0])
-        return Epochs(self, X, y, lr, batch_size)
+    def _step(self, P, S, t, X, y, rows, h):
+        """One batch on the lists: the forward pass, the deltas, the gradient
+        and the optimizer's step; the new parameters and state, and the loss
+        of the batch if it is the whole of X (``rows`` None)."""
+        self._set_params(P)
+        if rows is not None:
+            X, y = [X[i] for i in rows], [y[i] for i in rows]
+        a, o = self._forward(X)
+        loss = self._loss(a, o, y) if rows is None else None
+        G = self._gradient(o, self._deltas(o, y), P, h.reduction, h.l2, h.clip)
+        P, S = OPTIMIZERS[h.optimizer].step(h, t, P, G, S)
+        return P, S, loss
 
-class Diverged(ValueError):
-    """Training produced an infinite or NaN loss or weight (lr too large?)."""
-
-def _diverged(epoch, loss=None):
-    """Diverged for ``epoch``: a loss that is not finite, or (None) an update."""
-    raise Diverged("epoch %d: %s; weights are from before that epoch (try a smaller lr)"
-                   % (epoch, "the loss is %r" % loss if loss is not None else
-                      "an update made a weight infinite or NaN"))
-
-class Epochs:
-    """One train() call's epochs on the lists: ``loss(epoch)`` of all the data,
-    ``run(epoch)`` one epoch of updates; Diverged, the network as before that
-    epoch, if a loss or a weight stops being finite."""
-    stopped = False                 # Part II's early stopping sets it
-    compiled = False                # Part III's compiled epochs say True
-
-    def __init__(self, net, X, y, lr, batch_size):
-        self.net, self.X, self.y, self.lr, self.k = net, X, y, lr, batch_size
-        self.order = list(range(len(X)))
-
-    def report(self, epoch):
-        return epoch, self.loss(epoch)
-
-    def loss(self, epoch):
-        a, o = self.net._forward(self.X)
-        loss = self.net._loss(a, o, self.y)
-        return loss if loss - loss == 0.0 else _diverged(epoch, loss)
-
-    def __call__(self, epoch):
-        net, X, y, k = self.net, self.X, self.y, self.k
-        before = list(net.weights), list(net.biases)    # update() makes new layers
+    def _resume(self, h, n, k):
+        """net.state for this run: the optimizer's (afresh if another, or one
+        without the slots needed), and the shuffled order of n rows."""
+        state = self.state
+        if state.get("optimizer") != h.optimizer or [s for s in h.slots if s not in state]:
+            state = {"optimizer": h.optimizer, "t": 0}
+            for s in h.slots:
+                state[s] = [0.0] * len(self._params())
         if k is not None:
-            shuffle(self.order, net.rng)
-        try:
-            for start in range(0, len(X), k or len(X)):
-                rows = self.order[start:start + k] if k else None
-                if rows is not None:
-                    X, y = [self.X[i] for i in rows], [self.y[i] for i in rows]
-                a, o = net._forward(X)
-                loss = net._loss(a, o, y) if k is None else 0.0
-                if loss - loss != 0.0:                  # the full batch's loss, each epoch
-                    _diverged(epoch, loss)
-                if not self.update(o, net._deltas(o, y)):
-                    _diverged(epoch)
-            # the weights and the count change together: a Ctrl-C anywhere
-            # finds the weights of the epochs counted, neither more nor less
-            net.epoch = epoch + 1
-        except BaseException:
-            if net.epoch == epoch:
-                net.weights[:], net.biases[:] = before
-            raise
+            order = self.state.get("order", ())
+            state["order"] = order if len(order) == n else list(range(n))
+        self.stopped = None
+        return dict(state)
 
-    def update(self, o, delta):
-        return self.net.update(o, delta, self.lr)
+    def _batches(self, n, k, state):
+        """The rows of each batch of an epoch: None, all; else the order shuffled."""
+        if k is None:
+            return [None]
+        shuffle(state["order"], self.rng)
+        return [state["order"][s:s + k] for s in range(0, n, k)]
 
-    def close(self):
-        """Nothing to do: the weights are in the network already."""
-
+    def _report(self, epoch, X, y, h, best):
+        """The history entry of a reported epoch: ``(epoch, loss)``, and the
+        validation loss with validation; ``best`` is early stopping's
+        ``[score, epoch, params, reports since]``."""
+        loss = self._loss(*self._forward(X) + (y,))
+        if loss - loss != 0.0:
+            _diverged(epoch, loss)
+        if h.validation is None:
+            return epoch, loss
+        score = self._loss(*self._forward(h.validation[0]) + (h.validation[1],))
+        if h.patience is not None:
+            if not best or score < best[0]:
+                best[:] = [score, epoch, self._params(), 0]
+            else:
+                best[3] += 1
+        return epoch, loss, score
 # The worked example: the article's 2-2-1 network, one update.
 
 EXAMPLE_X, EXAMPLE_Y = [[0.35, 0.7]], [[0.5]]
@@ -748,361 +1019,63 @@ def _probabilities(y):
     if bad:
         raise ValueError("y: cross_entropy needs targets in [0, 1], got %r" % bad[0])
 
-LOSSES["cross_entropy"] = Loss(cross_entropy, _cross_entropy_delta,
-                               lambda a, o, y, F: cross_entropy(a, o, y, F) / len(y),
-                               outputs=("sigmoid", "softmax"), targets=_probabilities)
+def _cross_entropy_code(F, y, o, a, d, loss):
+    # as the list code: E from the sums a (m and t are the softmax's row
+    # maximum and its total of exp(a - m), from the forward pass)
+    lines = []
+    for j, v in enumerate(a):
+        lines += ["E += %s * (m + log(t) - %s)" % (y[j], v) if F.rows else
+                  "E += %s * softplus(-%s) + (1.0 - %s) * softplus(%s)" % (y[j], v, y[j], v)
+                  ] if loss else []
+    if F.rows:
+        return lines + ["sy = " + " + ".join(y)] + [
+            "%s = %s - %s * sy" % (d[j], y[j], v) for j, v in enumerate(o)]
+    return lines + ["%s = r%d" % (d[j], j) for j in range(len(o))]
 
-def classify(row):
-    """The class of one output row: the largest output, or ``o >= 0.5`` for one.
+LOSSES["cross_entropy"] = Loss(
+    cross_entropy, _cross_entropy_delta, lambda a, o, y, F: cross_entropy(a, o, y, F) / len(y),
+    _cross_entropy_code, "cross-entropy", lambda F, t, y, tv, yv: "%s - %s = %s - %s" % (
+        t, y, tv, yv), outputs=("sigmoid", "softmax"), targets=_probabilities)
 
-    >>> classify([0.1, 0.7, 0.2]), classify([0.2]), classify([0.5])
-    (1, 0, 1)
-    """
-    check_matrix([row], "row")
-    return int(row[0] >= 0.5) if len(row) == 1 else list(row).index(max(row))
-
-# Training beyond the article: where the weights start, and how a gradient
-# moves them.  Each choice is one entry of a registry below; train() reads
-# them on the lists, and Part III's compiler writes the same arithmetic.
+# More starting weights and another optimizer: entries of Part I's INITS and
+# OPTIMIZERS, which train() reads on the lists and Part III's compiler writes
+# as the same arithmetic.  Starting weights are numpy-identical from the seed
+# (in double precision), drawn in layer order and row-major: Glorot's
+# uniform(-r, r, (n_in, n_out)) with r = sqrt(6 / (n_in + n_out)), and He's
+# randn * sqrt(2 / n_in).
 
 def _xavier(rng, n_in, n_out):
-    # numpy's legacy uniform(low, high) is low + (high - low) * random_sample();
-    # in single precision worked out in doubles (Appendix A) and then rounded
-    if SINGLE:
-        r = _sqrt(_div((6, 0), (n_in + n_out, 0)))
-        return [[_float(_add((-r[0], r[1]), _mul((2 * r[0], r[1]), (rng._bits53(), 53))))
-                 for j in range(n_out)] for i in range(n_in)]
+    # numpy's legacy uniform(low, high) is low + (high - low) * random_sample()
     r = math.sqrt(6 / (n_in + n_out))
     return [[-r + (r - -r) * rng.random() for j in range(n_out)] for i in range(n_in)]
 
 def _he(rng, n_in, n_out):
-    if SINGLE:
-        s = _sqrt(_div((2, 0), (n_in, 0)))
-        return [[_float(_mul(rng.gauss53(), s)) for j in range(n_out)] for i in range(n_in)]
     s = math.sqrt(2 / n_in)
     return [[rng.gauss() * s for j in range(n_out)] for i in range(n_in)]
 
-# Starting weights, numpy-identical from the seed, drawn in layer order and
-# row-major: randn(n_in, n_out) (the article's); Glorot's uniform(-r, r,
-# (n_in, n_out)) with r = sqrt(6 / (n_in + n_out)); He's randn * sqrt(2 / n_in).
-INITS = {"randn": None,          # the article's: Part I's Network draws them
-         "xavier": _xavier, "he": _he}
-
-class Optimizer:
-    """An entry of OPTIMIZERS, a rule that turns gradients g into steps, as
-    torch.optim defines it.  ``options``: the train() options it reads;
-    ``slots(uses)``: the state it keeps per parameter; ``step(h, t, P, G, S)``:
-    step number t on flat lists (parameters, gradients, state), the new
-    parameters and state; ``setup(uses)`` and ``code(uses)``: the same as lines
-    of Python for the compiler, once per step and once per parameter ``{p}``,
-    its gradient ``{g}``, its new value ``{n}``, its state ``{s0}`` ... and new
-    state ``{S0}`` ....  ``uses`` names the options in play, never values."""
-    def __init__(self, options, slots, step, setup, code):
-        self.options, self.slots, self.step = options, slots, step
-        self.setup, self.code = setup, code
-
-def _sgd(h, t, P, G, S):
-    # torch.optim.SGD with dampening 0: buf = g at the first step, then
-    # mu * buf + g; the step is buf, or g + mu * buf with Nesterov's rule
-    if not h.momentum:
-        return [p - h.lr * g for p, g in zip(P, G)], S
-    mu = h.momentum
-    B = G if t == 1 else [mu * b + g for b, g in zip(S[0], G)]
-    steps = [g + mu * b for g, b in zip(G, B)] if h.nesterov else B
-    return [p - h.lr * s for p, s in zip(P, steps)], [B]
-
-def _sgd_code(uses):
-    if "momentum" not in uses:
-        return ["{n} = {p} - lr * {g}"]
-    return ["{S0} = {g} if first else mu * {s0} + {g}", "{n} = {p} - lr * ({g} + mu * {S0})"
-            if "nesterov" in uses else "{n} = {p} - lr * {S0}"]
+INITS["xavier"], INITS["he"] = _xavier, _he
 
 def _adam(h, t, P, G, S):
     # Kingma & Ba's Adam as torch.optim.Adam defines it, bias-corrected
     b1, b2 = h.betas
-    c1, c2 = 1.0 - b1 ** t, 1.0 - b2 ** t
-    M = [b1 * m + h.k1 * g for m, g in zip(S[0], G)]
-    V = [b2 * v + h.k2 * (g * g) for v, g in zip(S[1], G)]
+    k1, k2, c1, c2 = 1.0 - b1, 1.0 - b2, 1.0 - b1 ** t, 1.0 - b2 ** t
+    M = [b1 * m + k1 * g for m, g in zip(S[0], G)]
+    V = [b2 * v + k2 * (g * g) for v, g in zip(S[1], G)]
     return [p - h.lr * (m / c1) / (math.sqrt(v / c2) + h.eps)
             for p, m, v in zip(P, M, V)], [M, V]
-
-OPTIMIZERS = {
-    "sgd": Optimizer(("momentum", "nesterov"),
-                     lambda uses: ("buf",) if "momentum" in uses else (), _sgd,
-                     lambda uses: ["first = T == 1"] if "momentum" in uses else [], _sgd_code),
-    "adam": Optimizer(("betas", "eps"), lambda uses: ("m", "v"), _adam,
-                      lambda uses: ["c1 = 1.0 - b1 ** T", "c2 = 1.0 - b2 ** T"],
-                      lambda uses: ["{S0} = b1 * {s0} + k1 * {g}",
-                                    "{S1} = b2 * {s1} + k2 * ({g} * {g})",
-                                    "{n} = {p} - lr * ({S0} / c1) / (sqrt({S1} / c2) + eps)"]),
-}
 
 def _betas(v):
     if not isinstance(v, (list, tuple)) or len(v) != 2:
         raise TypeError("betas: expected a pair of numbers, got %r" % (v,))
     return check_between(v[0], "betas[0]", 1.0), check_between(v[1], "betas[1]", 1.0)
 
-def _validation(v):
-    if not isinstance(v, (list, tuple)) or len(v) != 2:
-        raise TypeError("validation: expected a pair (X, y), got %s" % _show(v))
-    return v
-
-# train()'s options beyond the article: name -> (default, check).  Every
-# default keeps the article's numbers: summed gradients, plain SGD, no L2.
-TRAINING = {
-    "reduction": ("sum", lambda v: check_name(v, "reduction", ("sum", "mean"))),
-    "optimizer": ("sgd", lambda v: check_name(v, "optimizer", OPTIMIZERS)),
-    "momentum": (0.0, lambda v: check_between(v, "momentum", 1.0)),
-    "nesterov": (False, lambda v: check_bool(v, "nesterov")),
-    "betas": ((0.9, 0.999), _betas),
-    "eps": (1e-8, lambda v: check_positive(v, "eps")),
-    "l2": (0.0, lambda v: check_between(v, "l2")),
-    "validation": (None, _validation),
-    "patience": (None, lambda v: check_whole(v, "patience", 1)),
-    "clip": (None, lambda v: check_positive(v, "clip")),
-}
-
-def _flat(net, W, b):
-    """Per-layer matrices and vectors shaped as the weights and biases, as one
-    list: all of W, then b if the network has biases (the order of _params)."""
-    return [v for M in W for row in M for v in row] + \
-        ([v for vs in b for v in vs] if net.bias else [])
-
-def _params(net):
-    """Weights, then biases if any, as one flat list (the order equations() uses)."""
-    return _flat(net, net.weights, net.biases)
-
-def _shaped(net, P):
-    """A flat list in the order of _params as (weights, biases), shaped as the
-    network's; the biases are zeros if it has none."""
-    it = iter(P)
-    W = [[[next(it) for _ in row] for row in M] for M in net.weights]
-    return W, [[next(it) if net.bias else 0.0 for _ in b] for b in net.biases]
-
-def _set_params(net, P):
-    net.weights[:], b = _shaped(net, P)
-    if net.bias:
-        net.biases[:] = b
-
-def _gradient(net, U, P, n, l2):
-    """g, the gradient of the objective, from U, the sums of o_i * delta_j
-    (which point downhill): -U, divided by the n rows for a mean, plus l2 * w
-    for the weights (not the biases)."""
-    G = [-u / n for u in U] if n else [-u for u in U]
-    if l2:
-        count = sum(len(W) * len(W[0]) for W in net.weights)
-        G[:count] = [g + l2 * p for g, p in zip(G[:count], P)]
-    return G
-
-def _clipped(G, c):
-    """G rescaled to norm c where its norm is larger, as torch's
-    clip_grad_norm_ (whose 1e-6 keeps a zero gradient from dividing by 0)."""
-    sq = 0.0
-    for g in G:
-        sq += g * g
-    factor = c / (math.sqrt(sq) + 1e-6)
-    return [g * factor for g in G] if factor < 1.0 else G
-
-class Settings:
-    """train()'s options beyond the article, checked (see TRAINING), and what
-    follows from them: ``uses``, the options in play, and ``slots``, the state
-    the optimizer keeps per parameter."""
-    def __init__(self, net, lr, options):
-        self.lr = lr
-        for name in options:
-            if name not in TRAINING:
-                raise TypeError("train: unknown option %r" % name)
-        for name in TRAINING:
-            default, check = TRAINING[name]
-            given = name in options and not (default is None and options[name] is None)
-            setattr(self, name, check(options[name]) if given else default)
-        opt = OPTIMIZERS[self.optimizer]
-        for name in options:
-            if name in ("momentum", "nesterov", "betas", "eps") and name not in opt.options:
-                raise ValueError("%s: not an option of optimizer %r" % (name, self.optimizer))
-        if self.nesterov and not self.momentum:
-            raise ValueError("nesterov: needs a momentum above 0")
-        if self.validation is not None:
-            self.validation = net._data(*self.validation)
-        if self.patience is not None and self.validation is None:
-            raise ValueError("patience: early stopping needs validation=(X, y)")
-        self.k1, self.k2 = 1.0 - self.betas[0], 1.0 - self.betas[1]
-        self.uses = tuple(name for name in ("momentum", "nesterov", "l2", "clip")
-                          if getattr(self, name))
-        self.uses += ("mean",) if self.reduction == "mean" else ()
-        self.slots = opt.slots(self.uses)
-
-class Training(Epochs):
-    """train()'s epochs with the options of TRAINING, ``h``.  The optimizer's
-    state (its step count t and per-parameter slots) and the shuffled order
-    live in ``net.state``, so that the next train() goes on exactly where this
-    one stopped; validation losses and early stopping are done at reports."""
-
-    def __init__(self, net, X, y, batch_size, h):
-        super().__init__(net, X, y, h.lr, batch_size)
-        self.h, self.state = h, net.state
-        if net.state.get("optimizer") != h.optimizer or \
-                [s for s in h.slots if s not in net.state]:
-            self.state = {"optimizer": h.optimizer, "t": 0}     # a fresh optimizer
-            for s in h.slots:
-                self.state[s] = [0.0] * len(_params(net))
-        if batch_size is not None:      # the order goes on being shuffled from where it was
-            if len(net.state.get("order", ())) == len(X):
-                self.order = net.state["order"]
-            self.state["order"] = self.order
-        self.best, self.bad = None, 0
-
-    def __call__(self, epoch):
-        saved = dict(self.state)        # update() replaces the slots, never changes them
-        try:
-            Epochs.__call__(self, epoch)
-        except BaseException:
-            if self.net.epoch == epoch:     # the epoch is not counted: nor is its state
-                self.state.clear()
-                self.state.update(saved)
-            raise
-
-    def update(self, o, delta):
-        net, t = self.net, self.state["t"] + 1
-        P = _params(net)
-        U = _flat(net, *net._sums(o, delta))
-        h = self.h
-        G = _gradient(net, U, P, len(o[0]) if h.reduction == "mean" else 0, h.l2)
-        G = _clipped(G, h.clip) if h.clip else G
-        P, S = OPTIMIZERS[h.optimizer].step(h, t, P, G, [self.state[s] for s in h.slots])
-        total = 0.0
-        for v in P:
-            total += v
-        if total - total != 0.0:
-            return False
-        _set_params(net, P)
-        self.state["t"] = t
-        for s, values in zip(h.slots, S):
-            self.state[s] = values
-        return True
-
-    def report(self, epoch):
-        loss = self.loss(epoch)
-        if self.h.validation is None:
-            return epoch, loss
-        net, (X, y), patience = self.net, self.h.validation, self.h.patience
-        score = net._loss(*net._forward(X) + (y,))
-        if patience is None:
-            return epoch, loss, score
-        if self.best is None or score < self.best[0]:
-            self.best, self.bad = (score, epoch, [[list(r) for r in W] for W in net.weights],
-                                   [list(b) for b in net.biases]), 0
-        else:
-            self.bad += 1
-            self.stopped = self.bad >= patience
-        return epoch, loss, score
-
-    def close(self):
-        net = self.net
-        net.state = self.state
-        net.stopped = None
-        if self.stopped:
-            net.weights[:], net.biases[:] = self.best[2], self.best[3]
-            net.stopped = (net.epoch, self.best[1])
-
-class Network(Network):
-    """The article's Network with what a library needs beyond it: starting
-    weights (``init``: randn, xavier or he, see INITS), more options for
-    train(), the gradient, the objective, accuracy, saving and loading.
-
-    train()'s options (TRAINING), keyword-only: ``reduction`` "sum" (the
-    article's) or "mean" (the objective and its gradient divided by the rows
-    of each batch); ``optimizer`` "sgd" (with ``momentum`` and ``nesterov``)
-    or "adam" (with ``betas`` and ``eps``), as torch.optim defines them;
-    ``l2``, which adds l2/2 * sum w^2 over the weights; ``validation=(X, y)``,
-    which adds the validation loss to each history entry; and ``patience=k``,
-    which stops training once that loss has not improved for k reports, puts
-    back the weights of the best report and sets ``net.stopped`` to
-    ``(epoch, best_epoch)`` (None otherwise); ``clip=c``, which rescales each
-    step's whole gradient (L2 included) to norm c where it is larger.  ``net.state`` holds what the
-    next train() needs to go on exactly: the optimizer's step count and
-    per-parameter state, and the shuffled order; a different optimizer, or
-    momentum where there was none, starts afresh."""
-    def __init__(self, sizes, *, init="randn", bias=True, seed=0, activation="sigmoid",
-                 output_activation="sigmoid", loss="mse"):
-        check_name(init, "init", INITS)
-        super().__init__(sizes, bias=bias, seed=seed, activation=activation,
-                         output_activation=output_activation, loss=loss)
-        self.state, self.stopped, self.csv = {}, None, None
-        if INITS[init] is not None:     # draw them again, from the seed
-            self.rng = Random(seed)
-            self.weights = [INITS[init](self.rng, n_in, n_out)
-                            for n_in, n_out in zip(self.sizes, self.sizes[1:])]
-
-    def _epochs(self, X, y, lr, batch_size, compiled, options):
-        return Training(self, X, y, batch_size, Settings(self, lr, options))
-
-    def gradients(self, X, y, *, reduction="sum", l2=0.0):
-        """``(dW, db)``: the gradient of the objective, shaped as ``weights``
-        and ``biases``: ``dW[l][i][j] = -sum_n o[l][n][i] * delta[l+1][n][j]``,
-        so the article's update is exactly ``w -= lr * dW``; divided by the
-        rows for ``reduction="mean"``, and with ``l2 * w`` added for L2.
-
-        >>> dW, db = worked_example().gradients([[0.35, 0.7]], [[0.5]])
-        >>> round(dW[1][1][0], 6)          # -Delta w23 at lr = 1
-        0.021257
-        """
-        X, y = self._data(X, y)
-        mean, l2 = TRAINING["reduction"][1](reduction) == "mean", TRAINING["l2"][1](l2)
-        o = self._forward(X)[1]
-        U = _flat(self, *self._sums(o, self._deltas(o, y)))
-        return _shaped(self, _gradient(self, U, _params(self), len(X) if mean else 0, l2))
-
-    def objective(self, X, y, *, reduction="sum", l2=0.0):
-        """The objective E that train() descends and gradients() differentiates:
-        summed over the batch and the outputs, 1/2 sum (y - o)^2 for ``mse``;
-        divided by the rows for ``reduction="mean"``; plus l2/2 sum w^2.
-
-        >>> round(worked_example().objective(EXAMPLE_X, EXAMPLE_Y), 6)  # 0.027249 / 2
-        0.013625
-        """
-        X, y = self._data(X, y)
-        mean, l2 = TRAINING["reduction"][1](reduction) == "mean", TRAINING["l2"][1](l2)
-        a, o = self._forward(X)
-        F = ACTIVATIONS[self.activations[-1]]
-        E = LOSSES[self.loss_name].objective(a[-1], o[-1], y, F)
-        E = E / len(X) if mean else E
-        if l2:
-            squares = 0.0
-            for w in _flat(self, self.weights, ()):
-                squares += w * w
-            E += l2 / 2 * squares
-        return E
-
-    def accuracy(self, X, labels):
-        """The fraction of rows classified right (see classify): ``labels`` are
-        class numbers (any integral numbers) or target rows."""
-        X = self._inputs(X)
-        if not isinstance(labels, (list, tuple)) or len(labels) != len(X):
-            raise ValueError("labels: expected %d labels, one per row of X, got %s"
-                             % (len(X), _show(labels)))
-        if isinstance(labels[0], (list, tuple)):
-            check_matrix(labels, "labels", self.sizes[-1])
-            labels = [classify(row) for row in labels]
-        hits = 0
-        for row, label in zip(self.predict(X), labels):
-            hits += classify(row) == check_whole(label, "labels", 0, max(1, len(row) - 1))
-        return hits / len(X)
-
-    def classify(self, X):
-        """The class of each row of ``X``: see classify().
-
-        >>> Network([2, 3], seed=1).classify([[0.0, 1.0], [1.0, 0.0]])
-        [1, 0]
-        """
-        return [classify(row) for row in self.predict(X)]
-
-    def save(self, path):
-        """Write the network to ``path``: see save()."""
-        save(self, path)
-
-    load = staticmethod(lambda path: load(path))
-
+OPTIMIZERS["adam"] = Optimizer(
+    {"betas": ((0.9, 0.999), _betas), "eps": (1e-8, lambda v: check_positive(v, "eps"))},
+    lambda h: None, lambda uses: ("m", "v"), _adam,
+    lambda uses: ["b1, b2 = h.betas", "eps = h.eps", "k1, k2 = 1.0 - b1, 1.0 - b2",
+                  "c1 = 1.0 - b1 ** T", "c2 = 1.0 - b2 ** T"],
+    lambda uses: ["{S0} = b1 * {s0} + k1 * {g}", "{S1} = b2 * {s1} + k2 * ({g} * {g})",
+                  "{n} = {p} - lr * ({S0} / c1) / (sqrt({S1} / c2) + eps)"])
 # The gradient check's step, and what it measures for a right gradient: in
 # single precision (Part I's SINGLE) E itself is only good to about 1e-7,
 # so a step near its cube root does best, and right means below 1e-2.
@@ -1157,97 +1130,16 @@ CSV_MODEL = {"columns": "the names of the file's columns",
 
 def _dumps(net):
     """The JSON text of a network, keys in a fixed order on every interpreter."""
-    import json
-    dumps = _dumps32 if SINGLE else json.dumps
-    spare = net.rng.spare               # single precision keeps it as a double
-    spare = _float(spare) if isinstance(spare, tuple) else spare
-    state = "{%s}" % ", ".join('"%s": %s' % (k, dumps(net.state[k]))
-                               for k in sorted(net.state))
+    from json import dumps
+    state = "{%s}" % ", ".join('"%s": %s' % (k, dumps(net.state[k])) for k in sorted(net.state))
     fields = [("format", FORMAT), ("version", FORMAT_VERSION), ("sizes", net.sizes),
               ("bias", net.bias), ("activations", net.activations),
               ("loss", net.loss_name), ("weights", net.weights), ("biases", net.biases),
               ("epoch", net.epoch), ("state", state),
-              ("rng", [net.rng.index, spare, list(net.rng.mt)])]
+              ("rng", [net.rng.index, net.rng.spare, list(net.rng.mt)])]
     fields += [("csv", net.csv)] if getattr(net, "csv", None) is not None else []
     return "{\n" + ",\n".join(' "%s": %s' % (k, v if k == "state" else dumps(v))
                                for k, v in fields) + "\n}\n"
-
-# In single precision MicroPython's float repr and float() are not exact:
-# about 0.6 % of float32 values come back from no decimal at all.  There
-# save writes each float as 9 digits worked out in whole numbers, and load
-# reads them the same way, so that a model comes back bit for bit.
-
-def _dumps32(v):
-    """json.dumps, with each float as exactly rounded 9 significant digits."""
-    import json
-    if isinstance(v, float):
-        return _float_text(v)
-    if isinstance(v, (list, tuple)):
-        return "[%s]" % ", ".join(_dumps32(x) for x in v)
-    if isinstance(v, dict):
-        return "{%s}" % ", ".join("%s: %s" % (json.dumps(k), _dumps32(v[k])) for k in sorted(v))
-    return json.dumps(v)
-
-def _float_text(v):
-    """D e k, D of 9 or 10 digits, the nearest such decimal to the float v."""
-    if v == 0.0 or v - v != 0.0:
-        return repr(v)
-    m, e = math.frexp(abs(v))
-    M, e = int(m * 16777216.0), e - 24          # |v| = M * 2**e, exactly
-    k = int(math.floor(math.log10(abs(v)))) - 9
-    num, den = M * 2 ** max(e, 0) * 10 ** max(-k, 0), 2 ** max(-e, 0) * 10 ** max(k, 0)
-    D = (2 * num + den) // (2 * den)
-    return "%s%de%d" % ("-" if v < 0 else "", D, k)
-
-def _exact(token):
-    """The float nearest the decimal ``token``, rounded in whole numbers."""
-    mantissa, _, exponent = token.lower().partition("e")
-    whole, _, fraction = mantissa.partition(".")
-    D, k = int(whole + fraction), int(exponent or 0) - len(fraction)
-    if abs(k) > 400:
-        raise ValueError("a number out of range: %r" % token)
-    num, den = abs(D) * 10 ** max(k, 0), 10 ** max(-k, 0)
-    if num == 0:
-        return -0.0 if token.startswith("-") else 0.0
-    s = 25 - (len(bin(num)) - len(bin(den)))      # so that q has 25 or 26 bits
-    q, r = divmod(num << s if s >= 0 else num, den if s >= 0 else den << -s)
-    while q >= 1 << 25:                           # 25 bits: 24 kept, one to round with
-        r, q, s = r or q & 1, q >> 1, s - 1
-    if q & 1 and (r or q & 2):
-        q += 1
-    v = math.ldexp(q >> 1, 1 - s)
-    return -v if D < 0 or token.startswith("-") else v
-
-def _loads32(text):
-    """json.loads, each number read by _exact (ints stay ints): each number
-    outside a string goes into one, marked, before json sees it."""
-    import json
-    out, i, n = [], 0, len(text)
-    while i < n:
-        c, j = text[i], i + 1
-        if c == '"':                    # a string, copied whole
-            while j < n and text[j] != '"':
-                j += 2 if text[j] == "\\" else 1
-            j += 1
-        elif c in "-0123456789":
-            while j < n and text[j] in "0123456789.eE+-":
-                j += 1
-            out.append('"\\u0001%s"' % text[i:j])
-            i = j
-            continue
-        out.append(text[i:j])
-        i = j
-    return _unmark(json.loads("".join(out)))
-
-def _unmark(v):
-    if isinstance(v, list):
-        return [_unmark(x) for x in v]
-    if isinstance(v, dict):
-        return dict((k, _unmark(x)) for k, x in v.items())
-    if isinstance(v, str) and v[:1] == "\x01":
-        token = v[1:]
-        return _exact(token) if [c for c in token if c in ".eE"] else int(token)
-    return v
 
 def _path(path):
     """A file name from a str or an os.PathLike (pathlib.Path)."""
@@ -1313,7 +1205,7 @@ def load(path):
     try:
         text = raw.decode("utf-8")
         _shallow(text)
-        data = _loads32(text) if SINGLE else json.loads(text)
+        data = json.loads(text)
     except (ValueError, RuntimeError, MemoryError):    # RecursionError is a RuntimeError
         raise ValueError("%s: not a JSON network file (truncated or damaged?)" % path) \
             from None
@@ -1360,7 +1252,7 @@ def _from_dict(data, where="model"):
         raise ValueError("%s: %s" % (where, e)) from None
     if version >= 2:
         net.epoch = field("epoch", lambda v: type(v) is int and v >= 0, "a whole number >= 0")
-        net.state = field("state", lambda v: _state(v, len(_params(net))), "a training state")
+        net.state = field("state", lambda v: _state(v, len(net._params())), "a training state")
         rng = field("rng", _rng_state, "[index, spare, 624 whole numbers < 2**32]")
         net.rng.index, net.rng.mt = rng[0], _words(rng[2])
         net.rng.spare = None if rng[1] is None else float(rng[1])
@@ -1412,6 +1304,11 @@ def _rng_state(v):
             and (v[1] is None or is_real(v[1]) and is_finite(v[1])) and isinstance(v[2], list)
             and len(v[2]) == 624 and not [1 for x in v[2]
                                           if type(x) is not int or not 0 <= x < 2 ** 32])
+
+# A network saves itself and the class reads one: methods that Part I's
+# Network gets here, where the functions are (they need json, Part I not).
+Network.save, Network.load = save, staticmethod(load)
+
 
 # Your own data: a CSV file in, standardized features, one-hot targets, a
 # seeded split, and the measures to judge the model with.  MicroPython has
@@ -1616,65 +1513,24 @@ def r2(y, o):
         scores.append(1.0 - res / tot if tot else float(res == 0.0))
     return _total(scores) / cols
 
-def spiral(points=50, classes=3, seed=0):
-    """A classic toy data set: ``classes`` interleaved spiral arms in the
-    plane, ``points`` per arm, with seeded noise: (X, one-hot y, labels)."""
-    check_whole(points, "points", 1)
-    check_whole(classes, "classes", 2)
-    rng = Random(seed)
-    X, y, labels = [], [], []
-    for c in range(classes):
-        for i in range(points):
-            r = i / max(1, points - 1)
-            t = 4.0 * (c + r) + 0.2 * rng.gauss()
-            X.append([r * math.sin(t), r * math.cos(t)])
-            y.append([1.0 if k == c else 0.0 for k in range(classes)])
-            labels.append(c)
-    return X, y, labels
-
-def spiral_demo(epochs=200, lr=0.02, batch_size=10, seed=0, *, callback=None, out=None):
-    """Train a [2, 16, 16, 3] tanh network, softmax and cross-entropy, on
-    mini-batches of the spiral, printing the loss falling and the accuracy.
-
-    >>> lines = []
-    >>> net = spiral_demo(epochs=3, out=lines)
-    >>> lines[1]
-    'epoch    0  loss 1.893426'
-    """
-    write = _writer(out)
-    X, y, labels = spiral(seed=seed)
-    net = Network([2, 16, 16, 3], activation="tanh", output_activation="softmax",
-                  loss="cross_entropy", seed=seed)
-    write("spiral: %d points in 3 arms, network [2, 16, 16, 3] tanh + softmax, "
-          "cross-entropy, batches of %d, lr %g" % (len(X), batch_size, lr))
-    def report(epoch, loss):
-        write("epoch %4d  loss %.6f" % (epoch, loss))
-        if callback is not None:
-            callback(epoch, loss)
-    net.train(X, y, epochs, lr, batch_size=batch_size, report_every=max(1, epochs // 10),
-              callback=report)
-    write("final loss %.6f, training accuracy %.1f%%"
-          % (net.loss(X, y), 100 * net.accuracy(X, labels)))
-    return net
-
 
 # Part III -- speed: the network compiled into its own equations.  The
 # article works the example as scalar equations (a1 = w11*x1 + w21*x2, y3 =
-# F(a1), ...); equations() writes one batch's forward pass, deltas and update
-# so, every weight a local variable, and train() calls it in place of the
-# list code: the same operations in the same order, so the same numbers, but
-# no lists built on the way.  The source is made from layer sizes and the
-# ACTIVATIONS entries' expressions only, never from text a user passed.
+# F(a1), ...); equations() writes one batch's forward pass, deltas, gradient
+# and optimizer step so, every weight a local variable, and registers it as
+# FAST["step"], which Part I's train() calls in place of its list code: the
+# same operations in the same order, so the same numbers, but no lists built
+# on the way.  The source is made from layer sizes and the registries'
+# expressions only, never from text a user passed.
 
 IMPLEMENTATION = getattr(getattr(sys, "implementation", None), "name", "")  # cpython, pypy...
-# weights and biases; bigger networks use the lists.  PyPy's JIT gives up on
-# a long step and runs it slower than the lists: measured, 64 samples, the
-# compiled step against the lists 0.5x at 151 weights, 1.9x at 249, 5.2x at
-# 337, 6.4x at 1,185.
-COMPILE_LIMIT = 200 if IMPLEMENTATION == "pypy" else 3000
-# samples x weights written out without a loop.  Not on MicroPython: there
-# the loop is as fast (3 % slower on XOR), and its source, half as long,
-# compiles in a board's heap where the written-out one does not.
+# Weights and biases up to which training compiles (docs/speed.md has the
+# measurements): PyPy's JIT gives up on a long function and runs it slower
+# than the lists, and MicroPython's WebAssembly port has no stack for the
+# locals of a longer one.
+COMPILE_LIMIT = 200 if IMPLEMENTATION in ("pypy", "micropython") else 3000
+# samples x weights written out without a loop; on MicroPython the loop is
+# as fast, and its shorter source compiles in a board's heap
 UNROLL_LIMIT = 0 if IMPLEMENTATION == "micropython" else 600
 PREDICT_ROWS = 64           # predict() compiles its forward pass for this many rows
 
@@ -1711,31 +1567,20 @@ def _forward_lines(net, xs):
 
 def _sample(net, xs, ys, loss):
     """One sample's work as lines of Python, its inputs named xs and its
-    targets ys: the forward pass, r = y - o, (with ``loss``) its share of E,
-    the deltas back to the first layer, and the sums of o_i * d_j.  Every
-    sum is written left to right, as the list code adds."""
-    sizes, L, softmax = net.sizes, len(net.sizes) - 1, ACTIVATIONS[net.activations[-1]].rows
+    targets ys: the forward pass, r = y - o, the output deltas (and with
+    ``loss`` its share of the loss, E) as its LOSSES entry writes them, the
+    deltas back to the first layer, and the sums of o_i * d_j.  Every sum is
+    written left to right, as the list code adds."""
+    sizes, L = net.sizes, len(net.sizes) - 1
     body = _forward_lines(net, xs)     # which checks the activations' names
     acts = [ACTIVATIONS[name] for name in net.activations]
     o = lambda l, i: xs[i] if l == 0 else "o%d_%d" % (l, i)     # noqa: E731
-    out, a = sizes[-1], ["a%d_%d" % (L, j) for j in range(sizes[-1])]
-    body += ["r%d = %s - o%d_%d" % (j, ys[j], L, j) for j in range(out)]
-    if loss:
-        body.append("# loss")
-        for j, y in enumerate(ys):
-            body.append("E += r%d * r%d" % (j, j) if net.loss_name == "mse" else
-                        "E += %s * (m + log(t) - %s)" % (y, a[j]) if softmax else
-                        "E += %s * softplus(-%s) + (1.0 - %s) * softplus(%s)" % (y, a[j], y, a[j]))
-    body.append("# output deltas")
-    if softmax:
-        body.append("sy = " + " + ".join(ys) if net.loss_name == "cross_entropy" else
-                    "dot = " + " + ".join("r%d * o%d_%d" % (j, L, j) for j in range(out)))
-    for j in range(out):
-        v = o(L, j)
-        body.append("d%d_%d = %s" % (L, j, (
-            ("%s - %s * sy" % (ys[j], v) if softmax else "r%d" % j)
-            if net.loss_name == "cross_entropy" else "%s * (r%d - dot)" % (v, j) if softmax
-            else "r%d * %s" % (j, acts[-1].dcode.format(o=v)))))
+    out = range(sizes[-1])
+    body += ["r%d = %s - o%d_%d" % (j, ys[j], L, j) for j in out]
+    body.append("# output deltas" + (" and the loss" if loss else ""))
+    body += LOSSES[net.loss_name].code(acts[-1], ys, [o(L, j) for j in out],
+                                       ["a%d_%d" % (L, j) for j in out],
+                                       ["d%d_%d" % (L, j) for j in out], loss)
     body.append("# hidden deltas: d_h = F'(o_h) * sum_k w_hk * d_k")
     for l in range(L - 1, 0, -1):
         for h in range(sizes[l]):
@@ -1749,19 +1594,15 @@ def _sample(net, xs, ys, loss):
         body += ["gb%d_%d += d%d_%d" % (l, j, l + 1, j) for j in range(sizes[l + 1] * net.bias)]
     return body
 
-def _updates(net, params, full_batch, optimizer, uses):
+def _updates(net, params, slots, optimizer, uses):
     """The end of a step as lines of Python: each parameter's gradient g (from
-    its sum of o_i * d_j, as _gradient) and its optimizer's step into new
-    names, then, only if every new parameter is finite, the new values."""
-    opt, weights = OPTIMIZERS[optimizer], sum(len(W) * len(W[0]) for W in net.weights)
-    slots = opt.slots(uses)
-    lines = ["# updates: the gradient g of each parameter, then the %s step" % optimizer,
-             "T = steps + 1"] + opt.setup(uses)
-    if "mean" in uses:
-        lines.append("rows = %s" % ("len(X)" if full_batch else "len(cmd)"))
-    code, grads = opt.code(uses), []
+    its sum of o_i * d_j, as Network._gradient) and its optimizer's step into
+    new names, returned with the new state."""
+    weights = sum(len(W) * len(W[0]) for W in net.weights)
+    lines = ["# updates: the gradient g of each parameter, then the %s step" % optimizer]
+    code, grads = OPTIMIZERS[optimizer].code(uses), []
     for k, p in enumerate(params):
-        g = "-g%s" % p + (" / rows" if "mean" in uses else "")
+        g = "-g%s" % p + (" / count" if "mean" in uses else "")
         grads.append(g + (" + l2 * %s" % p if "l2" in uses and k < weights else ""))
     if "clip" in uses:          # every gradient first: their norm scales them all
         lines += ["g%s = %s" % (p, g) for p, g in zip(params, grads)]
@@ -1779,63 +1620,59 @@ def _updates(net, params, full_batch, optimizer, uses):
         for s, slot in enumerate(slots):
             names["s%d" % s], names["S%d" % s] = slot + "_" + p, slot.upper() + "_" + p
         lines += [text.format(**names) for text in code]
-    g = ["g" + p for p in params]
-    for n in range(0, len(g), 50):                  # as Training.update, left to right
-        lines.append("c = " + " + ".join(([] if n == 0 else ["c"]) + g[n:n + 50]))
-    # yield the loss (or True) for a step kept, (loss,) (or False) for one not
-    test, kept, failed = ("c - c != 0.0 or loss - loss != 0.0", "loss", "(loss,)") \
-        if full_batch else ("c - c != 0.0", "True", "False")
-    lines += ["if %s:" % test, "    cmd = yield " + failed, "    continue"]
-    lines += ["%s = g%s" % (p, p) for p in params]
-    lines += ["%s_%s = %s_%s" % (slot, p, slot.upper(), p) for slot in slots for p in params]
-    return lines + ["steps = T", "cmd = yield " + kept]
+    state = ", ".join("[%s]" % ", ".join(slot.upper() + "_" + p for p in params)
+                      for slot in slots)
+    return lines + ["return [%s], [%s], loss" % (", ".join("g" + p for p in params), state)]
 
 def _names(net):
-    """The weights' and biases' names, in the order of _params."""
+    """The weights' and biases' names, in the order of Network._params."""
     sizes, L = net.sizes, len(net.sizes) - 1
     return ["w%d_%d_%d" % (l, i, j) for l in range(L) for i in range(sizes[l])
             for j in range(sizes[l + 1])] + \
         ["b%d_%d" % (l, j) for l in range(L) for j in range(sizes[l + 1] * net.bias)]
 
-def equations(net, *, full_batch=True, samples=0, optimizer="sgd", uses=()):
-    """Python source of one batch of ``net``'s training, written out unit by unit.
+def _hot(net, xs, ys):
+    """CPython numbers locals in order of first use and names the first 256
+    in one byte, the rest in two: a line that gives the short ones to the
+    sample's own values, which the loop reads most (about 15 % faster)."""
+    hot = xs + ys + ["%s%d_%d" % (c, l, j) for l in range(1, len(net.sizes))
+                     for j in range(net.sizes[l]) for c in "aod"]
+    return ["# the sample's own names first: they get the one-byte slots",
+            " = ".join(hot[:250]) + " = 0.0"]
 
-    It is a generator of P -- the flat weights (then biases), the optimizer's
-    state (``slots`` of OPTIMIZERS, each per parameter) and its step count
-    -- the data X and Y, H, the numbers ``(lr, mu, b1, b2, eps, l2)``, and
-    ``keep``: send None (full batch) or a batch's rows for a step, which yields
-    the loss (True) if kept, else ``(loss,)`` (False); 0, and it yields P;
-    ``(P,)``, and it takes it.  ``uses`` names the options in play: momentum,
-    nesterov, l2, mean.  Names: ``o{l}_{i}`` output i of layer l (``o0_i``
-    inputs), ``a`` sums, ``d`` deltas, ``w{l}_{i}_{j}`` and ``b{l}_{j}``
-    weights and biases, ``g``, their sums of ``o_i * delta_j``.
+def equations(net, *, full_batch=True, samples=0, optimizer="sgd", uses=()):
+    """Python source of ``step(P, S, T, X, Y, rows, h)``, one batch of
+    ``net``'s training written out unit by unit, as Network._step on the
+    lists: P the flat weights (then biases), S the optimizer's state (its
+    ``slots``, each a list per parameter), T the step's number, X and Y the
+    data, ``rows`` the batch's (None: all, ``full_batch``), h the options
+    (Settings, read by name); it returns the new P and S, and the loss of a
+    full batch (else None).  ``samples`` writes that many samples out without
+    a loop.  ``uses`` names the options in play: momentum, nesterov, l2, mean,
+    clip.  Names: ``o{l}_{i}`` output i of layer l (``o0_i`` inputs), ``a``
+    sums, ``d`` deltas, ``w{l}_{i}_{j}`` and ``b{l}_{j}`` weights and biases,
+    ``g``, their sums of ``o_i * delta_j``.
 
     >>> src = equations(worked_example())
-    >>> print(src[src.index("a2_0 ="):src.index("# loss")].replace("    ", ""))
+    >>> print(src[src.index("a2_0 ="):src.index("# output deltas")].replace("    ", ""))
     a2_0 = o1_0 * w1_0_0 + o1_1 * w1_1_0
     o2_0 = (exp(a2_0) if a2_0 < -709.0 else 1.0 / (1.0 + exp(-a2_0)))
     r0 = y0 - o2_0
     <BLANKLINE>
     """
-    sizes, L, out = _network(net).sizes, len(net.sizes) - 1, net.sizes[-1]
+    sizes, out = _network(net).sizes, net.sizes[-1]
     check_name(optimizer, "optimizer", OPTIMIZERS)
     uses = tuple(check_name(name, "uses", ("momentum", "nesterov", "l2", "mean", "clip"))
                  for name in uses)
-    params = _names(net)
-    state = [slot + "_" + p for slot in OPTIMIZERS[optimizer].slots(uses) for p in params]
-    g, P = ["g" + p for p in params], ", ".join(params + state + ["steps"])
+    params, slots = _names(net), OPTIMIZERS[optimizer].slots(uses)
     xs, ys = ["o0_%d" % i for i in range(sizes[0])], ["y%d" % j for j in range(out)]
-    head = ["lr, mu, b1, b2, eps, l2, clip = H", "k1, k2 = 1.0 - b1, 1.0 - b2",
-            "%s, = P" % P, "cmd = yield", "try:", "    while True:"]
-    if not samples and 2 * len(params) > 256:
-        # CPython numbers locals in order of first use and names the first 256
-        # in one byte, the rest in two: give the short ones to the sample's
-        # own values, which the loop reads most (about 15 % faster)
-        hot = xs + ys + ["%s%d_%d" % (c, l, j) for l in range(1, L + 1)
-                         for j in range(sizes[l]) for c in "aod"]
-        head[:0] = ["# the sample's own names first: they get the one-byte slots",
-                    " = ".join(hot[:250]) + " = 0.0"]
-    unpack = ["%s, = X[s]" % ", ".join(xs), "%s, = Y[s]" % ", ".join(ys)]
+    head = (_hot(net, xs, ys) if not samples and 2 * len(params) > 256 else []) + [
+        "%s, = P" % ", ".join(params)] + ["%s, = S[%d]" % (", ".join(
+            slot + "_" + p for p in params), k) for k, slot in enumerate(slots)]
+    head += ["lr = h.lr"] + ["%s = h.%s" % (name, name) for name in ("l2", "clip")
+                             if name in uses] + OPTIMIZERS[optimizer].setup(uses)
+    head += ["count = %s" % ("len(X)" if full_batch else "len(rows)")] if "mean" in uses else []
+    g = ["g" + p for p in params]
     body = [" = ".join(g[n:n + 50]) + " = 0.0" for n in range(0, len(g), 50)]
     if samples:                               # every sample written out: no loop at all
         body = []
@@ -1847,32 +1684,25 @@ def equations(net, *, full_batch=True, samples=0, optimizer="sgd", uses=()):
             body += [text.replace(" += ", " = ") if s == 0 and text[0] == "g" else text
                      for text in _sample(net, xs, ys, True)]
     else:
-        body += ["for s in %s:" % ("range(len(X))" if full_batch else "cmd")] + \
-            _indent(unpack + _sample(net, xs, ys, full_batch))
+        body += ["for s in %s:" % ("range(len(X))" if full_batch else "rows")] + _indent(
+            ["%s, = X[s]" % ", ".join(xs), "%s, = Y[s]" % ", ".join(ys)] +
+            _sample(net, xs, ys, full_batch))
     if full_batch:
         body = ["E = 0.0"] + body + ["loss = E / %s" % (
-            "(len(X) * %d)" % out if net.loss_name == "mse" else "len(X)")]
-    body += _updates(net, params, full_batch, optimizer, uses)
-    loop = ["if cmd == 0:", "    cmd = yield [%s]" % P, "elif type(cmd) is tuple:",
-            "    %s, = cmd[0]" % P, "    cmd = yield None", "else:"]
-    tail = ["except BaseException:       # Ctrl-C: keep the weights of the last whole step",
-            "    keep[:] = [%s]" % P, "    raise"]
-    return "".join(["def run(P, X, Y, H, keep):", _block(head, 1), _block(loop, 3),
-                    _block(body, 4), _block(tail, 1), "\n"])
-
+            "(len(X) * %d)" % out if LOSSES[net.loss_name].per_output else "len(X)")]
+    else:
+        body.append("loss = None")
+    body += _updates(net, params, slots, optimizer, uses)
+    return "".join(["def step(P, S, T, X, Y, rows, h):", _block(head + body, 1), "\n"])
 
 _COMPILED = {}
 
 # A full MicroPython heap is left in pieces too small for the compiler's
 # next block (the advice of its gc.threshold).  So on a board-sized heap (up
-# to 1 MiB) the command line has garbage collected early: every sixteenth of
-# the heap while a step is compiled, then once half of what is free is used,
-# which costs far fewer collections.  Measured on the 32-bit build: XOR
-# compiles at 152 KiB, as with a sixteenth throughout, and trains in 1.2 s
-# at 192 KiB, where that took 2.0 s (0.6 s at 4 MiB, collecting seldom).
-# A program may do this; a library leaves it to the program that imports
-# it, so train() only sweeps the heap before it compiles, unless main() has
-# asked for more.
+# to 1 MiB) the command line collects early: every sixteenth of the heap
+# while a step is compiled, then once half of what is free is used.  A
+# library leaves that to the program that imports it: train() only sweeps
+# the heap before it compiles, unless main() has asked for more.
 _EARLY = []          # [True] once main() has asked for early collections
 
 def _collect(compiled=False):
@@ -1907,17 +1737,18 @@ def _define(key, name, write):
         _COMPILED[key] = scope[name]
     return _COMPILED[key]
 
-def _compiled(net, full_batch, force=None, n=0, optimizer="sgd", uses=()):
-    """The compiled batch of ``net``'s shape, or None to use the lists."""
-    size = len(_params(net))
+def _compiled(net, h, full_batch, n, force=None):
+    """The compiled step for ``net``'s shape and the options ``h``, or None
+    (train() then uses the lists): Part I's FAST["step"]."""
+    size = len(net._params())
     if size > COMPILE_LIMIT and not force:
         return None
     # a small full batch is written out sample by sample: no loop, no indexing
     samples = n if full_batch and n * size <= UNROLL_LIMIT else 0
     key = (tuple(net.sizes), tuple(net.activations), net.loss_name, net.bias,
-           full_batch, samples, optimizer, uses)
-    return _define(key, "run", lambda: equations(net, full_batch=full_batch, samples=samples,
-                                                 optimizer=optimizer, uses=uses))
+           full_batch, samples, h.optimizer, h.uses)
+    return _define(key, "step", lambda: equations(net, full_batch=full_batch, samples=samples,
+                                                  optimizer=h.optimizer, uses=h.uses))
 
 def _forward_source(net):
     """Python source of ``forward(P, X)``: the output rows of ``net`` with the
@@ -1929,255 +1760,259 @@ def _forward_source(net):
                                           "for row in X:"], 1) + _block(body, 2) + \
         "\n    return out\n"
 
-def _predictor(net):
-    """The compiled forward pass of ``net``'s shape, or None to use the lists."""
-    if len(_params(net)) > COMPILE_LIMIT:
+def _predicted_rows(net, X):
+    """``net``'s outputs for the rows X, compiled from PREDICT_ROWS rows up
+    (a few are not worth compiling for, nor the memory on a board); None, use
+    the lists: Part I's FAST["predict"]."""
+    if len(X) < PREDICT_ROWS or len(net._params()) > COMPILE_LIMIT:
         return None
     key = ("forward", tuple(net.sizes), tuple(net.activations), net.bias)
-    return _define(key, "forward", lambda: _forward_source(net))
+    run = _define(key, "forward", lambda: _forward_source(net))
+    return run(net._params(), X) if run else None
 
-class Compiled(Training):
-    """train()'s epochs run by the compiled network, a generator that keeps the
-    weights and the optimizer's state in its own variables; the network gets
-    them back at each report (and they are sent again after it, if a callback
-    changed a weight), at the end, and when anything fails."""
+FAST["step"], FAST["predict"] = _compiled, _predicted_rows
+# Appendix A -- numpy's legacy random numbers, in pure Python.
+#
+# Matsumoto & Nishimura's MT19937 (1998), seeded by init_genrand as numpy's
+# np.random.seed(int) does, 53-bit doubles from two draws, and numpy's polar
+# Box-Muller.  The random module is no use: MicroPython's has no gauss().
 
-    compiled = True
+def _words(values):
+    """Whole numbers below 2**32 as an array of 32-bit words where there is
+    one: 2.5 KiB for MT19937's 624, where a list takes 5 KiB on a 64-bit
+    MicroPython and 19 KiB on a 32-bit one (most of the numbers need a long
+    int there)."""
+    try:
+        from array import array
+        return array("I", values)
+    except ImportError:
+        return list(values)
 
-    def __init__(self, net, X, y, batch_size, h, run):
-        Training.__init__(self, net, X, y, batch_size, h)
-        self.keep, self.lent, self.ahead = [], False, False
-        self.e0, self.t0 = net.epoch, self.state["t"]
-        H = (h.lr, h.momentum, h.betas[0], h.betas[1], h.eps, h.l2, h.clip)
-        self.step = run(self.full(), X, y, H, self.keep)
-        next(self.step)
+class Random:
+    """numpy's legacy ``RandomState(seed)``, for a whole ``seed`` from 0 to
+    2**32 - 1: ``random()`` and ``gauss()``."""
+    def __init__(self, seed):
+        mt = _words([check_whole(seed, "seed", 0, 2 ** 32 - 1)] * 624)  # one block, not grown
+        for i in range(1, 624):
+            mt[i] = (1812433253 * (mt[i - 1] ^ (mt[i - 1] >> 30)) + i) & 0xFFFFFFFF
+        self.mt, self.index, self.spare = mt, 624, None
 
-    def full(self):
-        """P as the generator takes it: parameters, the optimizer's slots, t."""
-        P = _params(self.net)
-        for s in self.h.slots:
-            P += self.state[s]
-        return P + [self.state["t"]]
+    def _twist(self):
+        mt = self.mt
+        for i in range(624):
+            y = (mt[i] & 0x80000000) | (mt[(i + 1) % 624] & 0x7FFFFFFF)
+            v = mt[(i + 397) % 624] ^ (y >> 1)
+            mt[i] = v ^ 0x9908B0DF if y & 1 else v
+        self.index = 0
 
-    def lend(self):
-        """Give the network the generator's weights and state."""
-        if not self.lent:
-            try:
-                P = self.keep or self.step.send(0)
-            except StopIteration:       # the step died without room to keep its weights
-                return
-            n = len(_params(self.net))
-            _set_params(self.net, P[:n])
-            for k, s in enumerate(self.h.slots):
-                self.state[s] = P[n * (k + 1):n * (k + 2)]
-            self.state["t"] = P[-1]
-            if self.k is None:          # a step an epoch: count them, even after a Ctrl-C
-                self.net.epoch = self.e0 + P[-1] - self.t0
+    def uint32(self):
+        """The next 32-bit output of MT19937, tempered (mt19937ar.c's genrand_int32)."""
+        if self.index >= 624:
+            self._twist()
+        y = self.mt[self.index]
+        self.index += 1
+        y ^= y >> 11
+        y ^= (y << 7) & 0x9D2C5680
+        y ^= (y << 15) & 0xEFC60000
+        return y ^ (y >> 18)
 
-    def loss(self, epoch):
-        self.lend()
-        self.lent, self.P = True, _params(self.net)
-        if self.k is None:              # this epoch's step, run now, measures it
-            self.ahead = self.step.send(None)
-        loss = Epochs.loss(self, epoch) if self.k else self.ahead
-        loss = loss[0] if type(loss) is tuple else loss
-        return loss if loss - loss == 0.0 else _diverged(epoch, loss)
+    def _bits53(self):
+        """The next 53 random bits, a whole number, as numpy's random_sample takes them."""
+        return ((self.uint32() >> 5) << 26) + (self.uint32() >> 6)
 
-    def __call__(self, epoch):
-        # kept small: MicroPython puts a larger frame on the heap at every call
-        if self.lent:
-            self.take()
-        if self.k is not None:
-            return self.batches(epoch)
-        loss = self.step.send(None) if self.ahead is False else self.ahead
-        self.ahead = False
-        if type(loss) is tuple:
-            _diverged(epoch, loss[0] if loss[0] - loss[0] != 0.0 else None)
-        self.net.epoch = epoch + 1      # (after a Ctrl-C, lend() counts the steps instead)
+    def random(self):
+        """A float in [0, 1) with 53 random bits, as numpy's random_sample
+        (in single precision, rounded to a float32: there 1.0 now and then)."""
+        return float(self._bits53()) / 9007199254740992.0
 
-    def take(self):     # the step run ahead stands unless a callback changed a weight
-        P, self.lent = _params(self.net), False
-        if len(P) != len(self.P) or [1 for p, q in zip(P, self.P) if p is not q]:
-            self.step.send((self.full(),))
-            self.ahead = False
+    def _signed(self):
+        """(2 random() - 1) * 2**53: the draw in [-1, 1) as a whole number, exact."""
+        return self._bits53() * 2 - 9007199254740992
 
-    def batches(self, epoch):
-        P, ok = self.step.send(0), True
-        shuffle(self.order, self.net.rng)
+    def gauss(self):
+        """A standard normal draw, numpy's legacy polar method, bit for bit
+        (in single precision, in the build's own floats: close to numpy's).
+
+        >>> Random(42).gauss()          # np.random.seed(42); np.random.randn()
+        0.4967141530112327
+        """
+        if self.spare is not None:
+            g, self.spare = self.spare, None
+            return g
+        while True:
+            x1, x2 = float(self._signed()) / 2.0 ** 53, float(self._signed()) / 2.0 ** 53
+            r2 = x1 * x1 + x2 * x2
+            if 0.0 < r2 < 1.0:
+                break
+        f = math.sqrt(-2.0 * math.log(r2) / r2)
+        self.spare = f * x1
+        return f * x2
+
+def shuffle(items, rng):
+    """Shuffle a list in place (Fisher-Yates) with a ``Random`` generator."""
+    if not isinstance(items, list):
+        raise TypeError("items: expected a list, got %s" % type(items).__name__)
+    if not isinstance(rng, Random):
+        raise TypeError("rng: expected a Random, got %r" % (rng,))
+    for i in range(len(items) - 1, 0, -1):
+        # int(random() * (i + 1)) in whole numbers: a float32 random() can round to 1.0
+        j = rng._bits53() * (i + 1) >> 53
+        items[i], items[j] = items[j], items[i]
+
+
+# Appendix B -- checks: TypeError for a wrong kind of value, ValueError for a wrong value.
+
+def check_matrix(M, name, cols=None, finite=False):
+    """Check that ``M`` is a matrix -- a non-empty list or tuple of rows of
+    real numbers, all as long as the first (or ``cols``) -- and return
+    ``(rows, columns)``.  TypeError for anything else, ValueError for no rows,
+    a ragged row or, with ``finite``, a NaN, an infinity or a number too large
+    for a float; each message starts with ``name``."""
+    if not isinstance(M, (list, tuple)):
+        raise TypeError("%s: expected a list of rows, got %s" % (name, type(M).__name__))
+    if not M:
+        raise ValueError("%s: expected at least one row, got none" % name)
+    for r, row in enumerate(M):
+        if not isinstance(row, (list, tuple)):
+            raise TypeError("%s: row %d is a %s, expected a list of numbers"
+                            % (name, r, type(row).__name__))
+        if cols is None:
+            cols = len(row)
+        if len(row) != cols:
+            raise ValueError("%s: row %d has %d values, expected %d"
+                             % (name, r, len(row), cols))
+        for v in row:
+            if type(v) is not float and not is_real(v):
+                raise TypeError("%s: row %d holds %s, expected a number" % (name, r, _show(v)))
+            if finite and not is_finite(v):
+                raise ValueError("%s: row %d holds %s, expected a finite number"
+                                 % (name, r, _show(v)))
+    if not cols:
+        raise ValueError("%s: expected at least one column, got none" % name)
+    return len(M), cols
+
+def _number(text):
+    """The finite number ``text`` writes in ASCII digits, '.', 'e' and signs, or
+    None (float() alone also takes "1_000" and full-width digits)."""
+    try:
+        value = float(text) if text and not [c for c in text if c not in
+                                            "0123456789.eE+-"] else None
+    except ValueError:
+        return None
+    return value if value is not None and value - value == 0.0 else None
+
+def _show(v):
+    """repr(v), cut short (a huge number would fill the screen)."""
+    text = repr(v)
+    return text if len(text) <= 40 else text[:30] + "...(%d characters)" % len(text)
+
+_NUMBERS = []       # numbers.Real and numbers.Integral, looked up once
+
+def is_real(v, whole=False):
+    """True for a real (``whole``: integral) number, not a bool: int, float, a
+    numbers.Real (Integral) as numpy's scalars are, or where there is no numbers
+    module (MicroPython) anything with __float__ (__index__) but text."""
+    if type(v) is int or (type(v) is float and not whole):
+        return True
+    if v is True or v is False or isinstance(v, (str, bytes)):
+        return False
+    if not _NUMBERS:
         try:
-            for start in range(0, len(self.order), self.k):
-                ok = ok and self.step.send(self.order[start:start + self.k])
-            if ok:
-                self.net.epoch = epoch + 1
-        except BaseException:           # Ctrl-C: the epoch's start, as on the lists
-            if self.net.epoch == epoch:
-                self.keep[:] = P
-            raise
-        if not ok:
-            self.step.send((P,))
-            _diverged(epoch)
+            import numbers
+            _NUMBERS[:] = [numbers.Real, numbers.Integral]
+        except ImportError:
+            _NUMBERS[:] = [None, None]
+    kind = _NUMBERS[whole]
+    return isinstance(v, kind) if kind else hasattr(v, "__index__" if whole else "__float__")
 
-    def close(self):
-        self.lend()
-        Training.close(self)
+def is_finite(v):
+    """True for a real number that is a finite float (huge ints are not)."""
+    try:
+        v = float(v)
+    except (OverflowError, ValueError, TypeError):
+        return False
+    return v - v == 0.0
 
+def check_whole(value, name, low, high=None):
+    """``value`` as an int: an integral number from ``low`` to ``high``."""
+    if not is_real(value, whole=True):
+        raise TypeError("%s: expected a whole number, got %r" % (name, value))
+    if low <= int(value) and (high is None or int(value) <= high):
+        return int(value)
+    raise ValueError("%s: expected a whole number %s, got %r" % (name, (
+        "from %d to %d" % (low, high)) if high is not None else ">= %d" % low, value))
 
-class Network(Network):
-    """The Network that trains and predicts compiled into its own equations
-    where it can."""
-    def predict(self, X):
-        """The network's outputs for the rows of ``X``, compiled from
-        PREDICT_ROWS rows up: the numbers of ``forward(X)[1][-1]``."""
-        X = self._inputs(X)
-        # a few rows are not worth compiling for (nor the memory, on a board)
-        run = len(X) >= PREDICT_ROWS and _predictor(self)
-        return run(_params(self), X) if run else self._forward(X)[1][-1]
+def check_positive(value, name):
+    """``value``, a finite number above 0, as a float."""
+    if not is_real(value):
+        raise TypeError("%s: expected a number, got %r" % (name, value))
+    if not (is_finite(value) and float(value) > 0):
+        raise ValueError("%s: expected a finite number > 0, got %s" % (name, _show(value)))
+    return float(value)
 
-    def _epochs(self, X, y, lr, batch_size, compiled, options):
-        h = Settings(self, lr, options)
-        run = compiled is not False and _compiled(self, batch_size is None, compiled, len(X),
-                                                  h.optimizer, h.uses)
-        return (Compiled(self, X, y, batch_size, h, run) if run else
-                Training(self, X, y, batch_size, h))
+def check_between(value, name, high=None):
+    """``value``, a number from 0 up to (not including) ``high``, as a float."""
+    if not is_real(value):
+        raise TypeError("%s: expected a number, got %r" % (name, value))
+    if not (is_finite(value) and 0 <= float(value) and (high is None or float(value) < high)):
+        raise ValueError("%s: expected a number >= 0%s, got %s" % (
+            name, "" if high is None else " and < %g" % high, _show(value)))
+    return float(value)
 
+def check_bool(value, name):
+    if value is not True and value is not False:
+        raise TypeError("%s: expected True or False, got %r" % (name, value))
+    return value
 
-# A trained network as a file of its own, for a board that has no room for
-# this one: Python that needs only math, or one C99 header.  Both are made
-# from the sizes, the registry's activations and the numbers alone: no text
-# of a model file reaches them (load() has checked the names).
+def _network(net):
+    if not isinstance(net, Network):
+        raise TypeError("net: expected a Network, got %r" % (net,))
+    return net
 
-EXPORT_HEAD = '''"""A %s network exported by backprop.py: its forward pass, weights included.
+def check_sizes(sizes):
+    """``sizes`` as a list: at least two layers of at least one unit each."""
+    if not isinstance(sizes, (list, tuple)) or [s for s in sizes if type(s) is not int]:
+        raise TypeError("sizes: expected whole numbers, a list of layer sizes, got %r"
+                        % (sizes,))
+    if len(sizes) < 2 or min(sizes) < 1:
+        raise ValueError("sizes: expected at least two layers (input and output), every "
+                         "layer at least one unit, got %r" % (list(sizes),))
+    return list(sizes)
 
-predict(rows) gives the output rows, classify(rows) the class of each row
-(the largest output, or output >= 0.5 for one).%s  It needs only math.
-"""
-from math import exp, log, tanh
+def check_name(name, what, known):
+    """``name``, one of ``known``; the error lists them."""
+    if not isinstance(name, str) or name not in known:
+        raise (ValueError if isinstance(name, str) else TypeError)(
+            "%s: unknown name %r; expected one of %s" % (what, name, ", ".join(sorted(known))))
+    return name
 
+def check_activations(activation, output_activation, sizes):
+    """One activation name per layer after the input; the last is the output's."""
+    # a single name is checked even when there is no hidden layer to use it
+    hidden, count = [k for k in ACTIVATIONS if ACTIVATIONS[k].hidden], len(sizes) - 2
+    if isinstance(activation, (list, tuple)) and len(activation) != count:
+        raise ValueError("activation: expected one name per hidden layer (%d), got %r"
+                         % (count, list(activation)))
+    names = [check_name(name, "activation", hidden) for name in (list(activation) if
+             isinstance(activation, (list, tuple)) else [activation] * max(1, count))][:count]
+    outputs = [k for k in ACTIVATIONS if ACTIVATIONS[k].output]
+    names.append(check_name(output_activation, "output_activation", outputs))
+    if ACTIVATIONS[names[-1]].rows and sizes[-1] < 2:
+        raise ValueError("output_activation: %s needs at least 2 output units, sizes ends "
+                         "in %d (use sigmoid for one)" % (names[-1], sizes[-1]))
+    return names
 
-def softplus(x):
-    return max(x, 0.0) + log(1.0 + exp(-abs(x)))
-
-'''
-
-EXPORT_TAIL = '''
-
-def predict(rows):
-    if MEAN:                # the standardization `backprop.py train` fitted
-        rows = [[(v - m) / s for v, m, s in zip(row, MEAN, STD)] for row in rows]
-    out = forward(P, rows)
-    if Y_MEAN:              # a regressor's outputs, in the target's units
-        out = [[v * s + m for v, m, s in zip(row, Y_MEAN, Y_STD)] for row in out]
-    return out
-
-
-def classify(rows):
-    return [int(o[0] >= 0.5) if len(o) == 1 else o.index(max(o)) for o in predict(rows)]
-'''
-
-EXPORT_TRAIN = '''
-
-def train(X, Y, epochs, lr):
-    """Go on learning: full-batch gradient descent, as backprop.py's train()
-    with its defaults; returns the loss before each epoch."""
-    step = run(P + [0], X, Y, (lr, 0.0, 0.9, 0.999, 1e-8, 0.0, 0.0), [])
-    next(step)
-    losses = []
-    for epoch in range(epochs):
-        loss = step.send(None)
-        if type(loss) is tuple:
-            raise ValueError("epoch %d: diverged (try a smaller lr)" % epoch)
-        losses.append(loss)
-    P[:] = step.send(0)[:-1]
-    return losses
-'''
-
-def export_python(net, *, train=False):
-    """Python source of a module that predicts as ``net`` does, bit for bit
-    (its forward pass is predict()'s compiled one), with ``train()`` too if
-    asked: see EXPORT_HEAD.  A model made by `train` keeps its features'
-    standardization (and a regressor's outputs come in the target's units)."""
-    net = _network(net)
-    check_bool(train, "train")
-    numbers = "".join("    %r,\n" % v for v in _params(net))
-    source = EXPORT_HEAD % (net.sizes, "  train(X, Y, epochs, lr) goes on learning."
-                            if train else "") + "P = [\n%s]\n" % numbers
-    for name, key in (("MEAN", "x_mean"), ("STD", "x_std"), ("Y_MEAN", "y_mean"),
-                      ("Y_STD", "y_std")):
-        source += "%s = %r\n" % (name, [float(v) for v in net.csv[key]] if net.csv else [])
-    source += "\n\n"
-    source += _forward_source(net) + EXPORT_TAIL
-    if train:
-        source += "\n\n" + equations(net, full_batch=True) + EXPORT_TRAIN
-    return source
-
-# C: what a C type calls exp and tanh, and where its exp overflows (each
-# activation's F(a) in C is its ACTIVATIONS entry's ``c``)
-C_TYPES = {"double": ("exp", "tanh", "709.0"), "float": ("expf", "tanhf", "88.0f")}
-
-def export_c(net, *, dtype="double"):
-    """One C99 header: the weights as ``dtype`` constants and
-    ``bp_predict(x, y)``, the forward pass of one sample (of a model made by
-    `train`, with its standardization, and a regressor's outputs in the
-    target's units)."""
-    net = _network(net)
-    exp, tanh, limit = C_TYPES[check_name(dtype, "dtype", C_TYPES)]
-    for name in net.activations:
-        if ACTIVATIONS[name].c is None:
-            raise ValueError("activations: no C for %r (C has %s)" % (name, ", ".join(
-                sorted(k for k in ACTIVATIONS if ACTIVATIONS[k].c is not None))))
-    suffix = "f" if dtype == "float" else ""
-    lines = ["/* A %s network exported by backprop.py: bp_predict(x, y) is its" % net.sizes,
-             "   forward pass, x the %d inputs, y the %d outputs. */" % (net.sizes[0],
-                                                                      net.sizes[-1]),
-             "#ifndef BACKPROP_NETWORK_H", "#define BACKPROP_NETWORK_H", "#include <math.h>",
-             "typedef %s bp_real;" % dtype, ""]
-    for l, (W, b) in enumerate(zip(net.weights, net.biases)):
-        rows = ", ".join("{%s}" % ", ".join("%r%s" % (v, suffix) for v in row) for row in W)
-        lines.append("static const bp_real bp_w%d[%d][%d] = {%s};" % (l, len(W), len(W[0]), rows))
-        lines.append("static const bp_real bp_b%d[%d] = {%s};" % (l, len(b), ", ".join(
-            "%r%s" % (v, suffix) for v in b)))
-    info = net.csv or {}
-    for name in ("x_mean", "x_std", "y_mean", "y_std"):
-        if info.get(name):
-            numbers = ", ".join("%r%s" % (float(v), suffix) for v in info[name])
-            lines.append("static const bp_real bp_%s[%d] = {%s};"
-                         % (name, len(info[name]), numbers))
-    lines += ["", "static void bp_predict(const bp_real *x, bp_real *y)", "{"]
-    if info:                    # the standardization `backprop.py train` fitted
-        lines += ["    bp_real x0[%d];" % net.sizes[0],
-                  "    for (int i = 0; i < %d; i++)" % net.sizes[0],
-                  "        x0[i] = (x[i] - bp_x_mean[i]) / bp_x_std[i];", "    x = x0;"]
-    lines += _c_layers(net, exp, tanh, limit)
-    if info.get("y_mean"):
-        lines += ["    for (int j = 0; j < %d; j++)" % net.sizes[-1],
-                  "        y[j] = y[j] * bp_y_std[j] + bp_y_mean[j];"]
-    lines += ["}", "#endif", ""]
-    return "\n".join(lines)
-
-def _c_layers(net, exp, tanh, limit):
-    """The lines of bp_predict's body: each layer's sums, then its outputs."""
-    L, body = len(net.weights), []
-    for l in range(L):
-        n_in, n_out = net.sizes[l], net.sizes[l + 1]
-        src, dst = "x" if l == 0 else "o%d" % l, "y" if l == L - 1 else "o%d" % (l + 1)
-        if l < L - 1:
-            body.append("    bp_real %s[%d];" % (dst, n_out))
-        body += ["    for (int j = 0; j < %d; j++) {" % n_out, "        bp_real a = 0;",
-                 "        for (int i = 0; i < %d; i++)" % n_in,
-                 "            a += %s[i] * bp_w%d[i][j];" % (src, l)]
-        body.append("        a += bp_b%d[j];" % l if net.bias else "        (void)bp_b%d;" % l)
-        F = ACTIVATIONS[net.activations[l]]
-        body += ["        %s[j] = %s;" % (dst, F.c.format(exp=exp, tanh=tanh, limit=limit)),
-                 "    }"]
-        if F.rows:              # softmax: the sums' exp, each over their total
-            body += ["    bp_real m = y[0], t = 0;",
-                     "    for (int j = 1; j < %d; j++) if (y[j] > m) m = y[j];" % n_out,
-                     "    for (int j = 0; j < %d; j++) { y[j] = %s(y[j] - m); t += y[j]; }"
-                     % (n_out, exp),
-                     "    for (int j = 0; j < %d; j++) y[j] /= t;" % n_out]
-    return body
+def check_loss(loss, output):
+    """A loss name that fits the output activation."""
+    check_name(loss, "loss", LOSSES)
+    outputs = LOSSES[loss].outputs
+    if outputs is not None and output not in outputs:
+        raise ValueError("loss: %s needs a %s output, not %s"
+                         % (loss, " or ".join(outputs), output))
+    return loss
 
 
+# --8<-- the library ends here; the programs follow --------------------------
 # Part IV -- seeing it: the walkthrough of any network, plots in the terminal.
 
 class Unit:
@@ -2265,22 +2100,14 @@ class Trace:
         for j, u in enumerate(names[-1]):
             self.write("  t%d - %s = %s - %s = %s" % (j + 1, u.out, g(Y[0][j]), g(o[-1][0][j], 1),
                                                      g(Y[0][j] - o[-1][0][j])))
-        self.write("  E = %s (%s)" % (E, "1/2 sum (t - y)^2" if net.loss_name == "mse"
-                                      else "cross-entropy"))
+        self.write("  E = %s (%s)" % (E, LOSSES[net.loss_name].text))
 
     def deltas(self, o, delta, Y):
         net, names, g, L = self.net, self.names, self.g, len(self.net.weights)
         self.write("Backward pass: delta = -dE/da, output layer first")
-        F = ACTIVATIONS[net.activations[-1]]
+        F, explain = ACTIVATIONS[net.activations[-1]], LOSSES[net.loss_name].explain
         for j, u in enumerate(names[L]):
-            t, v = "t%d" % (j + 1), o[L][0][j]
-            if net.loss_name == "cross_entropy":
-                text = "%s - %s = %s - %s" % (t, u.out, g(Y[0][j]), g(v, 1))
-            elif F.rows:
-                text = "%s*((%s - %s) - sum_m (t_m - y_m)*y_m)" % (u.out, t, u.out)
-            else:
-                text = "%s*(%s - %s) = %s*(%s - %s)" % (
-                    F.text.format(o=u.out), t, u.out, F.text.format(o=g(v, 1)), g(Y[0][j]), g(v, 1))
+            text = explain(F, "t%d" % (j + 1), u.out, g(Y[0][j]), g(o[L][0][j], 1))
             self.say(u.delta, *(text.split(" = ") + [g(delta[L][0][j])]))
         for l in range(L - 1, 0, -1):
             F, nxt = ACTIVATIONS[net.activations[l - 1]], names[l + 1]
@@ -2600,7 +2427,7 @@ def show_overfitting(*, ascii=False, out=None):
     _wrapped(write, "Overfitting.  A network %s (%d weights and biases) learns sin(x) from "
              "%d noisy "
           "samples: Adam, lr 0.02, %d epochs.  %d more samples, not trained on, validate it."
-          % (sizes, len(_params(runs["plain"][1])), len(X), epochs, len(validation[0])))
+          % (sizes, len(runs["plain"][1]._params()), len(X), epochs, len(validation[0])))
     history = runs["plain"][0]
     best = min(history, key=lambda entry: entry[2])
     write("")
@@ -2732,6 +2559,47 @@ def show_xor(epochs=10000, lr=0.1, hidden=4, seed=0, *, quiet=False, ascii=False
         write(line)
     return net
 
+
+def spiral(points=50, classes=3, seed=0):
+    """A classic toy data set: ``classes`` interleaved spiral arms in the
+    plane, ``points`` per arm, with seeded noise: (X, one-hot y, labels)."""
+    check_whole(points, "points", 1)
+    check_whole(classes, "classes", 2)
+    rng = Random(seed)
+    X, y, labels = [], [], []
+    for c in range(classes):
+        for i in range(points):
+            r = i / max(1, points - 1)
+            t = 4.0 * (c + r) + 0.2 * rng.gauss()
+            X.append([r * math.sin(t), r * math.cos(t)])
+            y.append([1.0 if k == c else 0.0 for k in range(classes)])
+            labels.append(c)
+    return X, y, labels
+
+def spiral_demo(epochs=200, lr=0.02, batch_size=10, seed=0, *, callback=None, out=None):
+    """Train a [2, 16, 16, 3] tanh network, softmax and cross-entropy, on
+    mini-batches of the spiral, printing the loss falling and the accuracy.
+
+    >>> lines = []
+    >>> net = spiral_demo(epochs=3, out=lines)
+    >>> lines[1]
+    'epoch    0  loss 1.893426'
+    """
+    write = _writer(out)
+    X, y, labels = spiral(seed=seed)
+    net = Network([2, 16, 16, 3], activation="tanh", output_activation="softmax",
+                  loss="cross_entropy", seed=seed)
+    write("spiral: %d points in 3 arms, network [2, 16, 16, 3] tanh + softmax, "
+          "cross-entropy, batches of %d, lr %g" % (len(X), batch_size, lr))
+    def report(epoch, loss):
+        write("epoch %4d  loss %.6f" % (epoch, loss))
+        if callback is not None:
+            callback(epoch, loss)
+    net.train(X, y, epochs, lr, batch_size=batch_size, report_every=max(1, epochs // 10),
+              callback=report)
+    write("final loss %.6f, training accuracy %.1f%%"
+          % (net.loss(X, y), 100 * net.accuracy(X, labels)))
+    return net
 
 # Part V -- the command line.  One table holds every command and its options, with
 # their kinds (whole numbers low..high, >0, list: numbers with commas, layers: lists
@@ -2968,7 +2836,7 @@ def _fell_back(net):
     """One line on stderr when a network small enough to train compiled ran
     on the lists: its step did not compile here (no memory for it on a small
     heap, or a function too long for MicroPython's compiler)."""
-    if getattr(net, "compiled", None) is False and len(_params(net)) <= COMPILE_LIMIT:
+    if getattr(net, "compiled", None) is False and len(net._params()) <= COMPILE_LIMIT:
         sys.stderr.write("backprop.py: note: trained on the lists, the slow path: the "
                          "compiled step did not fit in this interpreter\n")
 
@@ -3232,341 +3100,148 @@ def main(argv=None):
     return 0
 
 
-# Appendix A -- numpy's legacy random numbers, in pure Python.
-#
-# Matsumoto & Nishimura's MT19937 (1998), seeded by init_genrand as numpy's
-# np.random.seed(int) does, 53-bit doubles from two draws, and numpy's polar
-# Box-Muller.  The random module is no use: MicroPython's has no gauss().
+# A trained network as a file of its own, for a board that has no room for
+# this one: Python that needs only math, or one C99 header.  Both are made
+# from the sizes, the registry's activations and the numbers alone: no text
+# of a model file reaches them (load() has checked the names).
 
-def _words(values):
-    """Whole numbers below 2**32 as an array of 32-bit words where there is
-    one: 2.5 KiB for MT19937's 624, where a list takes 5 KiB on a 64-bit
-    MicroPython and 19 KiB on a 32-bit one (most of the numbers need a long
-    int there)."""
-    try:
-        from array import array
-        return array("I", values)
-    except ImportError:
-        return list(values)
+EXPORT_HEAD = '''"""A %s network exported by backprop.py: its forward pass, weights included.
 
-class Random:
-    """numpy's legacy ``RandomState(seed)``, for a whole ``seed`` from 0 to
-    2**32 - 1: ``random()`` and ``gauss()``."""
-    def __init__(self, seed):
-        mt = _words([check_whole(seed, "seed", 0, 2 ** 32 - 1)] * 624)  # one block, not grown
-        for i in range(1, 624):
-            mt[i] = (1812433253 * (mt[i - 1] ^ (mt[i - 1] >> 30)) + i) & 0xFFFFFFFF
-        self.mt, self.index, self.spare = mt, 624, None
-
-    def _twist(self):
-        mt = self.mt
-        for i in range(624):
-            y = (mt[i] & 0x80000000) | (mt[(i + 1) % 624] & 0x7FFFFFFF)
-            v = mt[(i + 397) % 624] ^ (y >> 1)
-            mt[i] = v ^ 0x9908B0DF if y & 1 else v
-        self.index = 0
-
-    def uint32(self):
-        """The next 32-bit output of MT19937, tempered (mt19937ar.c's genrand_int32)."""
-        if self.index >= 624:
-            self._twist()
-        y = self.mt[self.index]
-        self.index += 1
-        y ^= y >> 11
-        y ^= (y << 7) & 0x9D2C5680
-        y ^= (y << 15) & 0xEFC60000
-        return y ^ (y >> 18)
-
-    def _bits53(self):
-        """The next 53 random bits, a whole number, as numpy's random_sample takes them."""
-        return ((self.uint32() >> 5) << 26) + (self.uint32() >> 6)
-
-    def random(self):
-        """A float in [0, 1) with 53 random bits, as numpy's random_sample
-        (in single precision that double rounded to a float32)."""
-        if SINGLE:
-            return _float((self._bits53(), 53))
-        return float(self._bits53()) / 9007199254740992.0
-
-    def _signed(self):
-        """(2 random() - 1) * 2**53: the draw in [-1, 1) as a whole number, exact."""
-        return self._bits53() * 2 - 9007199254740992
-
-    def gauss(self):
-        """A standard normal draw, numpy's legacy polar method, bit for bit
-        (in single precision, numpy's double rounded to a float32).
-
-        >>> Random(42).gauss()          # np.random.seed(42); np.random.randn()
-        0.4967141530112327
-        """
-        if SINGLE:
-            return _float(self.gauss53())
-        if self.spare is not None:
-            g, self.spare = self.spare, None
-            return g
-        while True:
-            x1, x2 = float(self._signed()) / 2.0 ** 53, float(self._signed()) / 2.0 ** 53
-            r2 = x1 * x1 + x2 * x2
-            if 0.0 < r2 < 1.0:
-                break
-        f = math.sqrt(-2.0 * math.log(r2) / r2)
-        self.spare = f * x1
-        return f * x2
-
-    def gauss53(self):
-        """gauss() as a double in whole numbers, each step rounded as the
-        double numpy computes it; the spare is kept as one too."""
-        if self.spare is not None:
-            g, self.spare = self.spare, None
-            # a float spare (from a saved model) is a float32 here: exact times 2**60
-            return g if isinstance(g, tuple) else _double(int(g * 2.0 ** 60), 60)
-        while True:
-            x1, x2 = (self._signed(), 53), (self._signed(), 53)
-            r2 = _add(_mul(x1, x1), _mul(x2, x2))
-            if 0 < r2[0] and _bits(r2[0]) <= r2[1]:             # 0 < r2 < 1
-                break
-        n, s = _log(r2)
-        f = _sqrt(_div((-2 * n, s), r2))
-        self.spare = _mul(f, x1)
-        return _mul(f, x2)
-
-# Single precision cannot hold numpy's draws on the way to them: log(r2) of
-# an r2 near 1 keeps few of its digits in a float32.  So there each draw is
-# worked out as numpy works it out, in doubles -- each a whole number n over
-# 2**s, rounded to 53 bits after every step as a double is -- and only the
-# result is rounded to a float32.  log and sqrt are computed to 128 bits and
-# rounded once, correctly (glibc's log, numpy's, misses by an ulp about once
-# in 2,000 draws; the float32 rounding hides that).
-
-def _bits(n):
-    return len(bin(abs(n))) - 2          # MicroPython's int has no bit_length()
-
-def _double(n, s, bits=53):
-    """n / 2**s rounded to ``bits`` significant bits, half to even, as (n', s')."""
-    drop = _bits(n) - bits
-    if drop <= 0:
-        return n, s
-    q, r = divmod(abs(n), 1 << drop)
-    if 2 * r > 1 << drop or 2 * r == 1 << drop and q & 1:
-        q += 1
-    return (q if n > 0 else -q), s - drop
-
-def _mul(a, b):
-    return _double(a[0] * b[0], a[1] + b[1])
-
-def _add(a, b):
-    s = max(a[1], b[1])
-    return _double((a[0] << s - a[1]) + (b[0] << s - b[1]), s)
-
-def _div(a, b):
-    """a / b for b > 0."""
-    shift = max(0, 56 + _bits(b[0]) - _bits(a[0]))
-    q, r = divmod(abs(a[0]) << shift, b[0])
-    # q, the first 56 bits or more, and a last bit that says whether anything
-    # was cut off below it: enough to round to 53 bits correctly (so in _sqrt)
-    n, s = _double(2 * q + (r != 0), a[1] - b[1] + shift + 1)
-    return (n if a[0] >= 0 else -n), s
-
-def _sqrt(a):
-    n, s = a if a[1] % 2 == 0 else (a[0] << 1, a[1] + 1)
-    g = max(0, 57 - _bits(n) // 2)
-    N = n << 2 * g
-    x = 1 << (_bits(N) + 1) // 2         # Newton's method on whole numbers, from above
-    while True:
-        y = (x + N // x) // 2
-        if y >= x:
-            break
-        x = y
-    return _double(2 * x + (x * x != N), s // 2 + g + 1)
-
-def _atanh2(t, P):
-    """2 atanh(t / 2**P) * 2**P for 0 <= t < 2**P / 5, by its series."""
-    total, term, t2, j = t, t, t * t >> P, 1
-    while term:
-        term, j = term * t2 >> P, j + 2
-        total += term // j
-    return 2 * total
-
-def _log(a):
-    """The natural log of a > 0: a = m 2**k with m in [0.7, 1.4), log m = 2
-    atanh((m - 1) / (m + 1)), log 2 = 2 atanh(1/3), in 128-bit fixed point."""
-    P, (n, s) = 128, a
-    k = _bits(n) - 1 - s
-    M = n << P - s - k if P - s - k >= 0 else n >> s + k - P
-    if M * M > 2 << 2 * P:
-        M, k = M >> 1, k + 1
-    one = 1 << P
-    t = ((M - one) << P) // (M + one)
-    log_m = _atanh2(t, P) if t >= 0 else -_atanh2(-t, P)
-    return _double(log_m + k * _atanh2(one // 3, P), P)
-
-def _float(a):
-    """The float nearest the double a: a float32 in single precision."""
-    n, s = _double(a[0], a[1], 24 if SINGLE else 53)
-    return math.ldexp(float(n), -s)
-
-def shuffle(items, rng):
-    """Shuffle a list in place (Fisher-Yates) with a ``Random`` generator."""
-    if not isinstance(items, list):
-        raise TypeError("items: expected a list, got %s" % type(items).__name__)
-    if not isinstance(rng, Random):
-        raise TypeError("rng: expected a Random, got %r" % (rng,))
-    for i in range(len(items) - 1, 0, -1):
-        # int(random() * (i + 1)) in whole numbers: a float32 random() can round to 1.0
-        j = rng._bits53() * (i + 1) >> 53
-        items[i], items[j] = items[j], items[i]
+predict(rows) gives the output rows, classify(rows) the class of each row
+(the largest output, or output >= 0.5 for one).%s  It needs only math.
+"""
+from math import exp, log, tanh
 
 
-# Appendix B -- checks: TypeError for a wrong kind of value, ValueError for a wrong value.
+def softplus(x):
+    return max(x, 0.0) + log(1.0 + exp(-abs(x)))
 
-def check_matrix(M, name, cols=None, finite=False):
-    """Check that ``M`` is a matrix -- a non-empty list or tuple of rows of
-    real numbers, all as long as the first (or ``cols``) -- and return
-    ``(rows, columns)``.  TypeError for anything else, ValueError for no rows,
-    a ragged row or, with ``finite``, a NaN, an infinity or a number too large
-    for a float; each message starts with ``name``."""
-    if not isinstance(M, (list, tuple)):
-        raise TypeError("%s: expected a list of rows, got %s" % (name, type(M).__name__))
-    if not M:
-        raise ValueError("%s: expected at least one row, got none" % name)
-    for r, row in enumerate(M):
-        if not isinstance(row, (list, tuple)):
-            raise TypeError("%s: row %d is a %s, expected a list of numbers"
-                            % (name, r, type(row).__name__))
-        if cols is None:
-            cols = len(row)
-        if len(row) != cols:
-            raise ValueError("%s: row %d has %d values, expected %d"
-                             % (name, r, len(row), cols))
-        for v in row:
-            if type(v) is not float and not is_real(v):
-                raise TypeError("%s: row %d holds %s, expected a number" % (name, r, _show(v)))
-            if finite and not is_finite(v):
-                raise ValueError("%s: row %d holds %s, expected a finite number"
-                                 % (name, r, _show(v)))
-    if not cols:
-        raise ValueError("%s: expected at least one column, got none" % name)
-    return len(M), cols
+'''
 
-def _number(text):
-    """The finite number ``text`` writes in ASCII digits, '.', 'e' and signs, or
-    None (float() alone also takes "1_000" and full-width digits)."""
-    try:
-        value = float(text) if text and not [c for c in text if c not in
-                                            "0123456789.eE+-"] else None
-    except ValueError:
-        return None
-    return value if value is not None and value - value == 0.0 else None
+EXPORT_TAIL = '''
 
-def _show(v):
-    """repr(v), cut short (a huge number would fill the screen)."""
-    text = repr(v)
-    return text if len(text) <= 40 else text[:30] + "...(%d characters)" % len(text)
+def predict(rows):
+    if MEAN:                # the standardization `backprop.py train` fitted
+        rows = [[(v - m) / s for v, m, s in zip(row, MEAN, STD)] for row in rows]
+    out = forward(P, rows)
+    if Y_MEAN:              # a regressor's outputs, in the target's units
+        out = [[v * s + m for v, m, s in zip(row, Y_MEAN, Y_STD)] for row in out]
+    return out
 
-_NUMBERS = []       # numbers.Real and numbers.Integral, looked up once
 
-def is_real(v, whole=False):
-    """True for a real (``whole``: integral) number, not a bool: int, float, a
-    numbers.Real (Integral) as numpy's scalars are, or where there is no numbers
-    module (MicroPython) anything with __float__ (__index__) but text."""
-    if type(v) is int or (type(v) is float and not whole):
-        return True
-    if v is True or v is False or isinstance(v, (str, bytes)):
-        return False
-    if not _NUMBERS:
-        try:
-            import numbers
-            _NUMBERS[:] = [numbers.Real, numbers.Integral]
-        except ImportError:
-            _NUMBERS[:] = [None, None]
-    kind = _NUMBERS[whole]
-    return isinstance(v, kind) if kind else hasattr(v, "__index__" if whole else "__float__")
+def classify(rows):
+    return [int(o[0] >= 0.5) if len(o) == 1 else o.index(max(o)) for o in predict(rows)]
+'''
 
-def is_finite(v):
-    """True for a real number that is a finite float (huge ints are not)."""
-    try:
-        v = float(v)
-    except (OverflowError, ValueError, TypeError):
-        return False
-    return v - v == 0.0
+EXPORT_TRAIN = '''
 
-def check_whole(value, name, low, high=None):
-    """``value`` as an int: an integral number from ``low`` to ``high``."""
-    if not is_real(value, whole=True):
-        raise TypeError("%s: expected a whole number, got %r" % (name, value))
-    if low <= int(value) and (high is None or int(value) <= high):
-        return int(value)
-    raise ValueError("%s: expected a whole number %s, got %r" % (name, (
-        "from %d to %d" % (low, high)) if high is not None else ">= %d" % low, value))
+class Options:
+    """What step() reads of train()'s options: plain gradient descent."""
+    def __init__(self, lr):
+        self.lr = lr
 
-def check_positive(value, name):
-    """``value``, a finite number above 0, as a float."""
-    if not is_real(value):
-        raise TypeError("%s: expected a number, got %r" % (name, value))
-    if not (is_finite(value) and float(value) > 0):
-        raise ValueError("%s: expected a finite number > 0, got %s" % (name, _show(value)))
-    return float(value)
 
-def check_between(value, name, high=None):
-    """``value``, a number from 0 up to (not including) ``high``, as a float."""
-    if not is_real(value):
-        raise TypeError("%s: expected a number, got %r" % (name, value))
-    if not (is_finite(value) and 0 <= float(value) and (high is None or float(value) < high)):
-        raise ValueError("%s: expected a number >= 0%s, got %s" % (
-            name, "" if high is None else " and < %g" % high, _show(value)))
-    return float(value)
+def train(X, Y, epochs, lr):
+    """Go on learning: full-batch gradient descent, as backprop.py's train()
+    with its defaults; returns the loss before each epoch."""
+    losses, h = [], Options(lr)
+    for epoch in range(epochs):
+        new, _, loss = step(P, [], epoch + 1, X, Y, None, h)
+        total = sum(new)
+        if loss - loss != 0.0 or total - total != 0.0:
+            raise ValueError("epoch %d: diverged (try a smaller lr)" % epoch)
+        P[:] = new
+        losses.append(loss)
+    return losses
+'''
 
-def check_bool(value, name):
-    if value is not True and value is not False:
-        raise TypeError("%s: expected True or False, got %r" % (name, value))
-    return value
+def export_python(net, *, train=False):
+    """Python source of a module that predicts as ``net`` does, bit for bit
+    (its forward pass is predict()'s compiled one), with ``train()`` too if
+    asked: see EXPORT_HEAD.  A model made by `train` keeps its features'
+    standardization (and a regressor's outputs come in the target's units)."""
+    net = _network(net)
+    check_bool(train, "train")
+    numbers = "".join("    %r,\n" % v for v in net._params())
+    source = EXPORT_HEAD % (net.sizes, "  train(X, Y, epochs, lr) goes on learning."
+                            if train else "") + "P = [\n%s]\n" % numbers
+    for name, key in (("MEAN", "x_mean"), ("STD", "x_std"), ("Y_MEAN", "y_mean"),
+                      ("Y_STD", "y_std")):
+        source += "%s = %r\n" % (name, [float(v) for v in net.csv[key]] if net.csv else [])
+    source += "\n\n"
+    source += _forward_source(net) + EXPORT_TAIL
+    if train:
+        source += "\n\n" + equations(net, full_batch=True) + EXPORT_TRAIN
+    return source
 
-def _network(net):
-    if not isinstance(net, Network):
-        raise TypeError("net: expected a Network, got %r" % (net,))
-    return net
+# C: what a C type calls exp and tanh, and where its exp overflows (each
+# activation's F(a) in C is its ACTIVATIONS entry's ``c``)
+C_TYPES = {"double": ("exp", "tanh", "709.0"), "float": ("expf", "tanhf", "88.0f")}
 
-def check_sizes(sizes):
-    """``sizes`` as a list: at least two layers of at least one unit each."""
-    if not isinstance(sizes, (list, tuple)) or [s for s in sizes if type(s) is not int]:
-        raise TypeError("sizes: expected whole numbers, a list of layer sizes, got %r"
-                        % (sizes,))
-    if len(sizes) < 2 or min(sizes) < 1:
-        raise ValueError("sizes: expected at least two layers (input and output), every "
-                         "layer at least one unit, got %r" % (list(sizes),))
-    return list(sizes)
+def export_c(net, *, dtype="double"):
+    """One C99 header: the weights as ``dtype`` constants and
+    ``bp_predict(x, y)``, the forward pass of one sample (of a model made by
+    `train`, with its standardization, and a regressor's outputs in the
+    target's units)."""
+    net = _network(net)
+    exp, tanh, limit = C_TYPES[check_name(dtype, "dtype", C_TYPES)]
+    for name in net.activations:
+        if ACTIVATIONS[name].c is None:
+            raise ValueError("activations: no C for %r (C has %s)" % (name, ", ".join(
+                sorted(k for k in ACTIVATIONS if ACTIVATIONS[k].c is not None))))
+    suffix = "f" if dtype == "float" else ""
+    lines = ["/* A %s network exported by backprop.py: bp_predict(x, y) is its" % net.sizes,
+             "   forward pass, x the %d inputs, y the %d outputs. */" % (net.sizes[0],
+                                                                      net.sizes[-1]),
+             "#ifndef BACKPROP_NETWORK_H", "#define BACKPROP_NETWORK_H", "#include <math.h>",
+             "typedef %s bp_real;" % dtype, ""]
+    for l, (W, b) in enumerate(zip(net.weights, net.biases)):
+        rows = ", ".join("{%s}" % ", ".join("%r%s" % (v, suffix) for v in row) for row in W)
+        lines.append("static const bp_real bp_w%d[%d][%d] = {%s};" % (l, len(W), len(W[0]), rows))
+        lines.append("static const bp_real bp_b%d[%d] = {%s};" % (l, len(b), ", ".join(
+            "%r%s" % (v, suffix) for v in b)))
+    info = net.csv or {}
+    for name in ("x_mean", "x_std", "y_mean", "y_std"):
+        if info.get(name):
+            numbers = ", ".join("%r%s" % (float(v), suffix) for v in info[name])
+            lines.append("static const bp_real bp_%s[%d] = {%s};"
+                         % (name, len(info[name]), numbers))
+    lines += ["", "static void bp_predict(const bp_real *x, bp_real *y)", "{"]
+    if info:                    # the standardization `backprop.py train` fitted
+        lines += ["    bp_real x0[%d];" % net.sizes[0],
+                  "    for (int i = 0; i < %d; i++)" % net.sizes[0],
+                  "        x0[i] = (x[i] - bp_x_mean[i]) / bp_x_std[i];", "    x = x0;"]
+    lines += _c_layers(net, exp, tanh, limit)
+    if info.get("y_mean"):
+        lines += ["    for (int j = 0; j < %d; j++)" % net.sizes[-1],
+                  "        y[j] = y[j] * bp_y_std[j] + bp_y_mean[j];"]
+    lines += ["}", "#endif", ""]
+    return "\n".join(lines)
 
-def check_name(name, what, known):
-    """``name``, one of ``known``; the error lists them."""
-    if not isinstance(name, str) or name not in known:
-        raise (ValueError if isinstance(name, str) else TypeError)(
-            "%s: unknown name %r; expected one of %s" % (what, name, ", ".join(sorted(known))))
-    return name
+def _c_layers(net, exp, tanh, limit):
+    """The lines of bp_predict's body: each layer's sums, then its outputs."""
+    L, body = len(net.weights), []
+    for l in range(L):
+        n_in, n_out = net.sizes[l], net.sizes[l + 1]
+        src, dst = "x" if l == 0 else "o%d" % l, "y" if l == L - 1 else "o%d" % (l + 1)
+        if l < L - 1:
+            body.append("    bp_real %s[%d];" % (dst, n_out))
+        body += ["    for (int j = 0; j < %d; j++) {" % n_out, "        bp_real a = 0;",
+                 "        for (int i = 0; i < %d; i++)" % n_in,
+                 "            a += %s[i] * bp_w%d[i][j];" % (src, l)]
+        body.append("        a += bp_b%d[j];" % l if net.bias else "        (void)bp_b%d;" % l)
+        F = ACTIVATIONS[net.activations[l]]
+        body += ["        %s[j] = %s;" % (dst, F.c.format(exp=exp, tanh=tanh, limit=limit)),
+                 "    }"]
+        if F.rows:              # softmax: the sums' exp, each over their total
+            body += ["    bp_real m = y[0], t = 0;",
+                     "    for (int j = 1; j < %d; j++) if (y[j] > m) m = y[j];" % n_out,
+                     "    for (int j = 0; j < %d; j++) { y[j] = %s(y[j] - m); t += y[j]; }"
+                     % (n_out, exp),
+                     "    for (int j = 0; j < %d; j++) y[j] /= t;" % n_out]
+    return body
 
-def check_activations(activation, output_activation, sizes):
-    """One activation name per layer after the input; the last is the output's."""
-    # a single name is checked even when there is no hidden layer to use it
-    hidden, count = [k for k in ACTIVATIONS if ACTIVATIONS[k].hidden], len(sizes) - 2
-    if isinstance(activation, (list, tuple)) and len(activation) != count:
-        raise ValueError("activation: expected one name per hidden layer (%d), got %r"
-                         % (count, list(activation)))
-    names = [check_name(name, "activation", hidden) for name in (list(activation) if
-             isinstance(activation, (list, tuple)) else [activation] * max(1, count))][:count]
-    outputs = [k for k in ACTIVATIONS if ACTIVATIONS[k].output]
-    names.append(check_name(output_activation, "output_activation", outputs))
-    if ACTIVATIONS[names[-1]].rows and sizes[-1] < 2:
-        raise ValueError("output_activation: %s needs at least 2 output units, sizes ends "
-                         "in %d (use sigmoid for one)" % (names[-1], sizes[-1]))
-    return names
 
-def check_loss(loss, output):
-    """A loss name that fits the output activation."""
-    check_name(loss, "loss", LOSSES)
-    outputs = LOSSES[loss].outputs
-    if outputs is not None and output not in outputs:
-        raise ValueError("loss: %s needs a %s output, not %s"
-                         % (loss, " or ".join(outputs), output))
-    return loss
 
 if __name__ == "__main__":
     sys.exit(main())

