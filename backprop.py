@@ -37,16 +37,13 @@ import sys
 # json is imported by save() and load() alone: it is most of an import's 3 ms
 
 __version__ = "0.1.0"
-__all__ = (
+__all__ = (   # the library's; the programs below the cut line add theirs
     "matmul transpose add subtract multiply scale add_row column_sums apply check_matrix sigmoid "
     "sigmoid_derivative relu Activation ACTIVATIONS Loss LOSSES mse output_delta Network Diverged "
-    "EXAMPLE_X EXAMPLE_Y worked_example walkthrough updates_to_converge converging ERRATA errata "
-    "XOR_X XOR_Y xor format_matrix linear softmax softplus cross_entropy classify INITS Optimizer "
-    "OPTIMIZERS TRAINING gradient_check read_csv Standardizer one_hot split r2 "
-    "save load write_file spiral spiral_demo equations COMPILE_LIMIT trace unit_names line_plot "
-    "shade_map bar_chart surface show_example show_xor CHALLENGES show_challenges export_python "
-    "export_c main "
-    "UsageError Random shuffle").split()
+    "EXAMPLE_X EXAMPLE_Y worked_example updates_to_converge converging XOR_X XOR_Y xor "
+    "format_matrix linear softmax softplus cross_entropy classify INITS Optimizer OPTIMIZERS "
+    "TRAINING gradient_check Standardizer one_hot split r2 save load write_file equations "
+    "COMPILE_LIMIT Random shuffle").split()
 
 # Part I -- the article: matrices, the sigmoid, the network, the worked
 # example and XOR.  It uses nothing defined after it but the appendices.
@@ -873,25 +870,6 @@ def converging(tolerance=0.001, lr=1, limit=100000):
         net.step(EXAMPLE_X, EXAMPLE_Y, lr)
     return outputs
 
-def walkthrough():
-    """The worked example's numbers in the article's order, as (name, value) pairs."""
-    net = worked_example()
-    a, o = net.forward(EXAMPLE_X)
-    (x1, x2), (y3, y4), (y5,) = o[0][0], o[1][0], o[2][0]
-    delta = net.deltas(EXAMPLE_X, EXAMPLE_Y)
-    (d3, d4), (d5,) = delta[1][0], delta[2][0]
-    values = [a[1][0][0], y3, a[1][0][1], y4, a[2][0][0], y5, 0.5 - y5, d5, d3, d4,
-              d5 * y3, d5 * y4, d3 * x1, d3 * x2, d4 * x1, d4 * x2]   # Delta w = eta*delta*o
-    net.step(EXAMPLE_X, EXAMPLE_Y, lr=1)
-    (w11, w12), (w21, w22) = net.weights[0]
-    values += [w11, w12, w21, w22, net.weights[1][0][0], net.weights[1][1][0]]
-    o = net.forward(EXAMPLE_X)[1]
-    values += [o[1][0][0], o[1][0][1], o[2][0][0], 0.5 - o[2][0][0]]
-    names = ("a1 y3 a2 y4 a3 y5 error delta5 delta3 delta4 Delta_w13 Delta_w23 Delta_w11 "
-             "Delta_w21 Delta_w12 Delta_w22 w11 w12 w21 w22 w13 w23 y3_after y4_after "
-             "y5_after error_after").split()
-    return [(name.replace("_", " "), v) for name, v in zip(names, values)]
-
 # The XOR network: the article's numpy program, in lists.
 
 XOR_X = [[0, 0], [0, 1], [1, 0], [1, 1]]
@@ -1310,112 +1288,8 @@ def _rng_state(v):
 Network.save, Network.load = save, staticmethod(load)
 
 
-# Your own data: a CSV file in, standardized features, one-hot targets, a
-# seeded split, and the measures to judge the model with.  MicroPython has
-# no csv module, so the parser is written out here.
-
-def _fields(line, where):
-    """The cells of one CSV line: commas split it, except inside double
-    quotes, where "" stands for one quote."""
-    if '"' not in line:
-        return line.split(",")
-    cells, cell, quoted, i = [], "", False, 0
-    while i < len(line):
-        c = line[i]
-        if quoted and c == '"' and line[i + 1:i + 2] == '"':
-            cell, i = cell + '"', i + 1
-        elif c == '"':
-            quoted = not quoted
-        elif c == "," and not quoted:
-            cells, cell = cells + [cell], ""
-        else:
-            cell += c
-        i += 1
-    if quoted:
-        raise ValueError("%s: a quote is not closed" % where)
-    return cells + [cell]
-
-def _csv_lines(path):
-    """The lines of a CSV file that are not blank, as ``(number, cells)``, and
-    whether the first is a header: none of its cells is a number."""
-    path = _path(path)
-    with open(path, "rb") as f:
-        raw = f.read()
-    try:
-        text = raw.decode("utf-8")
-    except ValueError:                  # UnicodeError is a ValueError
-        raise ValueError("%s: not UTF-8 text" % path) from None
-    text = text[1:] if text[:1] == "\ufeff" else text
-    lines = [(n, _fields(line, "%s: line %d" % (path, n)))
-             for n, line in enumerate(text.replace("\r\n", "\n").replace("\r", "\n")
-                                      .split("\n"), 1) if line.strip()]
-    if not lines:
-        raise ValueError("%s: no rows" % path)
-    return lines, not [c for c in lines[0][1] if _number(c.strip()) is not None]
-
-def _csv_names(lines, header):
-    return [c.strip() for c in lines[0][1]] if header else \
-        ["column %d" % (k + 1) for k in range(len(lines[0][1]))]
-
-def _csv_row(path, n, cells, names, columns):
-    """The numbers in ``columns`` of one line; ValueError naming the cell that is not one."""
-    if len(cells) != len(names):
-        raise ValueError("%s: line %d has %d columns, expected %d"
-                         % (path, n, len(cells), len(names)))
-    row = []
-    for k in columns:
-        v = _number(cells[k].strip())
-        if v is None:
-            raise ValueError("%s: line %d, column %d (%s): %r is not a number"
-                             % (path, n, k + 1, names[k], cells[k]))
-        row.append(v)
-    return row
-
-def read_csv(path, target=None):
-    """Read a numeric CSV file: ``(names, rows, classes)``, its column names
-    and its rows as floats.  The first row is a header when none of its cells
-    is a number (else the columns are named "column 1", ...).  Blank lines,
-    \\r\\n line ends, a UTF-8 byte-order mark and fields in double quotes are
-    taken.  Only the ``target`` column (a name, a number from 1, or -1 for the
-    last) may hold
-    text, class names: then its classes, sorted, are ``classes`` and each row
-    holds its class's number; else ``classes`` is [].  Anything else that is
-    not a finite number raises ValueError naming the file, line and column.
-
-    >>> import os, tempfile
-    >>> path = os.path.join(tempfile.mkdtemp(), "iris.csv")
-    >>> with open(path, "w") as f:
-    ...     _ = f.write('length,"width, cm",species\\n5.1,3.5,setosa\\n\\n7.0,3.2,versicolor\\n')
-    >>> read_csv(path, target="species")
-    (['length', 'width, cm', 'species'], [[5.1, 3.5, 0.0], [7.0, 3.2, 1.0]], ['setosa', 'versicolor'])
-    """
-    path = _path(path)
-    lines, header = _csv_lines(path)
-    names = _csv_names(lines, header)
-    t = _column(target, names, "target") if target is not None else None
-    if header and len(lines) == 1:
-        raise ValueError("%s: a header and no rows" % path)
-    labels = [cells[t].strip() if t is not None and len(cells) == len(names) else None
-              for n, cells in lines[header:]]
-    text = [v for v in labels if v is not None and _number(v) is None]
-    classes = sorted(set(v for v in labels if v is not None)) if text else []
-    features = [k for k in range(len(names)) if k != t or not classes]
-    rows = []
-    for (n, cells), label in zip(lines[header:], labels):
-        row = _csv_row(path, n, cells, names, features)
-        if classes:
-            row.insert(t, float(classes.index(label)))
-        rows.append(row)
-    return names, rows, classes
-
-def _column(column, names, what):
-    """The index of a column given by name, by number from 1, or from the end
-    by a negative number (-1 is the last)."""
-    if isinstance(column, str) and column in names:
-        return names.index(column)
-    if is_real(column, whole=True) and 1 <= abs(int(column)) <= len(names):
-        return int(column) - 1 if column > 0 else len(names) + int(column)
-    raise ValueError("%s: no column %r; the columns are %s" % (what, column, ", ".join(names)))
+# Your own data (read by read_csv, Part V): standardized features, one-hot
+# targets, a seeded split, and the measures to judge the model with.
 
 class Standardizer:
     """Scales each column to mean 0 and standard deviation 1 as measured on
@@ -2015,6 +1889,11 @@ def check_loss(loss, output):
 # --8<-- the library ends here; the programs follow --------------------------
 # Part IV -- seeing it: the walkthrough of any network, plots in the terminal.
 
+__all__ += tuple(
+    "trace unit_names line_plot shade_map bar_chart surface walkthrough ERRATA errata spiral "
+    "spiral_demo show_example show_xor CHALLENGES show_challenges read_csv export_python "
+    "export_c library main UsageError".split())
+
 class Unit:
     """A unit's names: ``label`` (x1, h3, O5), ``out`` (x_g, y_g), ``sum``, ``delta``, ``k``."""
     def __init__(self, label, out, sum_, delta, k):
@@ -2480,6 +2359,25 @@ def show_challenges(story=None, *, ascii=False, out=None):
             write("")
         CHALLENGES[name](ascii=ascii, out=out)
 
+def walkthrough():
+    """The worked example's numbers in the article's order, as (name, value) pairs."""
+    net = worked_example()
+    a, o = net.forward(EXAMPLE_X)
+    (x1, x2), (y3, y4), (y5,) = o[0][0], o[1][0], o[2][0]
+    delta = net.deltas(EXAMPLE_X, EXAMPLE_Y)
+    (d3, d4), (d5,) = delta[1][0], delta[2][0]
+    values = [a[1][0][0], y3, a[1][0][1], y4, a[2][0][0], y5, 0.5 - y5, d5, d3, d4,
+              d5 * y3, d5 * y4, d3 * x1, d3 * x2, d4 * x1, d4 * x2]   # Delta w = eta*delta*o
+    net.step(EXAMPLE_X, EXAMPLE_Y, lr=1)
+    (w11, w12), (w21, w22) = net.weights[0]
+    values += [w11, w12, w21, w22, net.weights[1][0][0], net.weights[1][1][0]]
+    o = net.forward(EXAMPLE_X)[1]
+    values += [o[1][0][0], o[1][0][1], o[2][0][0], 0.5 - o[2][0][0]]
+    names = ("a1 y3 a2 y4 a3 y5 error delta5 delta3 delta4 Delta_w13 Delta_w23 Delta_w11 "
+             "Delta_w21 Delta_w12 Delta_w22 w11 w12 w21 w22 w13 w23 y3_after y4_after "
+             "y5_after error_after").split()
+    return [(name.replace("_", " "), v) for name, v in zip(names, values)]
+
 # What the article prints for a value that is wrong, and why.
 ERRATA = """\
 y3           0.56       F(0.21) rounds to 0.55
@@ -2662,6 +2560,9 @@ export   a saved network as code of its own, for a board: Python or a C99 header
   --train       -           -       python: add train(X, Y, epochs, lr), gradient descent
   --dtype       name        double  c: double or float
   --out         file        -       write to FILE (atomically), not to the screen
+library  the library alone (the part of this file above its cut line), for a board
+         where `import backprop` should cost least
+  --out         file        -       write to FILE (atomically), not to the screen
 (every)
   --ascii       -           -       plain ASCII (the default when stdout is not UTF-8)
 """
@@ -2807,6 +2708,8 @@ def _run(command, o):
         _predict_csv(o)
     elif command == "export":
         _export(o)
+    elif command == "library":
+        _write(o["out"], library(), "the library")
     else:
         net = _trace_network(o)
         if o["x"] is None or o["y"] is None:
@@ -2826,11 +2729,27 @@ def _export(o):
     net = load(o["model"])
     text = export_python(net, train=o["train"]) if o["to"] == "python" else \
         export_c(net, dtype=o["dtype"])
-    if o["out"]:
-        write_file(o["out"], text)
-        print("%s written to %s" % ("Python" if o["to"] == "python" else "C", o["out"]))
+    _write(o["out"], text, "Python" if o["to"] == "python" else "C")
+
+def _write(out, text, what):
+    """``text`` to the screen, or to the file ``out`` (atomically), saying so."""
+    if out:
+        write_file(out, text)
+        print("%s written to %s" % (what, out))
     else:
         sys.stdout.write(text)
+
+def library():
+    """The text of this file above its cut line: the library, which a board
+    can take as its backprop.py (all but the programs, Parts IV and V)."""
+    path = globals().get("__file__", "")
+    if not path.endswith(".py"):
+        raise ValueError("library: backprop is not read from a .py file here (%r); take "
+                         "backprop.py's lines above its '--8<--' line" % path)
+    with open(path) as f:
+        text = f.read()
+    cut = text.find("\n# --8<--")
+    return text if cut < 0 else text[:cut + 1]
 
 def _fell_back(net):
     """One line on stderr when a network small enough to train compiled ran
@@ -2861,6 +2780,112 @@ def _trace_network(o):
                    for row, n, m in zip(o["weights"], net.sizes, net.sizes[1:])]
     net.biases = biases
     return net
+
+# Your own data: a CSV file in.  MicroPython has no csv module, so the parser
+# is written out here.
+
+def _fields(line, where):
+    """The cells of one CSV line: commas split it, except inside double
+    quotes, where "" stands for one quote."""
+    if '"' not in line:
+        return line.split(",")
+    cells, cell, quoted, i = [], "", False, 0
+    while i < len(line):
+        c = line[i]
+        if quoted and c == '"' and line[i + 1:i + 2] == '"':
+            cell, i = cell + '"', i + 1
+        elif c == '"':
+            quoted = not quoted
+        elif c == "," and not quoted:
+            cells, cell = cells + [cell], ""
+        else:
+            cell += c
+        i += 1
+    if quoted:
+        raise ValueError("%s: a quote is not closed" % where)
+    return cells + [cell]
+
+def _csv_lines(path):
+    """The lines of a CSV file that are not blank, as ``(number, cells)``, and
+    whether the first is a header: none of its cells is a number."""
+    path = _path(path)
+    with open(path, "rb") as f:
+        raw = f.read()
+    try:
+        text = raw.decode("utf-8")
+    except ValueError:                  # UnicodeError is a ValueError
+        raise ValueError("%s: not UTF-8 text" % path) from None
+    text = text[1:] if text[:1] == "\ufeff" else text
+    lines = [(n, _fields(line, "%s: line %d" % (path, n)))
+             for n, line in enumerate(text.replace("\r\n", "\n").replace("\r", "\n")
+                                      .split("\n"), 1) if line.strip()]
+    if not lines:
+        raise ValueError("%s: no rows" % path)
+    return lines, not [c for c in lines[0][1] if _number(c.strip()) is not None]
+
+def _csv_names(lines, header):
+    return [c.strip() for c in lines[0][1]] if header else \
+        ["column %d" % (k + 1) for k in range(len(lines[0][1]))]
+
+def _csv_row(path, n, cells, names, columns):
+    """The numbers in ``columns`` of one line; ValueError naming the cell that is not one."""
+    if len(cells) != len(names):
+        raise ValueError("%s: line %d has %d columns, expected %d"
+                         % (path, n, len(cells), len(names)))
+    row = []
+    for k in columns:
+        v = _number(cells[k].strip())
+        if v is None:
+            raise ValueError("%s: line %d, column %d (%s): %r is not a number"
+                             % (path, n, k + 1, names[k], cells[k]))
+        row.append(v)
+    return row
+
+def read_csv(path, target=None):
+    """Read a numeric CSV file: ``(names, rows, classes)``, its column names
+    and its rows as floats.  The first row is a header when none of its cells
+    is a number (else the columns are named "column 1", ...).  Blank lines,
+    \\r\\n line ends, a UTF-8 byte-order mark and fields in double quotes are
+    taken.  Only the ``target`` column (a name, a number from 1, or -1 for the
+    last) may hold
+    text, class names: then its classes, sorted, are ``classes`` and each row
+    holds its class's number; else ``classes`` is [].  Anything else that is
+    not a finite number raises ValueError naming the file, line and column.
+
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "iris.csv")
+    >>> with open(path, "w") as f:
+    ...     _ = f.write('length,"width, cm",species\\n5.1,3.5,setosa\\n\\n7.0,3.2,versicolor\\n')
+    >>> read_csv(path, target="species")
+    (['length', 'width, cm', 'species'], [[5.1, 3.5, 0.0], [7.0, 3.2, 1.0]], ['setosa', 'versicolor'])
+    """
+    path = _path(path)
+    lines, header = _csv_lines(path)
+    names = _csv_names(lines, header)
+    t = _column(target, names, "target") if target is not None else None
+    if header and len(lines) == 1:
+        raise ValueError("%s: a header and no rows" % path)
+    labels = [cells[t].strip() if t is not None and len(cells) == len(names) else None
+              for n, cells in lines[header:]]
+    text = [v for v in labels if v is not None and _number(v) is None]
+    classes = sorted(set(v for v in labels if v is not None)) if text else []
+    features = [k for k in range(len(names)) if k != t or not classes]
+    rows = []
+    for (n, cells), label in zip(lines[header:], labels):
+        row = _csv_row(path, n, cells, names, features)
+        if classes:
+            row.insert(t, float(classes.index(label)))
+        rows.append(row)
+    return names, rows, classes
+
+def _column(column, names, what):
+    """The index of a column given by name, by number from 1, or from the end
+    by a negative number (-1 is the last)."""
+    if isinstance(column, str) and column in names:
+        return names.index(column)
+    if is_real(column, whole=True) and 1 <= abs(int(column)) <= len(names):
+        return int(column) - 1 if column > 0 else len(names) + int(column)
+    raise ValueError("%s: no column %r; the columns are %s" % (what, column, ", ".join(names)))
 
 MAX_CLASSES = 20    # a target of at most this many whole numbers is classified by default
 
@@ -3041,11 +3066,7 @@ def _predict_csv(o):
         text.append(cells + [info["classes"][g] if info["classes"] else repr(g)] +
                     [repr(v) for v in p])
     text = "".join(",".join(_quoted(c) for c in row) + "\n" for row in text)
-    if o["out"]:
-        write_file(o["out"], text)
-        print("%d predictions written to %s" % (len(X), o["out"]))
-    else:
-        sys.stdout.write(text)
+    _write(o["out"], text, "%d predictions" % len(X))
 
 def _feature_columns(path, names, header, info):
     """Where the model's features are in a file: by name with a header, else

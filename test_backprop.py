@@ -2874,6 +2874,49 @@ def test_seeded_weights_are_bit_identical(interpreter):
         _floats(results_for("cpython")["seeds"][1])
 
 
+LIBRARY_ON_A_BOARD = """
+import gc, sys
+sys.path.insert(0, %r)
+gc.collect()
+before = gc.mem_alloc()
+import backprop
+gc.collect()
+print("resident", gc.mem_alloc() - before)
+net = backprop.xor(out=[])
+print("compiled", net.compiled, "loss", net.loss(backprop.XOR_X, backprop.XOR_Y))
+print(sorted(k for k in dir(backprop) if k in ("main", "trace", "show_challenges")))
+"""
+
+
+@pytest.mark.parametrize("interpreter", ["micropython-32", "micropython-32f"])
+def test_the_library_alone_takes_64_kib_and_trains_xor_compiled_in_128_kib(interpreter,
+                                                                            tmp_path):
+    # `library` writes the part above the cut line; precompiled as a board
+    # loads it, a 32-bit build holds it in at most 64 KiB once imported and
+    # trains the article's XOR with the compiled step in a 128 KiB heap
+    runner, missing = find_interpreter(interpreter)
+    if missing:
+        results_for(interpreter)                # fails in CI, skips elsewhere
+    status, out, err = run("library", "--out", str(tmp_path / "backprop.py"))
+    assert status == 0 and out == "the library written to %s\n" % (tmp_path / "backprop.py")
+    source = (tmp_path / "backprop.py").read_text()
+    assert source == open(SCRIPT).read().split("\n# --8<--")[0] + "\n"
+    (tmp_path / "mpy").mkdir()
+    subprocess.run([os.path.join(MP_BUILD, "bin", "mpy-cross"), "-o",
+                    str(tmp_path / "mpy" / "backprop.mpy"), str(tmp_path / "backprop.py")],
+                   check=True)
+    p = subprocess.run([os.path.join(MP_BUILD, "bin", BUILT[interpreter]), "-X",
+                        "heapsize=128k", "-c", LIBRARY_ON_A_BOARD % str(tmp_path / "mpy")],
+                       capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0 and p.stderr == "", p.stdout[-300:] + p.stderr
+    resident, compiled, programs = p.stdout.splitlines()
+    assert int(resident.split()[1]) <= 64 * 1024
+    assert compiled.split()[:2] == ["compiled", "True"]
+    assert float(compiled.split()[-1]) == pytest.approx(bp.xor(out=[]).loss(bp.XOR_X, bp.XOR_Y),
+                                                        rel=1e-5)
+    assert programs == "[]"
+
+
 BOARD_XOR = """
 import gc, backprop
 gc.collect()
