@@ -713,11 +713,13 @@ class Network:
                 report = epoch % every == 0
                 if report:
                     self._set_params(P)
-                    history.append(self._report(epoch, X, y, h, best))
-                    if best and best[-1] >= h.patience:
+                    entry = self._report(epoch, X, y, h, best, k is not None)
+                    if best and best[3] >= h.patience:
                         self.stopped = (epoch, best[1])
+                        entry[0] = self._measure(epoch, X, y) if entry[0] is None else entry[0]
+                        history.append(tuple([epoch] + entry))
                         if callback is not None:
-                            callback(epoch, history[-1][1])
+                            callback(epoch, entry[0])
                         break
                 start = P, S, t         # the one place a failed epoch is undone
                 try:
@@ -732,10 +734,13 @@ class Network:
                     P, S, t = start
                     raise
                 self.epoch = epoch + 1
-                if report and callback is not None:
-                    self._set_params(P)
-                    callback(epoch, history[-1][1])
-                    P = self._params()          # as the callback left them
+                if report:              # a full batch's loss is its step's
+                    entry[0] = loss if entry[0] is None else entry[0]
+                    history.append(tuple([epoch] + entry))
+                    if callback is not None:
+                        self._set_params(P)
+                        callback(epoch, entry[0])
+                        P = self._params()          # as the callback left them
         finally:
             self._set_params(best[2] if self.stopped and best else P)
             state.update(zip(h.slots, S), t=t)
@@ -776,22 +781,27 @@ class Network:
         shuffle(state["order"], self.rng)
         return [state["order"][s:s + k] for s in range(0, n, k)]
 
-    def _report(self, epoch, X, y, h, best):
-        """The history entry of a reported epoch: ``(epoch, loss)``, and the
-        validation loss with validation; ``best`` is early stopping's
-        ``[score, epoch, params, reports since]``."""
-        loss = self._loss(*self._forward(X) + (y,))
-        if loss - loss != 0.0:
-            _diverged(epoch, loss)
+    def _report(self, epoch, X, y, h, best, measure):
+        """What a reported epoch's history entry holds before the epoch runs:
+        ``[loss]`` (with ``measure``; else None, for the full batch's step to
+        give), then the validation loss with validation; ``best`` is early
+        stopping's ``[score, epoch, params, reports since]``."""
+        entry = [self._measure(epoch, X, y) if measure else None]
         if h.validation is None:
-            return epoch, loss
+            return entry
         score = self._loss(*self._forward(h.validation[0]) + (h.validation[1],))
         if h.patience is not None:
             if not best or score < best[0]:
                 best[:] = [score, epoch, self._params(), 0]
             else:
                 best[3] += 1
-        return epoch, loss, score
+        return entry + [score]
+
+    def _measure(self, epoch, X, y):
+        """The loss on X and y, or Diverged for ``epoch`` if it is not finite."""
+        loss = self._loss(*self._forward(X) + (y,))
+        return loss if loss - loss == 0.0 else _diverged(epoch, loss)
+
 # The worked example: the article's 2-2-1 network, one update.
 
 EXAMPLE_X, EXAMPLE_Y = [[0.35, 0.7]], [[0.5]]
