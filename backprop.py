@@ -6,12 +6,14 @@ deltas, the weight updates, the article's hand-worked 2-2-1 example and its
 2-4-1 XOR network -- with the article's arithmetic errors corrected.
 ``python backprop.py example`` prints each wrong value beside the right one.
 
-Part I is the article and runs on its own: a reader may stop at its end.
-Part II goes beyond it, Part III compiles a network into its own equations
-(how training runs fast), Part IV shows it all in the terminal, Part V is
-the command line, and the appendices draw numpy's random numbers and check
-arguments.  It needs only ``math``, ``sys`` and ``json``, so it also runs
-on MicroPython, PyPy and Pyodide.
+Part I is the article, and the code that runs: one Network, one training
+loop; a reader may stop at its end.  Part II fills the registries Part I
+reads (activations, losses, optimizers, starting weights) and adds the
+library's helpers, Part III compiles a network into its own equations, the
+appendices draw numpy's random numbers and check arguments.  The line with
+``--8<--`` ends the library, what a board imports (``python backprop.py
+library``); below it are the programs: Part IV shows it all in the terminal,
+Part V is the command line.  It needs only ``math``, ``sys`` and ``json``.
 
 The article's symbols and the code's names (``l`` numbers the layers from 0,
 the input; ``n`` numbers the samples, the rows of a batch):
@@ -179,12 +181,10 @@ def relu(a):
 
 class Activation:
     """One activation: ``F(a)``; ``dF(o)``, its derivative written from the
-    output o = F(a), as the article writes the sigmoid's; ``code`` and
-    ``dcode``, the same as Python expressions of ``{a}`` and ``{o}`` for the
-    compiler; ``text``, dF as the trace prints it; whether it may be used in
-    ``hidden`` and ``output`` layers; ``c``, F as a C expression of ``a`` for
-    export, with ``{exp}``, ``{tanh}`` and ``{limit}`` for the C type's (None:
-    no C).  A new activation is one new entry."""
+    output, as the article writes the sigmoid's; ``code`` and ``dcode``,
+    the same as Python of ``{a}`` and ``{o}`` for the compiler; ``text``, dF
+    as the trace prints it; if it may be ``hidden`` or ``output``; ``c``, F
+    in C for export (None: no C).  A new activation is one new entry."""
     rows = False            # softmax (Part II) works on whole rows
 
     def __init__(self, F, dF, code, dcode, text, hidden=True, output=True, c=None):
@@ -293,15 +293,13 @@ INITS = {"randn": lambda rng, n_in, n_out: [[rng.gauss() for j in range(n_out)]
 FAST = {}
 
 class Optimizer:
-    """An entry of OPTIMIZERS, a rule that turns gradients g into steps, as
-    torch.optim defines it: ``options``, its own train() options, name ->
-    (default, check); ``check(h)``, of them together; ``slots(uses)``, the
-    state it keeps per parameter; ``step(h, t, P, G, S)``, step number t on
-    flat lists (parameters, gradients, state), the new parameters and state;
-    ``setup(uses)`` and ``code(uses)``: the same as lines of Python for the
-    compiler, once per step and once per parameter ``{p}``, its gradient
-    ``{g}``, its new value ``{n}``, its state ``{s0}`` ... and new state
-    ``{S0}`` ....  ``uses`` names the options in play, never values."""
+    """A rule that turns gradients into steps, as torch.optim defines it:
+    ``options``, its train() options (name -> (default, check)), ``check(h)``
+    of them together; ``slots(uses)``, its state per parameter; ``step(h, t,
+    P, G, S)``, step t on flat lists, the new parameters and state; ``setup``
+    and ``code``, the same as lines of Python for the compiler (per step, and
+    per parameter ``{p}``, gradient ``{g}``, new value ``{n}``, state
+    ``{s0}``.., new state ``{S0}``..) for ``uses``, the options in play."""
     def __init__(self, options, check, slots, step, setup, code):
         self.options, self.check, self.slots, self.step = options, check, slots, step
         self.setup, self.code = setup, code
@@ -520,14 +518,11 @@ class Network:
         >>> round(net.weights[0][0][0], 6)        # new w11 = 0.2 - 0.000955
         0.199045
         """
-        up_W, up_b = self._sums(o, delta)
-        W = [add(w, scale(g, lr)) for w, g in zip(self.weights, up_W)]
-        b = self.biases
-        if self.bias:
-            b = [[v + g * lr for v, g in zip(vs, gs)] for vs, gs in zip(b, up_b)]
-        if not _finite([v for M in W for row in M for v in row] + [v for vs in b for v in vs]):
+        P = self._params()
+        P = [p - lr * g for p, g in zip(P, self._gradient(o, delta, P))]     # g = -sum delta*o
+        if not _finite(P):
             return False
-        self.weights[:], self.biases[:] = W, b
+        self._set_params(P)
         return True
 
     def step(self, X, y, lr):
@@ -654,36 +649,29 @@ class Network:
         """Train by gradient descent; return the loss history.
 
         Each epoch is one full-batch update, as in the article, or with
-        ``batch_size=k`` one after every k samples, shuffled each epoch by the
-        network's own generator.  Each update is the article's: the forward
-        pass, the deltas, the gradient, then the optimizer's step.  Epochs are
-        counted over the network's life (``net.epoch``), so a second call goes
-        on where the first stopped.  The history holds ``(epoch, loss)`` for
-        each epoch that is a multiple of ``report_every`` (default: a tenth of
-        the run), the loss before that epoch's updates, as the article prints
-        it; after training the loss is ``net.loss(X, y)``.  After each such
-        epoch ``callback(epoch, loss)`` sees the network's weights as they
-        are then, and training goes on from the weights it leaves there.
-        If a loss or a new weight is not finite, training stops with the
-        weights from before that epoch and raises Diverged; an error in the
-        callback, or Ctrl-C, leaves those of the last whole epoch.
+        ``batch_size=k`` one every k samples, shuffled each epoch by the
+        network's own generator; each update is the forward pass, the deltas,
+        the gradient and the optimizer's step.  Epochs count on over the
+        network's life (``net.epoch``).  The history holds ``(epoch, loss)``
+        for every ``report_every``-th epoch (default: a tenth of the run), the
+        loss before its update, as the article prints it (after training:
+        ``net.loss(X, y)``); after it ``callback(epoch, loss)`` sees the
+        weights as they are then, and
+        training goes on from those it leaves.  A loss or weight that is not
+        finite raises Diverged with the weights from before that epoch; an
+        error in the callback, or Ctrl-C, leaves those of the last whole one.
 
-        ``options`` (TRAINING and the optimizer's, keyword-only):
-        ``reduction`` "sum" (the article's) or "mean" (the objective and its
-        gradient divided by the rows of each batch); ``optimizer`` "sgd" (with
-        ``momentum`` and ``nesterov``) or "adam" (with ``betas`` and ``eps``),
-        as torch.optim defines them; ``l2``, which adds l2/2 * sum w^2 over the
-        weights; ``clip=c``, which rescales each step's gradient (L2
-        included) to norm c where it is longer; ``validation=(X, y)``, which
-        adds the validation loss to each history entry; and ``patience=k``,
-        which stops once that loss has not improved for k reports, puts back
-        the weights of the best report and sets ``net.stopped`` to ``(epoch,
-        best_epoch)``.  ``net.state`` keeps what the next train() needs to go
-        on exactly: the optimizer's step count and state, and the shuffled
-        order.  Networks of at most COMPILE_LIMIT weights (any, with
-        ``compiled=True``) train compiled (Part III) to the same numbers,
-        where the step compiles; ``net.compiled`` says which ran.  Bad
-        arguments raise TypeError or ValueError first.
+        ``options``, keyword-only (TRAINING and the optimizer's):
+        ``reduction`` "sum" (the article's) or "mean" (over each batch's
+        rows); ``optimizer`` "sgd" (``momentum``, ``nesterov``) or "adam"
+        (``betas``, ``eps``), as torch.optim defines them; ``l2``, adding
+        l2/2 * sum w^2; ``clip=c``, rescaling a longer gradient to norm c;
+        ``validation=(X, y)``, a third entry, its loss; ``patience=k``, stop
+        once it has not improved for k reports, with the best report's
+        weights, and ``net.stopped = (epoch, best_epoch)``.  ``net.state``
+        keeps the optimizer's state and the shuffled order, to go on exactly.
+        Up to COMPILE_LIMIT weights (any, ``compiled=True``) the compiled
+        step runs (Part III), to the same numbers; ``net.compiled`` says if.
 
         >>> net = Network([2, 4, 1], seed=0)
         >>> history = net.train(XOR_X, XOR_Y, epochs=10000, lr=0.1, report_every=4000,
@@ -1071,13 +1059,10 @@ GRADIENT_STEP, GRADIENT_RIGHT = (1e-2, 1e-2) if SINGLE else (1e-6, 1e-7)
 
 def gradient_check(net, X, y, eps=GRADIENT_STEP, **options):
     """The largest error of ``net.gradients`` against central differences
-    (E(w + eps) - E(w - eps)) / 2eps, relative to max(|analytic|, |numeric|, 1e-3):
-    1e-7 or less if right, 1e-2 or more for a wrong derivative (for E >> 1, eps
-    1e-5); in single precision, where eps is 1e-2, below 1e-2 if right.
-    ``options`` (``reduction``, ``l2``) go to gradients() and objective().
+    of ``net.objective``, relative to max(|analytic|, |numeric|, 1e-3): at
+    most GRADIENT_RIGHT if right.  ``options``: ``reduction``, ``l2``.
 
-    >>> net = Network([3, 4, 2], seed=1)
-    >>> gradient_check(net, [[0.1, 0.2, 0.3]], [[0.0, 1.0]]) < GRADIENT_RIGHT
+    >>> gradient_check(Network([3, 4, 2], seed=1), [[0.1, 0.2, 0.3]], [[0.0, 1.0]]) < 1e-7
     True
     """
     X, y = _network(net)._data(X, y)
@@ -1107,14 +1092,8 @@ def gradient_check(net, X, y, eps=GRADIENT_STEP, **options):
 # A network that `python backprop.py train` made also holds ``csv``: what
 # `predict` needs to read another file like the one it learned from.
 FORMAT, FORMAT_VERSION = "backprop.py network", 2
-CSV_MODEL = {"columns": "the names of the file's columns",
-             "target": "the one the network predicts",
-             "task": "classify or regress",
-             "classes": "class names, one per output (classify)",
-             "x_mean": "the features' means, in the order of columns",
-             "x_std": "and standard deviations (see Standardizer)",
-             "y_mean": "the target's mean (regress)",
-             "y_std": "and standard deviation"}
+CSV_MODEL = ("columns", "target", "task", "classes",      # what `train` adds: see _csv_model
+             "x_mean", "x_std", "y_mean", "y_std")
 
 def _dumps(net):
     """The JSON text of a network, keys in a fixed order on every interpreter."""
@@ -1137,9 +1116,8 @@ def _path(path):
     return path
 
 def save(net, path):
-    """Write ``net`` to ``path`` (a str or pathlib.Path) as JSON, atomically
-    (see write_file).  ValueError for what load() would refuse, before
-    anything is written.
+    """Write ``net`` to ``path`` as JSON, atomically (see write_file);
+    ValueError, before anything is written, for what load() would refuse.
 
     >>> import os, tempfile
     >>> path = os.path.join(tempfile.mkdtemp(), "xor.json")
@@ -1253,7 +1231,10 @@ def _from_dict(data, where="model"):
     return net
 
 def _csv_model(v, sizes):
-    """True if ``v`` is a net.csv for a network of these ``sizes``."""
+    """True if ``v`` is a net.csv for a network of these ``sizes``: the CSV
+    file's column names, the target's name, the task (classify or regress),
+    the class names, the features' means and standard deviations, and (to
+    regress) the target's."""
     numbers = lambda x, n: isinstance(x, list) and len(x) == n and not [  # noqa: E731
         1 for e in x if not (is_real(e) and is_finite(e))]
     if not (isinstance(v, dict) and sorted(v) == sorted(CSV_MODEL)):
@@ -1302,18 +1283,14 @@ Network.save, Network.load = save, staticmethod(load)
 # targets, a seeded split, and the measures to judge the model with.
 
 class Standardizer:
-    """Scales each column to mean 0 and standard deviation 1 as measured on
-    the rows it is made from: ``(x - mean) / std`` for those and any other
-    rows, with the training rows' mean and std; a constant column is only
-    centred, as scikit-learn's StandardScaler does.  ``inverse`` undoes it
-    (for a regressor's outputs).  ``Standardizer(mean=m, std=s)`` is one
-    fitted before, made again from its numbers.
+    """Scales each column to mean 0 and standard deviation 1 as measured
+    on the rows it is made from (a constant column is only centred, as
+    scikit-learn's StandardScaler does); ``inverse`` undoes it; ``mean=``
+    and ``std=`` make one fitted before again.
 
     >>> s = Standardizer([[1.0, 5.0], [3.0, 5.0]])
-    >>> s.transform([[2.0, 5.0], [4.0, 6.0]])
-    [[0.0, 0.0], [2.0, 1.0]]
-    >>> s.inverse([[2.0, 1.0]])
-    [[4.0, 6.0]]
+    >>> s.transform([[2.0, 5.0], [4.0, 6.0]]), s.inverse([[2.0, 1.0]])
+    ([[0.0, 0.0], [2.0, 1.0]], [[4.0, 6.0]])
     """
     def __init__(self, rows=None, *, mean=None, std=None):
         if rows is None:            # one fitted before, from its mean and std
@@ -1354,9 +1331,8 @@ def one_hot(labels, classes=None):
     return [[1.0 if k == c else 0.0 for k in range(classes)] for c in labels]
 
 def split(X, y, test=0.25, seed=0):
-    """``(X_train, X_test, y_train, y_test)``: the rows of X and y (of the same
-    length) shuffled by numpy's MT19937 from ``seed``, the same on every
-    interpreter, and ceil(test * rows) of them held out for testing.
+    """``(X_train, X_test, y_train, y_test)``, shuffled by MT19937 from
+    ``seed`` (the same on every interpreter), ceil(test * rows) held out.
 
     >>> split([[1], [2], [3], [4]], [0, 1, 2, 3], test=0.5, seed=1)
     ([[3], [2]], [[4], [1]], [2, 1], [3, 0])
@@ -1377,11 +1353,8 @@ def split(X, y, test=0.25, seed=0):
             [y[i] for i in held])
 
 def r2(y, o):
-    """R^2, the coefficient of determination of outputs ``o`` for targets
-    ``y`` (rows): 1 - sum (y - o)^2 / sum (y - mean y)^2 per column, averaged
-    over the columns, as scikit-learn's r2_score: 1 is perfect, 0 no better
-    than always guessing the mean (a constant column counts 1 if fitted
-    exactly, else 0).
+    """R^2 of outputs ``o`` for targets ``y``, per column averaged, as
+    scikit-learn's r2_score: 1 is perfect, 0 no better than the mean.
 
     >>> r2([[1.0], [2.0], [3.0]], [[1.0], [2.0], [4.0]])
     0.5
@@ -1662,10 +1635,8 @@ FAST["step"], FAST["predict"] = _compiled, _predicted_rows
 # Box-Muller.  The random module is no use: MicroPython's has no gauss().
 
 def _words(values):
-    """Whole numbers below 2**32 as an array of 32-bit words where there is
-    one: 2.5 KiB for MT19937's 624, where a list takes 5 KiB on a 64-bit
-    MicroPython and 19 KiB on a 32-bit one (most of the numbers need a long
-    int there)."""
+    """Whole numbers below 2**32 as an array of words where there is one
+    (a list of MT19937's 624 takes 19 KiB on a 32-bit MicroPython)."""
     try:
         from array import array
         return array("I", values)
@@ -1747,11 +1718,9 @@ def shuffle(items, rng):
 # Appendix B -- checks: TypeError for a wrong kind of value, ValueError for a wrong value.
 
 def check_matrix(M, name, cols=None, finite=False):
-    """Check that ``M`` is a matrix -- a non-empty list or tuple of rows of
-    real numbers, all as long as the first (or ``cols``) -- and return
-    ``(rows, columns)``.  TypeError for anything else, ValueError for no rows,
-    a ragged row or, with ``finite``, a NaN, an infinity or a number too large
-    for a float; each message starts with ``name``."""
+    """``(rows, columns)`` of ``M``, a non-empty list of rows of real numbers
+    as long as the first (or ``cols``): else TypeError, or ValueError for no
+    rows, a ragged row or (``finite``) a number that is not finite."""
     if not isinstance(M, (list, tuple)):
         raise TypeError("%s: expected a list of rows, got %s" % (name, type(M).__name__))
     if not M:
@@ -1793,9 +1762,8 @@ def _show(v):
 _NUMBERS = []       # numbers.Real and numbers.Integral, looked up once
 
 def is_real(v, whole=False):
-    """True for a real (``whole``: integral) number, not a bool: int, float, a
-    numbers.Real (Integral) as numpy's scalars are, or where there is no numbers
-    module (MicroPython) anything with __float__ (__index__) but text."""
+    """True for a real (``whole``: integral) number but a bool: numpy's
+    scalars too (numbers.Real); on MicroPython anything with __float__."""
     if type(v) is int or (type(v) is float and not whole):
         return True
     if v is True or v is False or isinstance(v, (str, bytes)):

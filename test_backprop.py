@@ -154,18 +154,6 @@ def test_matrix_operations_values():
     assert A == [[1, 2], [3, 4]]          # inputs untouched
 
 
-def test_one_matrix_validator_one_rule():
-    # tuples are matrices everywhere; infinities only where finite numbers are asked for
-    assert bp.check_matrix(((1, 2), (3, 4)), "A") == (2, 2)
-    assert bp.matmul(((1, 2),), ((3,), (4,))) == [[11]]
-    assert bp.add([[INF]], [[1.0]]) == [[INF]]
-    with pytest.raises(ValueError, match="A: row 0 holds inf, expected a finite number"):
-        bp.check_matrix([[INF]], "A", finite=True)
-    assert bp.Network([2, 1]).predict(((0, 1),)) == bp.Network([2, 1]).predict([[0, 1]])
-    for name in ("shape", "_matrix", "_fail", "_attempt"):      # one validator, no wrappers
-        assert not hasattr(bp, name)
-
-
 # ---------------------------------------------------------------- activations
 
 @pytest.mark.parametrize("x, expected", [
@@ -254,7 +242,6 @@ NUMPY_RANDN = [
     (2 ** 32 - 1, [2, 3, 1], [[[0.6484086742306527, 0.6693235306338161, -1.0805437227474493], [0.2845010447986309, 0.11388773652167104, 0.8676218937929382]], [[-0.044026015448043285], [0.24877161740907913], [-0.9882301508639844]]]),  # noqa: E501
     (123456789, [1, 1, 1], [[[2.2129019979039612]], [[2.128397797652002]]]),
 ]
-
 
 
 @pytest.mark.parametrize("seed, sizes, weights", NUMPY_RANDN)
@@ -434,7 +421,6 @@ NUMPY_XOR = {
     42: ([0.28318958906443975, 0.05715563387204278, 0.004682699451579713],
          [0.03729879735768466, 0.9491455805508731, 0.9448153362770779, 0.06424561511436183]),
 }
-
 
 
 def test_part_one_is_the_code_that_runs(monkeypatch):
@@ -658,43 +644,6 @@ def test_an_interrupt_keeps_the_weights_of_the_last_whole_epoch(batch_size, comp
     ref = bp.Network([2, 4, 1], seed=0)
     ref.train(bp.XOR_X, bp.XOR_Y, net.epoch, 0.1, report_every=10 ** 8, **kw)
     assert flat(net) == flat(ref) and state_of(net) == state_of(ref)
-
-
-class Float32:
-    """A number type registered as numbers.Real, as numpy's scalars are."""
-
-    def __init__(self, v):
-        self.v = v
-
-    def __float__(self):
-        return float(self.v)
-
-
-class Int64(Float32):
-    """An integral number type, as numpy's np.int64."""
-
-    def __int__(self):
-        return int(self.v)
-
-    def __index__(self):
-        return int(self.v)
-
-
-numbers.Real.register(Float32)
-numbers.Integral.register(Int64)
-
-
-def test_numpy_scalars_are_numbers():
-    net = bp.Network([2, 4, 1], seed=0)
-    X = [[Float32(a), Int64(b)] for a, b in bp.XOR_X]
-    y = [[Float32(t)] for t, in bp.XOR_Y]
-    assert net.predict(X) == net.predict(bp.XOR_X)
-    assert net.train(X, y, 3, Float32(0.1), report_every=Int64(1)) == \
-        bp.Network([2, 4, 1], seed=0).train(bp.XOR_X, bp.XOR_Y, 3, 0.1, report_every=1)
-    assert net.accuracy(bp.XOR_X, [Int64(v) for v in (0, 1, 1, 0)]) == \
-        net.accuracy(bp.XOR_X, [0, 1, 1, 0])
-    assert bp.Network([2, 1], seed=Int64(3)).weights == bp.Network([2, 1], seed=3).weights
-    assert bp.is_real(Float32(1)) and not bp.is_real(True) and not bp.is_real("1")
 
 
 # ============================================================ Part II: beyond the article
@@ -1641,6 +1590,73 @@ def test_equations_command_prints_the_worked_example():
     assert status == 0 and "a1_3 = o0_0 * w0_0_3 + o0_1 * w0_1_3 + b0_3" in out
 
 
+# ============================================================ Appendix A: numpy's random numbers
+
+def test_mt19937_is_the_published_generator():
+    # init_genrand(5489): the first outputs of Matsumoto and Nishimura's
+    # reference mt19937ar.c, and the 10,000th, which the C++ standard
+    # requires of std::mt19937 ([rand.predef]: 4123659995)
+    rng = bp.Random(5489)
+    first = [rng.uint32() for _ in range(5)]
+    assert first == [3499211612, 581869302, 3890346734, 3586334585, 545404204]
+    for _ in range(10000 - 6):
+        rng.uint32()
+    assert rng.uint32() == 4123659995
+    # numpy's random_sample from the same words: np.random.seed(0); np.random.random()
+    assert bp.Random(0).random() == 0.5488135039273248
+
+
+# ============================================================ Appendix B: argument checks
+
+def test_one_matrix_validator_one_rule():
+    # tuples are matrices everywhere; infinities only where finite numbers are asked for
+    assert bp.check_matrix(((1, 2), (3, 4)), "A") == (2, 2)
+    assert bp.matmul(((1, 2),), ((3,), (4,))) == [[11]]
+    assert bp.add([[INF]], [[1.0]]) == [[INF]]
+    with pytest.raises(ValueError, match="A: row 0 holds inf, expected a finite number"):
+        bp.check_matrix([[INF]], "A", finite=True)
+    assert bp.Network([2, 1]).predict(((0, 1),)) == bp.Network([2, 1]).predict([[0, 1]])
+    for name in ("shape", "_matrix", "_fail", "_attempt"):      # one validator, no wrappers
+        assert not hasattr(bp, name)
+
+
+class Float32:
+    """A number type registered as numbers.Real, as numpy's scalars are."""
+
+    def __init__(self, v):
+        self.v = v
+
+    def __float__(self):
+        return float(self.v)
+
+
+class Int64(Float32):
+    """An integral number type, as numpy's np.int64."""
+
+    def __int__(self):
+        return int(self.v)
+
+    def __index__(self):
+        return int(self.v)
+
+
+numbers.Real.register(Float32)
+numbers.Integral.register(Int64)
+
+
+def test_numpy_scalars_are_numbers():
+    net = bp.Network([2, 4, 1], seed=0)
+    X = [[Float32(a), Int64(b)] for a, b in bp.XOR_X]
+    y = [[Float32(t)] for t, in bp.XOR_Y]
+    assert net.predict(X) == net.predict(bp.XOR_X)
+    assert net.train(X, y, 3, Float32(0.1), report_every=Int64(1)) == \
+        bp.Network([2, 4, 1], seed=0).train(bp.XOR_X, bp.XOR_Y, 3, 0.1, report_every=1)
+    assert net.accuracy(bp.XOR_X, [Int64(v) for v in (0, 1, 1, 0)]) == \
+        net.accuracy(bp.XOR_X, [0, 1, 1, 0])
+    assert bp.Network([2, 1], seed=Int64(3)).weights == bp.Network([2, 1], seed=3).weights
+    assert bp.is_real(Float32(1)) and not bp.is_real(True) and not bp.is_real("1")
+
+
 # ============================================================ Part IV: seeing it
 
 # Matt Mazur, "A Step by Step Backpropagation Example" (2015): a 2-2-2
@@ -1845,6 +1861,69 @@ def test_epoch_lines_show_while_training_and_ctrl_c_ends_cleanly():
     assert err == "backprop.py: interrupted\n"
 
 
+# ---------------------------------------------------------------- the article's challenges
+
+def test_vanishing_story_shows_the_gradient_vanish_and_its_cure():
+    lines = []
+    runs = bp.show_vanishing(out=lines)
+    rms, first, last = runs["sigmoid"]
+    assert len(rms) == 8 and rms[0] * 100 <= rms[-1]      # the first layer's 100x smaller
+    assert last > 0.9 * first                             # and the loss hardly moves
+    rms, first, last = runs["relu"]
+    assert rms[0] * 100 > rms[-1] and last < first / 4    # cured: it reaches, and it learns
+    # the chart's numbers are the gradients' own: the rms of dW of a fresh network
+    # (gradients() is itself checked against central differences)
+    X, y = bp._circle()
+    dW = bp.Network([2] + [8] * 7 + [1], seed=0).gradients(X, y, reduction="mean")[0]
+    first_layer = math.sqrt(statistics.fmean(g * g for row in dW[0] for g in row))
+    assert any(("%.1e" % first_layer) in line and line.lstrip().startswith("layer 1 ")
+               for line in lines)
+    assert "at most 1/4" in "\n".join(lines)
+
+
+def test_exploding_story_diverges_and_each_cure_prevents_it():
+    lines = []
+    runs = bp.show_exploding(out=lines)
+    assert isinstance(runs["randn"], bp.Diverged) and "epoch" in str(runs["randn"])
+    deltas = runs["deltas"]
+    assert deltas[0] > 10 * deltas[-1]                  # delta grows back from the output
+    for cure in ("he", "small lr", "clip"):
+        history = runs[cure]
+        assert isinstance(history, list) and len(history) == 100
+        assert history[-1][1] < history[0][1] / 3, cure  # no divergence, and the loss falls
+    assert any("Diverged, epoch" in line for line in lines)
+
+
+def test_overfitting_story_shows_validation_rising_and_the_cures_lowering_it():
+    runs = bp.show_overfitting(out=[])
+    history = runs["plain"][0]
+    best = min(range(len(history)), key=lambda k: history[k][2])
+    assert history[-1][2] > 1.5 * history[best][2]       # validation loss turns up ...
+    assert history[-1][1] < history[best][1] / 2          # ... while training loss falls
+    final = history[-1][2]
+    assert runs["l2"][0][-1][2] < final / 2
+    net = runs["early"][1]
+    assert net.stopped is not None and net.stopped[1] == history[best][0]
+    assert net.loss(*bp._wave(60, 4)) == pytest.approx(history[best][2], rel=1e-12)
+
+
+@pytest.mark.parametrize("ascii", [True, False])
+def test_challenges_fit_80_columns_and_ascii_is_ascii(ascii):
+    status, out, err = run("challenges", *(["--ascii"] if ascii else []))
+    assert status == 0 and err == ""
+    for title in ("Vanishing gradients.", "Exploding gradients.", "Overfitting."):
+        assert title in out
+    assert max(len(line) for line in out.splitlines()) <= 80
+    assert out.isascii() == ascii
+
+
+def test_challenges_tells_one_story_and_refuses_an_unknown_one():
+    status, out, err = run("challenges", "overfitting", "--ascii")
+    assert status == 0 and "Overfitting." in out and "Vanishing" not in out
+    status, out, err = run("challenges", "boredom")
+    assert status == 2 and out == "" and err.count("\n") == 1 and "story: expected" in err
+
+
 # ============================================================ Part V: the command line
 
 def test_default_command_shows_walkthrough_errata_and_xor():
@@ -1952,69 +2031,6 @@ def test_public_names():
     for name in bp.__all__:
         value = getattr(bp, name)
         assert not callable(value) or value.__doc__, name
-
-
-# ---------------------------------------------------------------- the article's challenges
-
-def test_vanishing_story_shows_the_gradient_vanish_and_its_cure():
-    lines = []
-    runs = bp.show_vanishing(out=lines)
-    rms, first, last = runs["sigmoid"]
-    assert len(rms) == 8 and rms[0] * 100 <= rms[-1]      # the first layer's 100x smaller
-    assert last > 0.9 * first                             # and the loss hardly moves
-    rms, first, last = runs["relu"]
-    assert rms[0] * 100 > rms[-1] and last < first / 4    # cured: it reaches, and it learns
-    # the chart's numbers are the gradients' own: the rms of dW of a fresh network
-    # (gradients() is itself checked against central differences)
-    X, y = bp._circle()
-    dW = bp.Network([2] + [8] * 7 + [1], seed=0).gradients(X, y, reduction="mean")[0]
-    first_layer = math.sqrt(statistics.fmean(g * g for row in dW[0] for g in row))
-    assert any(("%.1e" % first_layer) in line and line.lstrip().startswith("layer 1 ")
-               for line in lines)
-    assert "at most 1/4" in "\n".join(lines)
-
-
-def test_exploding_story_diverges_and_each_cure_prevents_it():
-    lines = []
-    runs = bp.show_exploding(out=lines)
-    assert isinstance(runs["randn"], bp.Diverged) and "epoch" in str(runs["randn"])
-    deltas = runs["deltas"]
-    assert deltas[0] > 10 * deltas[-1]                  # delta grows back from the output
-    for cure in ("he", "small lr", "clip"):
-        history = runs[cure]
-        assert isinstance(history, list) and len(history) == 100
-        assert history[-1][1] < history[0][1] / 3, cure  # no divergence, and the loss falls
-    assert any("Diverged, epoch" in line for line in lines)
-
-
-def test_overfitting_story_shows_validation_rising_and_the_cures_lowering_it():
-    runs = bp.show_overfitting(out=[])
-    history = runs["plain"][0]
-    best = min(range(len(history)), key=lambda k: history[k][2])
-    assert history[-1][2] > 1.5 * history[best][2]       # validation loss turns up ...
-    assert history[-1][1] < history[best][1] / 2          # ... while training loss falls
-    final = history[-1][2]
-    assert runs["l2"][0][-1][2] < final / 2
-    net = runs["early"][1]
-    assert net.stopped is not None and net.stopped[1] == history[best][0]
-    assert net.loss(*bp._wave(60, 4)) == pytest.approx(history[best][2], rel=1e-12)
-
-
-@pytest.mark.parametrize("ascii", [True, False])
-def test_challenges_fit_80_columns_and_ascii_is_ascii(ascii):
-    status, out, err = run("challenges", *(["--ascii"] if ascii else []))
-    assert status == 0 and err == ""
-    for title in ("Vanishing gradients.", "Exploding gradients.", "Overfitting."):
-        assert title in out
-    assert max(len(line) for line in out.splitlines()) <= 80
-    assert out.isascii() == ascii
-
-
-def test_challenges_tells_one_story_and_refuses_an_unknown_one():
-    status, out, err = run("challenges", "overfitting", "--ascii")
-    assert status == 0 and "Overfitting." in out and "Vanishing" not in out
-    status, out, err = run("challenges", "boredom")
-    assert status == 2 and out == "" and err.count("\n") == 1 and "story: expected" in err
 
 
 # ---------------------------------------------------------------- train and predict
@@ -2194,7 +2210,6 @@ def test_standardizer_made_again_from_its_numbers():
         bp.Standardizer(mean=[0.0], std=[0.0])
     with pytest.raises(ValueError, match="mean and std"):
         bp.Standardizer(mean=[0.0, 1.0], std=[1.0])
-
 
 
 # ---------------------------------------------------------------- export
@@ -2391,7 +2406,6 @@ def test_export_writes_only_known_names(tmp_path):
 # (the article's "Loss:" lines print repr), and the last-bit differences of
 # the WebAssembly builds' libm, and nothing else.
 #
-
 
 
 SEED_WEIGHTS = 976 + 2 * (9 * 20 + 20 * 2)      # what SEEDS_JOB prints
