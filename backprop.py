@@ -2177,165 +2177,150 @@ def _circle(points=64, seed=1):
     X = [[0.8 * rng.gauss(), 0.8 * rng.gauss()] for _ in range(points)]
     return X, [[1.0 if a * a + b * b < 0.6 else 0.0] for a, b in X]
 
-def show_vanishing(*, ascii=False, out=None):
-    """Vanishing gradients: the rms of each layer's dW in a deep sigmoid
-    network, and the loss hardly moving; then ReLU and He's initialisation,
-    and the loss falling.  Returns ``{name: (rms per layer, first loss,
-    last loss)}``."""
-    write = _writer(out)
-    X, y = _circle()
-    sizes, epochs, lr = [2] + [8] * 7 + [1], 300, 0.5
-    runs = {}
-    for name, activation, init in (("sigmoid", "sigmoid", "randn"), ("relu", "relu", "he")):
-        net = Network(sizes, activation=activation, init=init, seed=0)
-        rms = [_rms(W) for W in net.gradients(X, y, reduction="mean")[0]]
-        history = net.train(X, y, epochs, lr, reduction="mean")
-        runs[name] = (rms, history[0][1], net.loss(X, y))
-    low, high = _decades(runs["sigmoid"][0] + runs["relu"][0])
-    _wrapped(write, "Vanishing gradients.  A deep, narrow network %s of sigmoid units, with the "
-          "article's starting weights (randn), learns which of %d points lie inside a circle: "
-          "%d epochs, lr %g, mean loss." % (sizes, len(X), epochs, lr))
-    for name, text in (("sigmoid", "The size of the gradient, layer by layer from the output "
-                        "back (rms of dW, log scale):"),
-                       ("relu", "The cure: ReLU units, whose F' is 1 where they are on, and He's "
-                        "starting weights (variance 2/n_in).  The same chart:")):
-        rms, first, last = runs[name]
-        write("")
-        _wrapped(write, text)
-        bars = [("layer %d" % (l + 1), rms[l]) for l in range(len(rms) - 1, -1, -1)]
-        for line in bar_chart(bars, low=low, high=high, ascii=ascii):
-            write(line)
-        _wrapped(write, "The first layer's gradient is 1/%.0f of the last's; the loss goes "
-                 "from %.4f to %.4f." % (rms[-1] / rms[0], first, last))
-    write("")
-    _wrapped(write, "Why: each delta is the next layer's, times the weights, times F'(o); the "
-          "sigmoid's o(1 - o) is at most 1/4, so with every layer back the gradient shrinks, "
-          "and the first layers hardly learn.")
-    return runs
-
-def show_exploding(*, ascii=False, out=None):
-    """Exploding gradients: starting weights too large for a deep ReLU
-    network make the deltas grow layer by layer back from the output, and
-    training diverge; then three cures.  Returns ``{name: history, or the
-    Diverged error}`` and ``"deltas"``, the rms of delta per layer."""
-    write = _writer(out)
-    X, y = _circle(48)
-    sizes, epochs = [2] + [12] * 5 + [1], 100
-    runs = {}
-    for name, init, lr, clip in (("randn", "randn", 0.01, None), ("he", "he", 0.01, None),
-                                 ("small lr", "randn", 1e-6, None), ("clip", "randn", 0.01, 1.0)):
-        net = Network(sizes, activation="relu", output_activation="linear", init=init, seed=0)
-        if name == "randn":
-            runs["deltas"] = [_rms(d) for d in net.deltas(X, y)[1:]]
-        try:
-            runs[name] = net.train(X, y, epochs, lr, reduction="mean", clip=clip,
-                                   report_every=1)
-        except Diverged as e:
-            runs[name] = e
-    _wrapped(write, "Exploding gradients.  A ReLU network %s with a linear output, on the "
-             "same kind "
-          "of points (%d), starts from the article's randn weights: variance 1, where He's "
-          "rule asks 2/12." % (sizes, len(X)))
-    write("")
-    write("The error delta, layer by layer from the output back (rms, log scale):")
-    deltas = runs["deltas"]
-    for line in bar_chart([("layer %d" % (l + 1), deltas[l])
-                           for l in range(len(deltas) - 1, -1, -1)],
-                          low=_decades(deltas)[0], high=_decades(deltas)[1], ascii=ascii):
-        write(line)
-    write("")
-    _wrapped(write, "Training with lr 0.01 (sgd): Diverged, %s" % runs["randn"])
-    write("")
-    write("The cures, each for %d epochs: the loss per epoch (log scale)" % epochs)
-    marks = (("he", "o", "He's starting weights"), ("small lr", "x", "lr 1e-6"),
-             ("clip", "*" if ascii else "\u2022", "clip=1 (the gradient's norm at most 1)"))
-    also = [([entry[1] for entry in runs[name]], mark) for name, mark, _ in marks[:2]]
-    for line in line_plot([entry[1] for entry in runs["clip"]], also=also, log=True,
-                          ascii=ascii, height=12):
-        write(line)
-    for name, mark, text in marks:
-        write("  %s %-40s loss %.4g -> %.4g" % (mark, text, runs[name][0][1], runs[name][-1][1]))
-    write("")
-    _wrapped(write, "Why: going back, each layer multiplies delta by its weights; with "
-             "weights too large "
-          "the product grows, and one step of lr * gradient overshoots.")
-    return runs
-
 def _wave(points, seed):
     """Noisy samples of sin(x), -3 <= x <= 3: (X, y)."""
     rng = Random(seed)
     X = [[-3.0 + 6.0 * rng.random()] for _ in range(points)]
     return X, [[math.sin(x[0]) + 0.3 * rng.gauss()] for x in X]
 
-def show_overfitting(*, ascii=False, out=None):
-    """Overfitting: a large network on 12 noisy samples of a sine; the
-    training loss falls, the validation loss turns up.  Then L2 and early
-    stopping.  Returns ``{name: (history, net)}``."""
-    write = _writer(out)
-    X, y = _wave(12, 3)
-    validation = _wave(60, 4)
-    sizes, epochs, every = [1, 16, 16, 1], 1000, 25
-    runs = {}
-    for name, options in (("plain", {}), ("l2", {"l2": 0.01}), ("early", {"patience": 10})):
-        net = Network(sizes, activation="tanh", output_activation="linear", init="xavier",
-                      seed=0)
-        runs[name] = (net.train(X, y, epochs, 0.02, optimizer="adam", reduction="mean",
-                                report_every=every, validation=validation, **options), net)
-    _wrapped(write, "Overfitting.  A network %s (%d weights and biases) learns sin(x) from "
-             "%d noisy "
-          "samples: Adam, lr 0.02, %d epochs.  %d more samples, not trained on, validate it."
-          % (sizes, len(runs["plain"][1]._params()), len(X), epochs, len(validation[0])))
-    history = runs["plain"][0]
-    best = min(history, key=lambda entry: entry[2])
-    write("")
-    write("The loss every %d epochs (log scale): %s training, o validation"
-          % (every, "*" if ascii else "\u2022"))
-    for line in line_plot([e[1] for e in history], also=[([e[2] for e in history], "o")],
-                          log=True, ascii=ascii, step=every):
-        write(line)
-    _wrapped(write, "The validation loss is lowest at epoch %d (%.4f), then rises to %.4f "
-             "while the "
-          "training loss falls to %.4f: it learns the noise." % (best[0], best[2],
-                                                                history[-1][2], history[-1][1]))
-    write("")
-    write("The cures: the validation loss every %d epochs (log scale)" % every)
-    early = [e[2] for e in runs["early"][0]]
-    also = [([e[2] for e in history], "o"), (early + [None] * (len(history) - len(early)), "x")]
-    for line in line_plot([e[2] for e in runs["l2"][0]], also=also, log=True, ascii=ascii,
-                          step=every):
-        write(line)
-    net = runs["early"][1]
-    write("  o none                          %.4f at the end" % history[-1][2])
-    write("  %s L2, l2=0.01                   %.4f" % ("*" if ascii else "\u2022",
-                                                     runs["l2"][0][-1][2]))
-    write("  x early stopping, patience=10   %.4f (stopped at %d, weights of epoch %d)"
-          % ((net.loss(*validation),) + net.stopped))
-    write("")
-    _wrapped(write, "What each learned, over -3 <= x <= 3: %s with L2, o without a cure, "
-             ". sin(x), + the samples" % ("*" if ascii else "\u2022"))
-    grid = [[-3.0 + 6.0 * c / 63] for c in range(64)]
-    samples = [None] * 64
-    for x, t in zip(X, y):
-        samples[int((x[0] + 3.0) / 6.0 * 63 + 0.5)] = t[0]
-    also = [([math.sin(x[0]) for x in grid], "."), ([o[0] for o in
-            runs["plain"][1].predict(grid)], "o"), (samples, "+")]
-    for line in line_plot([o[0] for o in runs["l2"][1].predict(grid)], also=also, 
-                          ascii=ascii, first=-3, step=6 / 63, height=14):
-        write(line)
-    return runs
+def _gradient_rms(net, X, y):
+    return [_rms(W) for W in net.gradients(X, y, reduction="mean")[0]]
 
-CHALLENGES = {"vanishing": show_vanishing, "exploding": show_exploding,
-              "overfitting": show_overfitting}
+def _delta_rms(net, X, y):
+    return [_rms(d) for d in net.deltas(X, y)[1:]]
+
+class Story:
+    """One of the article's challenges: ``intro``; ``data()``, its (X, y,
+    validation); a network of ``sizes`` with ``net`` options, trained
+    ``epochs`` at ``lr`` with ``train`` options; ``cases``, the problem then
+    its cures, each ``(name, mark, label, network options, train options)``;
+    ``measure``, what is charted per layer for the first two (or None), and
+    ``why``."""
+    def __init__(self, intro, data, sizes, epochs, lr, net, train, cases, measure, why):
+        self.intro, self.data, self.sizes, self.epochs, self.lr = intro, data, sizes, epochs, lr
+        self.net, self.train, self.cases, self.measure, self.why = net, train, cases, measure, why
+
+    def run(self):
+        """``{name: (history or the Diverged error, net, measure or None)}``."""
+        X, y, validation = self.data()
+        runs = {}
+        for name, mark, label, net_options, train_options in self.cases:
+            options = dict(self.net, **net_options)
+            net = Network(self.sizes, seed=0, **options)
+            train = dict(self.train, **train_options)
+            train.update(validation=validation) if validation else None
+            measured = self.measure[1](net, X, y) if self.measure else None
+            try:
+                runs[name] = (net.train(X, y, self.epochs, train.pop("lr", self.lr), **train),
+                              net, measured)
+            except Diverged as e:
+                runs[name] = (e, net, measured)
+        return runs
+
+    def tell(self, runs, write, ascii):
+        X, y, validation = self.data()
+        _wrapped(write, self.intro.format(sizes=self.sizes, points=len(X), epochs=self.epochs,
+                                          lr=self.lr, weights=len(runs[self.cases[0][0]][1]
+                                                                  ._params())))
+        for name, mark, label, _, _ in self.cases[:2] if self.measure else ():
+            values = runs[name][2]
+            write("")
+            _wrapped(write, "%s, %s (log scale):" % (self.measure[0], label))
+            for line in bar_chart([("layer %d" % (l + 1), values[l]) for l in
+                                   range(len(values) - 1, -1, -1)],
+                                  low=_decades(values)[0], high=_decades(values)[1], ascii=ascii):
+                write(line)
+            r = values[0] / values[-1]
+            _wrapped(write, "The first layer's is %s the last's." % (
+                "1/%.0f of" % (1 / r) if r < 1 else "%.0f times" % r))
+        self.plot(runs, write, ascii, validation is not None)
+        write("")
+        _wrapped(write, self.why)
+
+    def plot(self, runs, write, ascii, validation):
+        """The loss (the validation loss, with validation) of each case that
+        trained, on one chart, and a line per case."""
+        k = 2 if validation else 1
+        curves = [([e[k] for e in runs[name][0]], mark) for name, mark, _, _, _ in self.cases
+                  if isinstance(runs[name][0], list)]
+        longest = max(len(c[0]) for c in curves)
+        main = [c for c in curves if len(c[0]) == longest][-1]
+        also = [(c[0] + [None] * (longest - len(c[0])), c[1]) for c in curves if c is not main]
+        step = self.train.get("report_every", 1)
+        write("")
+        write("The %sloss every %d epoch%s (log scale):" % ("validation " if validation else "",
+                                                             step, "s" if step > 1 else ""))
+        for line in line_plot(main[0], also=also, log=True, ascii=ascii, step=step, height=12):
+            write(line)
+        for name, mark, label, _, _ in self.cases:
+            history, net = runs[name][:2]
+            if not isinstance(history, list):
+                _wrapped(write, "  %s %s: Diverged, %s" % (mark, label, history))
+                continue
+            if validation:
+                best = min(history, key=lambda e: e[2])
+                write("  %s %-20s training %.3g, validation %.3g (best %.3g at %d)" % (
+                    mark, label, history[-1][1], history[-1][2], best[2], best[0]))
+            else:
+                write("  %s %-38s loss %.4g -> %.4g" % (mark, label, history[0][1], history[-1][1]))
+
+CHALLENGES = {
+    "vanishing": Story(
+        "Vanishing gradients.  A deep, narrow network {sizes} of sigmoid units, with the "
+        "article's starting weights (randn), learns which of {points} points lie inside a "
+        "circle: {epochs} epochs, lr {lr}, mean loss.  The cure: ReLU units, whose F' is 1 "
+        "where they are on, and He's starting weights (variance 2/n_in).",
+        lambda: _circle() + (None,), [2] + [8] * 7 + [1], 300, 0.5, {},
+        {"reduction": "mean", "report_every": 5},
+        [("sigmoid", "o", "sigmoid units, randn", {}, {}),
+         ("relu", "*", "ReLU units, He's weights", {"activation": "relu", "init": "he"}, {})],
+        ("The size of the gradient, layer by layer from the output back (rms of dW)",
+         _gradient_rms),
+        "Why: each delta is the next layer's, times the weights, times F'(o); the sigmoid's "
+        "o(1 - o) is at most 1/4, so with every layer back the gradient shrinks, and the first "
+        "layers hardly learn."),
+    "exploding": Story(
+        "Exploding gradients.  A ReLU network {sizes} with a linear output, on the same kind "
+        "of points ({points}), starts from the article's randn weights: variance 1, where "
+        "He's rule asks 2/12.  Training it with lr {lr} diverges; three cures, {epochs} "
+        "epochs each.",
+        lambda: _circle(48) + (None,), [2] + [12] * 5 + [1], 100, 0.01,
+        {"activation": "relu", "output_activation": "linear"},
+        {"reduction": "mean", "report_every": 1},
+        [("randn", "!", "randn weights, lr 0.01", {}, {}),
+         ("he", "o", "He's starting weights", {"init": "he"}, {}),
+         ("small lr", "x", "lr 1e-6", {}, {"lr": 1e-6}),
+         ("clip", "*", "clip=1 (the gradient's norm at most 1)", {}, {"clip": 1.0})],
+        ("The error delta, layer by layer from the output back (rms)", _delta_rms),
+        "Why: going back, each layer multiplies delta by its weights; with weights too large "
+        "the product grows, and one step of lr * gradient overshoots."),
+    "overfitting": Story(
+        "Overfitting.  A network {sizes} ({weights} weights and biases) learns sin(x) from "
+        "{points} noisy samples: Adam, lr {lr}, {epochs} epochs; 60 more samples, not trained "
+        "on, validate it.  Without a cure the training loss goes on falling while the "
+        "validation loss turns up: it learns the noise.",
+        lambda: _wave(12, 3) + (_wave(60, 4),), [1, 16, 16, 1], 1000, 0.02,
+        {"activation": "tanh", "output_activation": "linear", "init": "xavier"},
+        {"optimizer": "adam", "reduction": "mean", "report_every": 25},
+        [("plain", "o", "no cure", {}, {}), ("l2", "*", "L2 (l2=0.01)", {}, {"l2": 0.01}),
+         ("early", "x", "early stopping (10)", {}, {"patience": 10})],
+        None, "Why: with far more weights than samples the network can fit the noise too; L2 "
+        "keeps the weights small, and early stopping keeps those of the best validation "
+        "loss."),
+}
 
 def show_challenges(story=None, *, ascii=False, out=None):
-    """The article's three challenges, or the one named ``story``, as stories."""
+    """The article's three challenges, or the one named ``story``, each told
+    (see Story); returns ``{story: its runs}``."""
     if story is not None and story not in CHALLENGES:
         raise ValueError("story: expected one of %s, got %r" % (", ".join(CHALLENGES), story))
-    write = _writer(out)
+    write, told = _writer(out), {}
     for k, name in enumerate([story] if story else list(CHALLENGES)):
         if k:
             write("")
-        CHALLENGES[name](ascii=ascii, out=out)
+        told[name] = CHALLENGES[name].run()
+        CHALLENGES[name].tell(told[name], write, ascii)
+    return told
 
 def walkthrough():
     """The worked example's numbers in the article's order, as (name, value) pairs."""

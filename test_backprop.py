@@ -1863,17 +1863,25 @@ def test_epoch_lines_show_while_training_and_ctrl_c_ends_cleanly():
 
 # ---------------------------------------------------------------- the article's challenges
 
+def test_the_challenges_are_one_shape():
+    # each story is one entry: the problem, then its cures, as cases of one table
+    assert sorted(bp.CHALLENGES) == ["exploding", "overfitting", "vanishing"]
+    assert all(type(story) is bp.Story for story in bp.CHALLENGES.values())
+    for name in ("show_vanishing", "show_exploding", "show_overfitting"):
+        assert not hasattr(bp, name)
+
+
 def test_vanishing_story_shows_the_gradient_vanish_and_its_cure():
     lines = []
-    runs = bp.show_vanishing(out=lines)
-    rms, first, last = runs["sigmoid"]
+    runs = bp.show_challenges("vanishing", out=lines)["vanishing"]
+    X, y = bp._circle()
+    history, net, rms = runs["sigmoid"]
     assert len(rms) == 8 and rms[0] * 100 <= rms[-1]      # the first layer's 100x smaller
-    assert last > 0.9 * first                             # and the loss hardly moves
-    rms, first, last = runs["relu"]
-    assert rms[0] * 100 > rms[-1] and last < first / 4    # cured: it reaches, and it learns
+    assert net.loss(X, y) > 0.9 * history[0][1]           # and the loss hardly moves
+    history, net, rms = runs["relu"]
+    assert rms[0] * 100 > rms[-1] and net.loss(X, y) < history[0][1] / 4    # cured
     # the chart's numbers are the gradients' own: the rms of dW of a fresh network
     # (gradients() is itself checked against central differences)
-    X, y = bp._circle()
     dW = bp.Network([2] + [8] * 7 + [1], seed=0).gradients(X, y, reduction="mean")[0]
     first_layer = math.sqrt(statistics.fmean(g * g for row in dW[0] for g in row))
     assert any(("%.1e" % first_layer) in line and line.lstrip().startswith("layer 1 ")
@@ -1883,19 +1891,19 @@ def test_vanishing_story_shows_the_gradient_vanish_and_its_cure():
 
 def test_exploding_story_diverges_and_each_cure_prevents_it():
     lines = []
-    runs = bp.show_exploding(out=lines)
-    assert isinstance(runs["randn"], bp.Diverged) and "epoch" in str(runs["randn"])
-    deltas = runs["deltas"]
+    runs = bp.show_challenges("exploding", out=lines)["exploding"]
+    diverged, net, deltas = runs["randn"]
+    assert isinstance(diverged, bp.Diverged) and "epoch" in str(diverged)
     assert deltas[0] > 10 * deltas[-1]                  # delta grows back from the output
     for cure in ("he", "small lr", "clip"):
-        history = runs[cure]
+        history = runs[cure][0]
         assert isinstance(history, list) and len(history) == 100
         assert history[-1][1] < history[0][1] / 3, cure  # no divergence, and the loss falls
     assert any("Diverged, epoch" in line for line in lines)
 
 
 def test_overfitting_story_shows_validation_rising_and_the_cures_lowering_it():
-    runs = bp.show_overfitting(out=[])
+    runs = bp.show_challenges("overfitting", out=[])["overfitting"]
     history = runs["plain"][0]
     best = min(range(len(history)), key=lambda k: history[k][2])
     assert history[-1][2] > 1.5 * history[best][2]       # validation loss turns up ...
