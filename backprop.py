@@ -915,8 +915,8 @@ def format_matrix(M, digits=8):
     return "[" + "\n ".join(rows) + "]"
 
 
-# Part II -- beyond the article: more activations and losses, gradients, accuracy,
-# gradient checks, saving, a harder problem; Network extends the article's, same name.
+# Part II -- the library beyond the article: entries of the registries Part I
+# reads, the gradient check, saving and loading, and helpers for your data.
 
 def linear(a):
     """The identity, for regression outputs."""
@@ -931,7 +931,8 @@ def softmax(row):
     """
     m = max(row)
     e = [math.exp(v - m) for v in row]
-    return [v / _total(e) for v in e]
+    t = _total(e)
+    return [v / t for v in e]
 
 def _total(v):
     t = 0.0
@@ -1371,20 +1372,15 @@ def r2(y, o):
     return _total(scores) / cols
 
 
-# Part III -- speed: the network compiled into its own equations.  The
-# article works the example as scalar equations (a1 = w11*x1 + w21*x2, y3 =
-# F(a1), ...); equations() writes one batch's forward pass, deltas, gradient
-# and optimizer step so, every weight a local variable, and registers it as
-# FAST["step"], which Part I's train() calls in place of its list code: the
-# same operations in the same order, so the same numbers, but no lists built
-# on the way.  The source is made from layer sizes and the registries'
-# expressions only, never from text a user passed.
+# Part III -- speed: the network compiled into its own equations, as the
+# article works its example (a1 = w11*x1 + w21*x2, y3 = F(a1), ...): one
+# batch's step, every weight a local variable, registered as FAST["step"] for
+# train() to call in place of the list code, to the same numbers.  Its source
+# is made from layer sizes and registry entries only, never from user text.
 
 IMPLEMENTATION = getattr(getattr(sys, "implementation", None), "name", "")  # cpython, pypy...
-# Weights and biases up to which training compiles (docs/speed.md has the
-# measurements): PyPy's JIT gives up on a long function and runs it slower
-# than the lists, and MicroPython's WebAssembly port has no stack for the
-# locals of a longer one.
+# Weights and biases up to which training compiles (docs/speed.md): PyPy's
+# JIT and MicroPython's WebAssembly stack give up on longer functions.
 COMPILE_LIMIT = 200 if IMPLEMENTATION in ("pypy", "micropython") else 3000
 # samples x weights written out without a loop; on MicroPython the loop is
 # as fast, and its shorter source compiles in a board's heap
@@ -1498,17 +1494,11 @@ def _hot(net, xs, ys):
             " = ".join(hot[:250]) + " = 0.0"]
 
 def equations(net, *, full_batch=True, samples=0, optimizer="sgd", uses=()):
-    """Python source of ``step(P, S, T, X, Y, rows, h)``, one batch of
-    ``net``'s training written out unit by unit, as Network._step on the
-    lists: P the flat weights (then biases), S the optimizer's state (its
-    ``slots``, each a list per parameter), T the step's number, X and Y the
-    data, ``rows`` the batch's (None: all, ``full_batch``), h the options
-    (Settings, read by name); it returns the new P and S, and the loss of a
-    full batch (else None).  ``samples`` writes that many samples out without
-    a loop.  ``uses`` names the options in play: momentum, nesterov, l2, mean,
-    clip.  Names: ``o{l}_{i}`` output i of layer l (``o0_i`` inputs), ``a``
-    sums, ``d`` deltas, ``w{l}_{i}_{j}`` and ``b{l}_{j}`` weights and biases,
-    ``g``, their sums of ``o_i * delta_j``.
+    """Python source of ``step(P, S, T, X, Y, rows, h)``: Network._step
+    written out unit by unit (``samples`` of them without a loop) for the
+    options ``uses`` names; ``o{l}_{i}`` is output i of layer l, ``a`` sums,
+    ``d`` deltas, ``w{l}_{i}_{j}`` and ``b{l}_{j}`` weights and biases, ``g``
+    their sums of ``o_i * delta_j``.
 
     >>> src = equations(worked_example())
     >>> print(src[src.index("a2_0 ="):src.index("# output deltas")].replace("    ", ""))
@@ -1555,11 +1545,8 @@ def equations(net, *, full_batch=True, samples=0, optimizer="sgd", uses=()):
 _COMPILED = {}
 
 # A full MicroPython heap is left in pieces too small for the compiler's
-# next block (the advice of its gc.threshold).  So on a board-sized heap (up
-# to 1 MiB) the command line collects early: every sixteenth of the heap
-# while a step is compiled, then once half of what is free is used.  A
-# library leaves that to the program that imports it: train() only sweeps
-# the heap before it compiles, unless main() has asked for more.
+# next block: main() asks for early collections; a library leaves that to
+# the program that imports it (docs/boards.md).
 _EARLY = []          # [True] once main() has asked for early collections
 
 def _collect(compiled=False):
@@ -1743,16 +1730,6 @@ def check_matrix(M, name, cols=None, finite=False):
     if not cols:
         raise ValueError("%s: expected at least one column, got none" % name)
     return len(M), cols
-
-def _number(text):
-    """The finite number ``text`` writes in ASCII digits, '.', 'e' and signs, or
-    None (float() alone also takes "1_000" and full-width digits)."""
-    try:
-        value = float(text) if text and not [c for c in text if c not in
-                                            "0123456789.eE+-"] else None
-    except ValueError:
-        return None
-    return value if value is not None and value - value == 0.0 else None
 
 def _show(v):
     """repr(v), cut short (a huge number would fill the screen)."""
@@ -2849,6 +2826,17 @@ def _column(column, names, what):
     if is_real(column, whole=True) and 1 <= abs(int(column)) <= len(names):
         return int(column) - 1 if column > 0 else len(names) + int(column)
     raise ValueError("%s: no column %r; the columns are %s" % (what, column, ", ".join(names)))
+
+def _number(text):
+    """The finite number ``text`` writes in ASCII digits, '.', 'e' and signs, or
+    None (float() alone also takes "1_000" and full-width digits)."""
+    try:
+        value = float(text) if text and not [c for c in text if c not in
+                                            "0123456789.eE+-"] else None
+    except ValueError:
+        return None
+    return value if value is not None and value - value == 0.0 else None
+
 
 MAX_CLASSES = 20    # a target of at most this many whole numbers is classified by default
 
