@@ -709,9 +709,9 @@ class Network:
                         if callback is not None:
                             callback(epoch, entry[0])
                         break
-                start = P, S, t         # the one place a failed epoch is undone
+                P0, S0, t0 = P, S, t    # the one place a failed epoch is undone
                 try:
-                    for rows in self._batches(len(X), k, state):
+                    for rows in self._batches(len(X), k, state) if k else (None,):
                         P, S, loss = step(P, S, t + 1, X, y, rows, h)
                         t += 1
                         if loss is not None and loss - loss != 0.0:
@@ -719,7 +719,7 @@ class Network:
                         if not _finite(P):
                             _diverged(epoch)
                 except BaseException:
-                    P, S, t = start
+                    P, S, t = P0, S0, t0
                     raise
                 self.epoch = epoch + 1
                 if report:              # a full batch's loss is its step's
@@ -763,9 +763,7 @@ class Network:
         return dict(state)
 
     def _batches(self, n, k, state):
-        """The rows of each batch of an epoch: None, all; else the order shuffled."""
-        if k is None:
-            return [None]
+        """The rows of each batch of an epoch of mini-batches, shuffled."""
         shuffle(state["order"], self.rng)
         return [state["order"][s:s + k] for s in range(0, n, k)]
 
@@ -1475,7 +1473,8 @@ def _updates(net, params, slots, optimizer, uses):
         lines += [text.format(**names) for text in code]
     state = ", ".join("[%s]" % ", ".join(slot.upper() + "_" + p for p in params)
                       for slot in slots)
-    return lines + ["return [%s], [%s], loss" % (", ".join("g" + p for p in params), state)]
+    return lines + ["return [%s], %s, loss" % (", ".join("g" + p for p in params),
+                                               "[%s]" % state if slots else "S")]
 
 def _names(net):
     """The weights' and biases' names, in the order of Network._params."""
@@ -2239,7 +2238,8 @@ class Story:
                 write("  %s %-20s training %.3g, validation %.3g (best %.3g at %d)" % (
                     mark, label, history[-1][1], history[-1][2], best[2], best[0]))
             else:
-                write("  %s %-38s loss %.4g -> %.4g" % (mark, label, history[0][1], history[-1][1]))
+                write("  %s %-38s loss %.4g -> %.4g" % (mark, label, history[0][1],
+                                                         history[-1][1]))
 
 CHALLENGES = {
     "vanishing": Story(
