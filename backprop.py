@@ -556,26 +556,33 @@ class Network:
     def _loss(self, a, o, y):
         return LOSSES[self.loss_name].report(a[-1], o[-1], y, ACTIVATIONS[self.activations[-1]])
 
+    def _flat(self, W, b):
+        """Matrices shaped as the weights, then vectors shaped as the biases
+        if the network has them, as one flat list (the compiled step's order)."""
+        return [v for M in W for row in M for v in row] + \
+            ([v for vs in b for v in vs] if self.bias else [])
+
+    def _shaped(self, P):
+        """``(W, b)`` from a flat list in that order, b zeros without biases."""
+        it = iter(P)
+        return ([[[next(it) for _ in row] for row in M] for M in self.weights],
+                [[next(it) if self.bias else 0.0 for _ in b] for b in self.biases])
+
     def _params(self):
-        """Weights, then biases if any, as one flat list (the order of the compiled step)."""
-        return [v for M in self.weights for row in M for v in row] + \
-            ([v for vs in self.biases for v in vs] if self.bias else [])
+        return self._flat(self.weights, self.biases)
 
     def _set_params(self, P):
-        """Weights and biases (if any) from a flat list in the order of _params."""
-        it = iter(P)
-        self.weights[:] = [[[next(it) for _ in row] for row in M] for M in self.weights]
+        W, b = self._shaped(P)
+        self.weights[:] = W
         if self.bias:
-            self.biases[:] = [[next(it) for _ in b] for b in self.biases]
+            self.biases[:] = b
 
     def _gradient(self, o, delta, P, reduction="sum", l2=0.0, clip=None):
         """g, the gradient of the objective as a flat list in the order of
         _params: -sum_n o_i * delta_j (delta points downhill), divided by the
         rows for a mean, plus l2 * w for the weights (not the biases), and
         rescaled to norm ``clip`` where it is longer."""
-        up_W, up_b = self._sums(o, delta)
-        U = [v for M in up_W for row in M for v in row] + \
-            ([v for vs in up_b for v in vs] if self.bias else [])
+        U = self._flat(*self._sums(o, delta))
         n = len(o[0])
         G = [-u / n for u in U] if reduction == "mean" else [-u for u in U]
         if l2:
@@ -596,9 +603,7 @@ class Network:
         X, y = self._data(X, y)
         reduction, l2 = TRAINING["reduction"][1](reduction), TRAINING["l2"][1](l2)
         o = self._forward(X)[1]
-        it = iter(self._gradient(o, self._deltas(o, y), self._params(), reduction, l2))
-        return ([[[next(it) for _ in row] for row in W] for W in self.weights],
-                [[next(it) if self.bias else 0.0 for _ in b] for b in self.biases])
+        return self._shaped(self._gradient(o, self._deltas(o, y), self._params(), reduction, l2))
 
     def objective(self, X, y, *, reduction="sum", l2=0.0):
         """The objective E that train() descends and gradients() differentiates:
@@ -616,7 +621,7 @@ class Network:
         E = E / len(X) if mean else E
         if l2:
             squares = 0.0
-            for w in [v for M in self.weights for row in M for v in row]:
+            for w in self._flat(self.weights, ()):
                 squares += w * w
             E += l2 / 2 * squares
         return E
@@ -694,17 +699,17 @@ class Network:
             self, h, k is None, len(X), compiled)
         self.compiled = bool(fast)
         step = fast or self._step
-        state = self._resume(h, len(X), k)
+        state, self.stopped = self._resume(h, len(X), k), None
         P, S, t, history, best = self._params(), [state[s] for s in h.slots], state["t"], [], []
         try:
             for epoch in range(self.epoch, self.epoch + epochs):
                 report = epoch % every == 0
                 if report:
-                    self._set_params(P)
-                    entry = self._report(epoch, X, y, h, best, k is not None)
+                    entry = self._report(epoch, X, y, h, best, k is not None, P)
                     if best and best[3] >= h.patience:
                         self.stopped = (epoch, best[1])
-                        entry[0] = self._measure(epoch, X, y) if entry[0] is None else entry[0]
+                        if entry[0] is None:        # the weights are P's: _report set them
+                            entry[0] = self._measure(epoch, X, y)
                         history.append(tuple([epoch] + entry))
                         if callback is not None:
                             callback(epoch, entry[0])
@@ -751,27 +756,29 @@ class Network:
     def _resume(self, h, n, k):
         """net.state for this run: the optimizer's (afresh if another, or one
         without the slots needed), and the shuffled order of n rows."""
-        state = self.state
+        state = dict(self.state)
         if state.get("optimizer") != h.optimizer or [s for s in h.slots if s not in state]:
             state = {"optimizer": h.optimizer, "t": 0}
             for s in h.slots:
                 state[s] = [0.0] * len(self._params())
-        if k is not None:
+        if k is not None:       # shuffled on in place, from where it was
             order = self.state.get("order", ())
             state["order"] = order if len(order) == n else list(range(n))
-        self.stopped = None
-        return dict(state)
+        return state
 
     def _batches(self, n, k, state):
         """The rows of each batch of an epoch of mini-batches, shuffled."""
         shuffle(state["order"], self.rng)
         return [state["order"][s:s + k] for s in range(0, n, k)]
 
-    def _report(self, epoch, X, y, h, best, measure):
-        """What a reported epoch's history entry holds before the epoch runs:
-        ``[loss]`` (with ``measure``; else None, for the full batch's step to
-        give), then the validation loss with validation; ``best`` is early
-        stopping's ``[score, epoch, params, reports since]``."""
+    def _report(self, epoch, X, y, h, best, measure, P):
+        """What a reported epoch's history entry holds before the epoch runs,
+        with the parameters P: ``[loss]`` (with ``measure``; else None, for the
+        full batch's step to give), then the validation loss with validation;
+        ``best`` is early stopping's ``[score, epoch, params, reports since]``."""
+        if not measure and h.validation is None:
+            return [None]
+        self._set_params(P)
         entry = [self._measure(epoch, X, y) if measure else None]
         if h.validation is None:
             return entry
@@ -1607,11 +1614,12 @@ def _predicted_rows(net, X):
     """``net``'s outputs for the rows X, compiled from PREDICT_ROWS rows up
     (a few are not worth compiling for, nor the memory on a board); None, use
     the lists: Part I's FAST["predict"]."""
-    if len(X) < PREDICT_ROWS or len(net._params()) > COMPILE_LIMIT:
+    P = net._params()
+    if len(X) < PREDICT_ROWS or len(P) > COMPILE_LIMIT:
         return None
     key = ("forward", tuple(net.sizes), tuple(net.activations), net.bias)
     run = _define(key, "forward", lambda: _forward_source(net))
-    return run(net._params(), X) if run else None
+    return run(P, X) if run else None
 
 FAST["step"], FAST["predict"] = _compiled, _predicted_rows
 # Appendix A -- numpy's legacy random numbers, in pure Python.
@@ -2176,15 +2184,14 @@ class Story:
         self.intro, self.data, self.sizes, self.epochs, self.lr = intro, data, sizes, epochs, lr
         self.net, self.train, self.cases, self.measure, self.why = net, train, cases, measure, why
 
-    def run(self):
+    def run(self, X, y, validation):
         """``{name: (history or the Diverged error, net, measure or None)}``."""
-        X, y, validation = self.data()
         runs = {}
         for name, mark, label, net_options, train_options in self.cases:
-            options = dict(self.net, **net_options)
-            net = Network(self.sizes, seed=0, **options)
+            net = Network(self.sizes, seed=0, **dict(self.net, **net_options))
             train = dict(self.train, **train_options)
-            train.update(validation=validation) if validation else None
+            if validation:
+                train["validation"] = validation
             measured = self.measure[1](net, X, y) if self.measure else None
             try:
                 runs[name] = (net.train(X, y, self.epochs, train.pop("lr", self.lr), **train),
@@ -2193,11 +2200,10 @@ class Story:
                 runs[name] = (e, net, measured)
         return runs
 
-    def tell(self, runs, write, ascii):
-        X, y, validation = self.data()
+    def tell(self, runs, X, validation, write, ascii):
+        weights = sum((m + 1) * n for m, n in zip(self.sizes, self.sizes[1:]))  # and biases
         _wrapped(write, self.intro.format(sizes=self.sizes, points=len(X), epochs=self.epochs,
-                                          lr=self.lr, weights=len(runs[self.cases[0][0]][1]
-                                                                  ._params())))
+                                          lr=self.lr, weights=weights))
         for name, mark, label, _, _ in self.cases[:2] if self.measure else ():
             values = runs[name][2]
             write("")
@@ -2295,8 +2301,10 @@ def show_challenges(story=None, *, ascii=False, out=None):
     for k, name in enumerate([story] if story else list(CHALLENGES)):
         if k:
             write("")
-        told[name] = CHALLENGES[name].run()
-        CHALLENGES[name].tell(told[name], write, ascii)
+        story = CHALLENGES[name]
+        X, y, validation = story.data()
+        told[name] = story.run(X, y, validation)
+        story.tell(told[name], X, validation, write, ascii)
     return told
 
 def walkthrough():
