@@ -285,8 +285,9 @@ LOSSES = {"mse": Loss(squared_error, output_delta, lambda a, o, y, F: mse(y, o),
 # randn(n_in, n_out) per layer, row-major); OPTIMIZERS, how a gradient g
 # moves them (the article's: w - lr * g, with g = -sum_n delta_j * o_i);
 # TRAINING, the rest of train()'s options.  Part II adds more entries, and
-# FAST["step"], Part III's compiled step, which train() calls in place of
-# the list code when there is one for the network's shape.
+# Part III fills FAST: "step", its compiled step, which train() calls in
+# place of the list code when there is one for the network's shape, and
+# "predict" and "forward", for predict() and _forward(), to the same numbers.
 
 INITS = {"randn": lambda rng, n_in, n_out: [[rng.gauss() for j in range(n_out)]
                                             for i in range(n_in)]}
@@ -468,6 +469,10 @@ class Network:
         return self._forward(self._inputs(X))
 
     def _forward(self, X):
+        fast = getattr(self, "compiled", None) is not False and "forward" in FAST and \
+            FAST["forward"](self, X)
+        if fast:
+            return fast
         a, o = [None], [X]
         for W, b, name in zip(self.weights, self.biases, self.activations):
             a.append(add_row(matmul(o[-1], W), b))
@@ -582,8 +587,11 @@ class Network:
         _params: -sum_n o_i * delta_j (delta points downhill), divided by the
         rows for a mean, plus l2 * w for the weights (not the biases), and
         rescaled to norm ``clip`` where it is longer."""
-        U = self._flat(*self._sums(o, delta))
-        n = len(o[0])
+        return self._downhill(self._flat(*self._sums(o, delta)), len(o[0]), P, reduction,
+                              l2, clip)
+
+    def _downhill(self, U, n, P, reduction, l2, clip):
+        """The gradient from the flat sums U over a batch of n rows."""
         G = [-u / n for u in U] if reduction == "mean" else [-u for u in U]
         if l2:
             count = sum(len(W) * len(W[0]) for W in self.weights)
@@ -664,7 +672,8 @@ class Network:
         weights as they are then, and
         training goes on from those it leaves.  A loss or weight that is not
         finite raises Diverged with the weights from before that epoch; an
-        error in the callback, or Ctrl-C, leaves those of the last whole one.
+        error in the callback, or Ctrl-C, leaves those of the last whole one
+        (Ctrl-C with ``patience``: the best report's, as if it stopped there).
 
         ``options``, keyword-only (TRAINING and the optimizer's):
         ``reduction`` "sum" (the article's) or "mean" (over each batch's
@@ -734,6 +743,10 @@ class Network:
                         self._set_params(P)
                         callback(epoch, entry[0])
                         P = self._params()          # as the callback left them
+        except KeyboardInterrupt:
+            if best:            # stopped by hand: as early stopping would have
+                self.stopped = (self.epoch, best[1])
+            raise
         finally:
             self._set_params(best[2] if self.stopped and best else P)
             state.update(zip(h.slots, S), t=t)
@@ -939,9 +952,8 @@ def softmax(row):
     t = _total(e)
     return [v / t for v in e]
 
-def _total(v):
-    t = 0.0
-    for x in v:
+def _total(v, t=0.0):
+    for x in v:       # left to right: CPython >= 3.12's sum() compensates
         t += x
     return t
 
@@ -1099,7 +1111,7 @@ def gradient_check(net, X, y, eps=GRADIENT_STEP, **options):
 # `predict` needs to read another file like the one it learned from.
 FORMAT, FORMAT_VERSION = "backprop.py network", 2
 CSV_MODEL = ("columns", "target", "task", "classes",      # what `train` adds: see _csv_model
-             "x_mean", "x_std", "y_mean", "y_std")
+             "x_mean", "x_std", "y_mean", "y_std", "categories", "fill")
 
 def _dumps(net):
     """The JSON text of a network, keys in a fixed order on every interpreter."""
@@ -1239,17 +1251,25 @@ def _from_dict(data, where="model"):
 def _csv_model(v, sizes):
     """True if ``v`` is a net.csv for a network of these ``sizes``: the CSV
     file's column names, the target's name, the task (classify or regress),
-    the class names, the features' means and standard deviations, and (to
-    regress) the target's."""
+    the class names, the texts of each feature (one input each; [] for a
+    number), the means that fill in missing inputs ([]: none), the inputs'
+    means and standard deviations, and (to regress) the target's.  A model
+    of version 2 without categories and fill has none."""
     numbers = lambda x, n: isinstance(x, list) and len(x) == n and not [  # noqa: E731
         1 for e in x if not (is_real(e) and is_finite(e))]
+    texts = lambda x: isinstance(x, list) and not [  # noqa: E731
+        1 for c in x if not isinstance(c, str)] and len(set(x)) == len(x)
+    if isinstance(v, dict) and "categories" not in v and "fill" not in v:
+        v.update(categories=[[] for _ in range(sizes[0])], fill=[])
     if not (isinstance(v, dict) and sorted(v) == sorted(CSV_MODEL)):
         return False
-    names, classes = v["columns"], v["classes"]
-    texts = isinstance(names, list) and isinstance(classes, list) and not [
-        1 for c in names + classes if not isinstance(c, str)]
+    names, classes, cats = v["columns"], v["classes"], v["categories"]
+    if not (texts(names) and texts(classes) and isinstance(cats, list) and
+            len(cats) == len(names) - 1 and not [1 for c in cats if not texts(c)]):
+        return False
     classify = v["task"] == "classify"
-    return bool(texts and len(set(names)) == len(names) == sizes[0] + 1
+    return bool(sum(len(c) or 1 for c in cats) == sizes[0]
+                and (v["fill"] == [] or numbers(v["fill"], sizes[0]))
                 and v["target"] in names and v["task"] in ("classify", "regress")
                 and len(classes) == (sizes[-1] if classify else 0)
                 and numbers(v["x_mean"], sizes[0]) and numbers(v["x_std"], sizes[0])
@@ -1592,13 +1612,70 @@ def _compiled(net, h, full_batch, n, force=None):
     (train() then uses the lists): Part I's FAST["step"]."""
     size = len(net._params())
     if size > COMPILE_LIMIT and not force:
-        return None
+        return _layered(net, h)
     # a small full batch is written out sample by sample: no loop, no indexing
     samples = n if full_batch and n * size <= UNROLL_LIMIT else 0
     key = (tuple(net.sizes), tuple(net.activations), net.loss_name, net.bias,
            full_batch, samples, h.optimizer, h.uses)
     return _define(key, "step", lambda: equations(net, full_batch=full_batch, samples=samples,
                                                   optimizer=h.optimizer, uses=h.uses))
+
+# Above COMPILE_LIMIT, written-out code would take seconds and a gigabyte to
+# compile.  CPython then runs Part I's step with each of its sums of products
+# done by sum(map(mul, row, column)), whose loop is C's: as fast per
+# multiply-add as the written-out step, with nothing to compile.  The sums
+# still go left to right from 0, as matmul adds: sum() does so before
+# CPython 3.12, which compensates; there _total adds instead.
+
+def _add_up():
+    """sum, if it adds floats left to right here; else _total."""
+    return sum if sum([1.0, 1e100, 1.0, -1e100]) == 0.0 else _total
+
+def _rowwise(W, b, acts, X, add_up, mul):
+    """The forward pass ``(a, o)`` of the weights W and biases b, as
+    Network._forward, each weighted sum one add_up of products."""
+    a, o = [None], [X]
+    for M, v, F in zip(W, b, acts):
+        columns = list(zip(*M))
+        a.append([[add_up(map(mul, x, c)) + bj for c, bj in zip(columns, v)] for x in o[-1]])
+        o.append(F(a[-1]))
+    return a, o
+
+def _forward_rows(net, X):
+    """Network._forward of a network too big to compile, on CPython; else
+    None: Part I's FAST["forward"]."""
+    if IMPLEMENTATION != "cpython" or len(net._params()) <= COMPILE_LIMIT:
+        return None
+    from operator import mul
+    return _rowwise(net.weights, net.biases, [ACTIVATIONS[name] for name in net.activations],
+                    X, _add_up(), mul)
+
+def _layered(net, h):
+    """The step of a network too big to compile, on CPython; else None."""
+    if IMPLEMENTATION != "cpython":
+        return None
+    from operator import mul
+    add_up, acts = _add_up(), [ACTIVATIONS[name] for name in net.activations]
+    L, loss, optimizer = len(acts), LOSSES[net.loss_name], OPTIMIZERS[h.optimizer]
+
+    def step(P, S, T, X, Y, rows, h):
+        W, b = net._shaped(P)
+        if rows is not None:
+            X, Y = [X[i] for i in rows], [Y[i] for i in rows]
+        a, o = _rowwise(W, b, acts, X, add_up, mul)
+        delta = [None] * L + [loss.delta(o[L], Y, acts[-1])]
+        for l in range(L - 1, 0, -1):
+            error = [[add_up(map(mul, d, w)) for w in W[l]] for d in delta[l + 1]]
+            delta[l] = acts[l - 1].chain(o[l], error)
+        U, B = [], []
+        for l in range(L):
+            columns = list(zip(*delta[l + 1]))
+            U += [add_up(map(mul, x, c)) for x in zip(*o[l]) for c in columns]
+            B += [add_up(c, -0.0) for c in columns] if net.bias else []
+        G = net._downhill(U + B, len(X), P, h.reduction, h.l2, h.clip)
+        P, S = optimizer.step(h, T, P, G, S)
+        return P, S, net._loss(a, o, Y) if rows is None else None
+    return step
 
 def _forward_source(net):
     """Python source of ``forward(P, X)``: the output rows of ``net`` with the
@@ -1621,7 +1698,7 @@ def _predicted_rows(net, X):
     run = _define(key, "forward", lambda: _forward_source(net))
     return run(P, X) if run else None
 
-FAST["step"], FAST["predict"] = _compiled, _predicted_rows
+FAST["step"], FAST["predict"], FAST["forward"] = _compiled, _predicted_rows, _forward_rows
 # Appendix A -- numpy's legacy random numbers, in pure Python.
 #
 # Matsumoto & Nishimura's MT19937 (1998), seeded by init_genrand as numpy's
@@ -1978,10 +2055,40 @@ class Trace:
                     write("    b%d: %s -> %s    (dE/db%d = %s)" % (
                         u.k, g(old_b[l][j]), g(net.biases[l][j]), u.k, g(-dj)))
 
-def trace(net, x, y, lr, *, digits=6, ascii=False, out=None):
+    def layers(self, X, Y, lr):
+        """The brief trace: each layer's first numbers, E before and after."""
+        net, write, L = self.net, self.write, len(self.net.weights)
+        first = lambda v: ", ".join(self.g(x) for x in v[:4]) + (  # noqa: E731
+            ", ... (%d)" % len(v) if len(v) > 4 else "")
+        write("The network %s, %d weights and biases; eta = %s" % (
+            "-".join(str(s) for s in net.sizes), len(net._params()), self.g(lr)))
+        write("Each layer's first numbers, for one update (--all: every number)")
+        a, o = net._forward(X)
+        delta = net._deltas(o, Y)
+        old = net._params()
+        E = LOSSES[net.loss_name].objective(a[-1], o[-1], Y, ACTIVATIONS[net.activations[-1]])
+        if not net.update(o, delta, lr):
+            raise Diverged("lr: the update made a weight infinite or NaN; weights left as "
+                           "they were")
+        new = net._params()
+        for l in range(1, L + 1):
+            write("Layer %d, %d units (%s)" % (l, net.sizes[l], net.activations[l - 1]))
+            write("  a = %s" % first(a[l][0]))
+            write("  y = F(a) = %s" % first(o[l][0]))
+            write("  delta = %s" % first(delta[l][0]))
+        changes = [abs(p - q) for p, q in zip(new, old)]
+        k = changes.index(max(changes))
+        a, o = net._forward(X)
+        after = LOSSES[net.loss_name].objective(a[-1], o[-1], Y, ACTIVATIONS[net.activations[-1]])
+        write("E = %s before the update, %s after; the largest change: parameter %d of %d, "
+              "by %s" % (self.g(E), self.g(after), k + 1, len(new), self.g(new[k] - old[k])))
+
+def trace(net, x, y, lr, *, digits=6, ascii=False, out=None, brief=False):
     """Print one sample's forward pass, deltas and update, every number shown,
     in the article's notation (see unit_names): check a hand calculation.  It
     updates ``net``; bad arguments raise TypeError or ValueError and do not.
+    ``brief``: per layer, the first sums, outputs and deltas and the largest
+    weight change, for a network too big to read number by number.
 
     >>> lines = []
     >>> trace(worked_example(), [0.35, 0.7], [0.5], lr=1, out=lines)
@@ -1994,6 +2101,8 @@ def trace(net, x, y, lr, *, digits=6, ascii=False, out=None):
     X, Y = _network(net)._data([x], [y])
     lr = check_positive(lr, "lr")
     show = Trace(net, check_whole(digits, "digits", 1), ascii, _writer(out))
+    if brief:
+        return show.layers(X, Y, lr)
     show.network(lr)
     a, o = net._forward(X)
     show.forward(a, o, Y)
@@ -2087,21 +2196,41 @@ def surface(net, *, columns=32, rows=16):
              for c in range(columns)] for r in range(rows)]
 
 class Progress:
-    """Epoch, loss and speed of a long run on one line, updated in place after
-    the first second, on a terminal only; ``show`` is a train() callback,
-    ``write`` prints a line above it, ``finish`` clears it."""
-    def __init__(self, epochs):
+    """Epoch, loss, speed and time left of a long run on one line, updated in
+    place after the first second, on a terminal only; ``show`` is a train()
+    callback reporting every epoch, ``write`` prints a line above it,
+    ``finish`` clears it.  Given the network's ``weights``, the first epoch
+    (of a run that will take over LONG_RUN seconds) prints the estimate."""
+    def __init__(self, epochs, weights=None, clock=None):
         isatty = getattr(sys.stdout, "isatty", None)
-        self.epochs, self.shown, self.start = epochs, False, None
-        if isatty and isatty():
-            import time
-            self.clock, self.start = time.time, time.time()
+        self.epochs, self.weights, self.shown = epochs, weights, False
+        self.tty, self.clock = bool(isatty and isatty()), clock
+        if clock is None:
+            try:
+                import time
+                self.clock = time.time
+            except ImportError:         # a board without a clock: no estimates
+                pass
+        self.start = self.clock() if self.clock else None
+        self.first = None           # when the first epoch ended (the second is timed)
 
     def show(self, epoch, loss):
-        elapsed = self.start is not None and self.clock() - self.start
-        if elapsed and elapsed > 1.0:
-            sys.stdout.write("\r  epoch %d/%d  loss %.6g  %.0f epochs/s "
-                             % (epoch, self.epochs, loss, epoch / elapsed))
+        if self.start is None:
+            return
+        now = self.clock()
+        elapsed, self.first = now - self.start, self.first if epoch else now
+        # from the second epoch on: the first also pays for compiling the step
+        each = (now - self.first) / epoch if epoch else elapsed
+        left = each * (self.epochs - epoch - 1)
+        if epoch == 1 and self.weights and elapsed + left > LONG_RUN:
+            self.write("about %s for %d epochs at most (%s an epoch), %d weights" % (
+                _duration(elapsed + left), self.epochs, _duration(each), self.weights))
+            if elapsed + left > SLOW_RUN:
+                self.write("pure Python is slow at this size; numpy-based tools (scikit-learn's "
+                           "MLPClassifier, PyTorch) train it far faster")
+        if self.tty and elapsed > 1.0:
+            sys.stdout.write("\r  epoch %d/%d  loss %.6g  %.3g epochs/s  %s left "
+                             % (epoch + 1, self.epochs, loss, 1.0 / each, _duration(left)))
             self.shown = True
 
     def write(self, line):
@@ -2110,8 +2239,22 @@ class Progress:
 
     def finish(self):
         if self.shown:
-            sys.stdout.write("\r%s\r" % (" " * 60))
+            sys.stdout.write("\r%s\r" % (" " * 72))
             self.shown = False
+
+LONG_RUN, SLOW_RUN = 10.0, 120.0    # seconds: say how long; say numpy would be faster
+
+def _duration(seconds):
+    """A time as people say it: 0.4 s, 12 s, 3 min, 1.5 h.
+
+    >>> _duration(0.42), _duration(12.3), _duration(200), _duration(5400)
+    ('0.42 s', '12 s', '3 min', '1.5 h')
+    """
+    if seconds < 1.0:
+        return "%.2g s" % seconds
+    if seconds < 100:
+        return "%.0f s" % seconds
+    return "%.0f min" % (seconds / 60) if seconds < 5400 else "%.1f h" % (seconds / 3600)
 
 # The article's three challenges of backpropagation, each made to happen on
 # a small problem and then cured: the numbers come from the library itself.
@@ -2471,8 +2614,8 @@ spiral   train a [2, 16, 16, 3] tanh/softmax classifier on mini-batches
 trace    one sample, one update, every number shown, in the article's notation
          (check a hand calculation), of a network saved by Network.save
          (trace MODEL.json --x ... --y ...) or given by --sizes and --weights
-  --x           list        -       the sample's inputs
-  --y           list        -       its targets
+  --x           texts       -       the sample's inputs (a model's own: its columns' values)
+  --y           texts       -       its targets (a model's own: its target's value)
   --lr          >0          0.5     learning rate (eta)
   --digits      1..17       6       significant digits of each number
   --sizes       sizes       -       units per layer, input first (at most 1000 each)
@@ -2481,6 +2624,7 @@ trace    one sample, one update, every number shown, in the article's notation
   --activation  name        sigmoid hidden units' activation
   --output-activation name  sigmoid output units' activation
   --loss        name        mse     mse or cross_entropy
+  --all         -           -       every number, however big the network (else per layer)
 challenges the article's three challenges, each happening, then cured
          (challenges vanishing, exploding or overfitting: that one alone)
 train    train and test a network on a CSV file: a row per sample, a header optional
@@ -2494,13 +2638,17 @@ train    train and test a network on a CSV file: a row per sample, a header opti
   --batch-size  1..1000000000 32    samples per update
   --optimizer   name        adam    adam or sgd
   --l2          >=0         0       adds l2/2 * sum w^2 to the loss
-  --test        fraction    0.25    the part of the rows held out to test on
+  --test        fraction    0.25    the part of the rows held out to test on (0: none)
+  --test-file   file        -       test on this CSV file instead (read as the model reads it)
+  --missing     name        error   empty, NA, NaN, ? cells: error, drop (the row) or mean
+  --delimiter   name        -       , ; tab or another character (default: from the header)
   --patience    0..1000000000 20    stop after N epochs of no better validation loss (0: never)
   --seed        0..4294967295 0     seed of the split, the shuffle and the weights
   --save        file        -       write the model to FILE, for predict
 predict  a model's prediction for each row of a CSV file, added to the row as a column
          (predict MODEL.json DATA.csv); a header matches the columns by name
   --proba       -           -       add each class's probability
+  --delimiter   name        -       , ; tab or another character (default: from the header)
   --out         file        -       write to FILE (atomically), not to the screen
 export   a saved network as code of its own, for a board: Python or a C99 header
          (export MODEL.json --to python or c); the Python needs only math
@@ -2518,9 +2666,10 @@ ARGUMENTS = {"trace": "[MODEL.json]", "challenges": "[STORY]", "train": "DATA.cs
              "predict": "MODEL.json DATA.csv", "export": "MODEL.json"}
 MAX_UNITS = 1000        # per layer: a bigger network would not train in a reasonable time
 METAVARS = {">0": "F", ">=0": "F", "fraction": "F", "list": "X,X,...", "layers": "L;L;...",
+            "texts": "X,X,...",
             "sizes": "N,N,...", "name": "NAME", "file": "FILE"}
 NUMBERS = {">0": "a finite number > 0", ">=0": "a finite number >= 0",
-           "fraction": "a number between 0 and 1"}
+           "fraction": "a number from 0 up to 1 (not 1)"}
 
 class UsageError(Exception):
     """A bad command line: reported on one line, exit status 2."""
@@ -2548,6 +2697,8 @@ def _convert(flag, kind, text):
         return False if kind == "-" else None
     if kind in ("name", "file"):
         return text
+    if kind == "texts":
+        return text.split(",")
     if kind == "layers":
         return [_convert(flag, "list", part) for part in text.split(";")]
     if kind == "sizes":
@@ -2562,7 +2713,7 @@ def _convert(flag, kind, text):
     if kind == "list" and None not in values:
         return values
     v = values[0] if len(values) == 1 else None
-    if kind in NUMBERS and v is not None and (v >= 0 if kind == ">=0" else v > 0) and (
+    if kind in NUMBERS and v is not None and (v > 0 if kind == ">0" else v >= 0) and (
             kind != "fraction" or v < 1):
         return v
     raise UsageError("%s: expected %s, got %r" % (flag, NUMBERS.get(
@@ -2662,10 +2813,12 @@ def _run(command, o):
         net = _trace_network(o)
         if o["x"] is None or o["y"] is None:
             raise UsageError("trace needs --x and --y, the sample and its targets")
-        if len(o["x"]) != net.sizes[0] or len(o["y"]) != net.sizes[-1]:
+        x, y = _trace_sample(net, o["x"], o["y"])
+        if len(x) != net.sizes[0] or len(y) != net.sizes[-1]:
             raise UsageError("--x has %d values and --y %d; the network takes %d and gives %d"
                              % (len(o["x"]), len(o["y"]), net.sizes[0], net.sizes[-1]))
-        trace(net, o["x"], o["y"], o["lr"], digits=o["digits"], ascii=o["ascii"])
+        trace(net, x, y, o["lr"], digits=o["digits"], ascii=o["ascii"],
+              brief=len(net._params()) > TRACE_ALL and not o["all"])
 
 def _export(o):
     """`export`: the model as Python or C, to the screen or to --out."""
@@ -2707,10 +2860,44 @@ def _fell_back(net):
         sys.stderr.write("backprop.py: note: trained on the lists, the slow path: the "
                          "compiled step did not fit in this interpreter\n")
 
+TRACE_ALL = 100         # weights, above which trace shows each layer, not each number
+
+def _trace_sample(net, x, y):
+    """The numbers --x and --y give the network: as written; for a model
+    `train` made, a row of its columns' values and the target's value, put
+    through the model's preprocessing, which one line shows."""
+    info = getattr(net, "csv", None)
+    if not info:
+        return _convert("--x", "list", ",".join(x)), _convert("--y", "list", ",".join(y))
+    features = _features(info)
+    if len(x) != len(features):
+        raise UsageError("--x: expected the %d values of %s, got %d" % (
+            len(features), _cut(", ".join(features), 200), len(x)))
+    if len(y) != 1:
+        raise UsageError("--y: expected one value of %r, got %d" % (_cut(info["target"]), len(y)))
+    row = _encoded("--x", None, x, features, range(len(x)), info["categories"])
+    if None in row and not info["fill"]:
+        raise UsageError("--x: a missing value, and the model fills in none")
+    row = _filled("--x", [row], [1], info["fill"], _input_names(info))[0]
+    row = Standardizer(mean=info["x_mean"], std=info["x_std"]).transform([row])[0]
+    t = _target("--y", None, y[0], 0, info)
+    if t is None:
+        raise UsageError("--y: no value; expected the target's")
+    if info["classes"]:
+        target = one_hot([int(t)], len(info["classes"]))[0]
+    else:
+        target = Standardizer(mean=info["y_mean"], std=info["y_std"]).transform([[t]])[0]
+    _wrapped(print, "The model's preprocessing first (as predict's): %s, so x = %s and "
+             "t = %s" % ("one-hot texts, missing values filled in, then each input less its "
+                         "training mean, over its deviation", ", ".join("%.6g" % v for v in row),
+                         ", ".join("%.6g" % v for v in target)))
+    return row, target
+
 def _trace_network(o):
     """The network to trace: a saved model file, or --sizes and --weights."""
     if o["model"] is not None:
-        for flag in set(o["given"]) - set(["--x", "--y", "--lr", "--digits", "--ascii"]):
+        for flag in set(o["given"]) - set(["--x", "--y", "--lr", "--digits", "--ascii",
+                                           "--all"]):
             raise UsageError("%s: the model file gives it; use --sizes and --weights "
                              "instead of a file to choose it" % flag)
         return load(o["model"])
@@ -2730,32 +2917,67 @@ def _trace_network(o):
     return net
 
 # Your own data: a CSV file in.  MicroPython has no csv module, so the parser
-# is written out here.
+# is written out here.  A cell that holds no value is one of MISSING (any
+# case); a column whose cells are mostly text is one-hot encoded.
 
-def _fields(line, where):
-    """The cells of one CSV line: commas split it, except inside double
-    quotes, where "" stands for one quote."""
-    if '"' not in line:
-        return line.split(",")
-    cells, cell, quoted, i = [], "", False, 0
-    while i < len(line):
-        c = line[i]
-        if quoted and c == '"' and line[i + 1:i + 2] == '"':
-            cell, i = cell + '"', i + 1
-        elif c == '"':
-            quoted = not quoted
-        elif c == "," and not quoted:
-            cells, cell = cells + [cell], ""
-        else:
-            cell += c
-        i += 1
-    if quoted:
-        raise ValueError("%s: a quote is not closed" % where)
-    return cells + [cell]
+MISSING = ("", "?", "na", "n/a", "nan", "null")
+MAX_CATEGORIES = 50     # texts in a column, at most, to encode one-hot
 
-def _csv_lines(path):
-    """The lines of a CSV file that are not blank, as ``(number, cells)``, and
-    whether the first is a header: none of its cells is a number."""
+def _missing(cell):
+    return cell.strip().lower() in MISSING
+
+def _delimiter(line, given):
+    """The delimiter: ``given`` (one character, or "tab"), else the one of
+    comma, semicolon and tab that the header ``line`` holds most of outside
+    quotes (a comma if none)."""
+    if given is not None:
+        sep = "\t" if given in ("tab", "\\t") else given
+        if len(sep) != 1 or sep in "\"\r\n" or _number(sep) is not None:
+            raise UsageError("--delimiter: expected one character such as ; or the word "
+                             "tab, got %r" % given)
+        return sep
+    outside = "".join(line.split('"')[::2])
+    sep = max(",;\t", key=outside.count)
+    return sep if outside.count(sep) else ","
+
+def _records(text, sep, path):
+    """``(line, cells)`` of each record of ``text`` that is not blank: ``sep``
+    splits a line, except inside double quotes, which may hold ``sep``,
+    newlines, and "" for one quote.  Linear in the text."""
+    lines, records, k = text.split("\n"), [], 0
+    while k < len(lines):
+        n, line, k = k + 1, lines[k], k + 1
+        if '"' not in line:
+            if line.strip():
+                records.append((n, line.split(sep)))
+            continue
+        cells, cell, quoted, i = [], [], False, 0
+        while True:
+            while i < len(line):
+                c = line[i]
+                if c == '"' and quoted and line[i + 1:i + 2] == '"':
+                    cell.append(c)
+                    i += 1
+                elif c == '"':
+                    quoted = not quoted
+                elif c == sep and not quoted:
+                    cells.append("".join(cell))
+                    cell = []
+                else:
+                    cell.append(c)
+                i += 1
+            if not quoted:
+                break
+            if k == len(lines):
+                raise ValueError("%s: line %d: a quote is not closed" % (path, n))
+            cell.append("\n")
+            line, i, k = lines[k], 0, k + 1
+        records.append((n, cells + ["".join(cell)]))
+    return records
+
+def _csv_lines(path, delimiter=None):
+    """The records of a CSV file, as ``(line, cells)``; whether the first is a
+    header (none of its cells is a number); and the delimiter."""
     path = _path(path)
     with open(path, "rb") as f:
         raw = f.read()
@@ -2763,68 +2985,90 @@ def _csv_lines(path):
         text = raw.decode("utf-8")
     except ValueError:                  # UnicodeError is a ValueError
         raise ValueError("%s: not UTF-8 text" % path) from None
-    text = text[1:] if text[:1] == "\ufeff" else text
-    lines = [(n, _fields(line, "%s: line %d" % (path, n)))
-             for n, line in enumerate(text.replace("\r\n", "\n").replace("\r", "\n")
-                                      .split("\n"), 1) if line.strip()]
-    if not lines:
+    text = (text[1:] if text[:1] == "\ufeff" else text).replace("\r\n", "\n").replace("\r", "\n")
+    first = [line for line in text[:65536].split("\n") if line.strip()][:1]
+    if not first:
         raise ValueError("%s: no rows" % path)
-    return lines, not [c for c in lines[0][1] if _number(c.strip()) is not None]
+    sep = _delimiter(first[0], delimiter)
+    records = _records(text, sep, path)
+    return records, not [c for c in records[0][1] if _number(c.strip()) is not None], sep
 
-def _csv_names(lines, header):
-    return [c.strip() for c in lines[0][1]] if header else \
-        ["column %d" % (k + 1) for k in range(len(lines[0][1]))]
+def _csv_names(path, records, header):
+    """The column names: the header's (each once, none empty), or "column 1", ..."""
+    if not header:
+        return ["column %d" % (k + 1) for k in range(len(records[0][1]))]
+    names, seen = [c.strip() for c in records[0][1]], set()
+    for k, name in enumerate(names):
+        if not name or name in seen:
+            raise ValueError("%s: line %d, column %d: %s; every column needs a name of "
+                             "its own" % (path, records[0][0], k + 1, "the name is empty"
+                                          if not name else "%r again" % _cut(name)))
+        seen.add(name)
+    return names
 
-def _csv_row(path, n, cells, names, columns):
-    """The numbers in ``columns`` of one line; ValueError naming the cell that is not one."""
-    if len(cells) != len(names):
-        raise ValueError("%s: line %d has %d columns, expected %d"
-                         % (path, n, len(cells), len(names)))
-    row = []
-    for k in columns:
-        v = _number(cells[k].strip())
-        if v is None:
-            raise ValueError("%s: line %d, column %d (%s): %r is not a number"
-                             % (path, n, k + 1, names[k], cells[k]))
-        row.append(v)
-    return row
+def _cut(text, limit=60):
+    """A cell as an error quotes it: at most ``limit`` characters."""
+    return text if len(text) <= limit else text[:limit] + "..."
 
-def read_csv(path, target=None):
+def _widths(path, records, names, sep):
+    """ValueError naming the first record whose cells are not one per column."""
+    for n, cells in records:
+        if len(cells) != len(names):
+            hint = " (is the delimiter %r? --delimiter sets it)" % sep if \
+                min(len(cells), len(names)) == 1 else ""
+            raise ValueError("%s: line %d has %d columns, expected %d%s"
+                             % (path, n, len(cells), len(names), hint))
+
+def read_csv(path, target=None, *, delimiter=None):
     """Read a numeric CSV file: ``(names, rows, classes)``, its column names
     and its rows as floats.  The first row is a header when none of its cells
-    is a number (else the columns are named "column 1", ...).  Blank lines,
-    \\r\\n line ends, a UTF-8 byte-order mark and fields in double quotes are
-    taken.  Only the ``target`` column (a name, a number from 1, or -1 for the
-    last) may hold
-    text, class names: then its classes, sorted, are ``classes`` and each row
-    holds its class's number; else ``classes`` is [].  Anything else that is
-    not a finite number raises ValueError naming the file, line and column.
+    is a number (else the columns are named "column 1", ...).  The delimiter
+    is ``delimiter``, else the one of comma, semicolon and tab the first line
+    holds most of.  Blank lines, \\r\\n line ends, a UTF-8 byte-order mark and
+    fields in double quotes (which may hold the delimiter and line breaks)
+    are taken.  Only the ``target`` column (a name, a number from 1, or -1 for
+    the last) may hold text, class names: then its classes, sorted, are
+    ``classes`` and each row holds its class's number; else ``classes`` is
+    [].  Anything else that is not a finite number raises ValueError naming
+    the file, line and column.
 
     >>> import os, tempfile
     >>> path = os.path.join(tempfile.mkdtemp(), "iris.csv")
     >>> with open(path, "w") as f:
-    ...     _ = f.write('length,"width, cm",species\\n5.1,3.5,setosa\\n\\n7.0,3.2,versicolor\\n')
+    ...     _ = f.write('length;"width; cm";species\\n5.1;3.5;setosa\\n\\n7.0;3.2;versicolor\\n')
     >>> read_csv(path, target="species")
-    (['length', 'width, cm', 'species'], [[5.1, 3.5, 0.0], [7.0, 3.2, 1.0]], ['setosa', 'versicolor'])
+    (['length', 'width; cm', 'species'], [[5.1, 3.5, 0.0], [7.0, 3.2, 1.0]], ['setosa', 'versicolor'])
     """
     path = _path(path)
-    lines, header = _csv_lines(path)
-    names = _csv_names(lines, header)
+    records, header, sep = _csv_lines(path, delimiter)
+    names = _csv_names(path, records, header)
     t = _column(target, names, "target") if target is not None else None
-    if header and len(lines) == 1:
+    body = records[header:]
+    if not body:
         raise ValueError("%s: a header and no rows" % path)
-    labels = [cells[t].strip() if t is not None and len(cells) == len(names) else None
-              for n, cells in lines[header:]]
-    text = [v for v in labels if v is not None and _number(v) is None]
-    classes = sorted(set(v for v in labels if v is not None)) if text else []
-    features = [k for k in range(len(names)) if k != t or not classes]
+    _widths(path, body, names, sep)
+    labels = [cells[t].strip() for n, cells in body] if t is not None else []
+    classes = sorted(set(labels)) if [v for v in labels if _number(v) is None] else []
+    index = dict((c, float(i)) for i, c in enumerate(classes))
     rows = []
-    for (n, cells), label in zip(lines[header:], labels):
-        row = _csv_row(path, n, cells, names, features)
-        if classes:
-            row.insert(t, float(classes.index(label)))
-        rows.append(row)
+    for r, (n, cells) in enumerate(body):
+        rows.append([index[labels[r]] if classes and k == t else _cell(path, n, k, names, c)
+                     for k, c in enumerate(cells)])
     return names, rows, classes
+
+def _cell(path, n, k, names, cell):
+    """The number a cell holds; ValueError naming it if it holds none."""
+    v = _number(cell.strip())
+    if v is None:
+        raise ValueError("%s: %r is not a number" % (_where(path, n, k, names[k]), _cut(cell)))
+    return v
+
+def _where(path, n, k, name):
+    """Where a cell is, as errors say it: file, line, column and its name
+    (or, for a flag's list, n None: which value)."""
+    if n is None:
+        return "%s: value %d (%s)" % (path, k + 1, _cut(name))
+    return "%s: line %d, column %d (%s)" % (path, n, k + 1, _cut(name))
 
 def _column(column, names, what):
     """The index of a column given by name, by number from 1, or from the end
@@ -2833,14 +3077,15 @@ def _column(column, names, what):
         return names.index(column)
     if is_real(column, whole=True) and 1 <= abs(int(column)) <= len(names):
         return int(column) - 1 if column > 0 else len(names) + int(column)
-    raise ValueError("%s: no column %r; the columns are %s" % (what, column, ", ".join(names)))
+    raise ValueError("%s: no column %r; the columns are %s" % (what, column, ", ".join(
+        _cut(name, 30) for name in names[:20]) + (", ..." if len(names) > 20 else "")))
 
 def _number(text):
     """The finite number ``text`` writes in ASCII digits, '.', 'e' and signs, or
     None (float() alone also takes "1_000" and full-width digits)."""
     try:
-        value = float(text) if text and not [c for c in text if c not in
-                                            "0123456789.eE+-"] else None
+        value = float(text) if text and len(text) < 400 and not [
+            c for c in text if c not in "0123456789.eE+-"] else None
     except ValueError:
         return None
     return value if value is not None and value - value == 0.0 else None
@@ -2848,84 +3093,297 @@ def _number(text):
 
 MAX_CLASSES = 20    # a target of at most this many whole numbers is classified by default
 
-def _csv_table(path, target, task):
-    """What `train` learns from: ``(names, k, X, values, classes, task)``, the
-    file's column names, the target's index k, the features' rows, the
-    target per row (a class number when classifying) and the class names."""
-    names = _csv_names(*_csv_lines(path))
+def _csv_table(path, o):
+    """What `train` learns from DATA.csv: the model's ``info`` (columns,
+    target, task, classes, categories), the kept records, their feature rows
+    (one-hot encoded; None where a value is missing) and targets (class
+    numbers when classifying)."""
+    records, header, sep = _csv_lines(path, o["delimiter"])
+    names = _csv_names(path, records, header)
     if len(names) < 2:
-        raise ValueError("%s: one column; expected features and a target" % path)
-    target = -1 if target is None else int(target) if target.isdigit() else target
-    k = _column(target, names, "--target")
-    names, rows, classes = read_csv(path, target=k + 1)
-    X = [row[:k] + row[k + 1:] for row in rows]
-    values = [row[k] for row in rows]
-    distinct = sorted(set(values))
+        raise ValueError("%s: one column; expected features and a target%s" % (path, "" if sep
+                         != "," else " (is the delimiter not a comma? --delimiter sets it)"))
+    target = -1 if o["target"] is None else int(o["target"]) if o["target"].isdigit() \
+        else o["target"]
+    k = _column(target, names, "%s: --target" % path)
+    body = records[header:]
+    if not body:
+        raise ValueError("%s: a header and no rows" % path)
+    _widths(path, body, names, sep)
+    for n, cells in body:
+        if _missing(cells[k]) and o["missing"] == "error":
+            raise ValueError("%s: no target value (%r); --missing drop leaves such rows out"
+                             % (_where(path, n, k, names[k]), _cut(cells[k])))
+    body = [(n, cells) for n, cells in body if not _missing(cells[k])]
+    features = [j for j in range(len(names)) if j != k]
+    categories = [_categories(path, names, j, body) for j in features]
+    for n, cells in body:
+        lost = [j for j in features if _missing(cells[j])]
+        if lost and o["missing"] == "error":
+            raise ValueError("%s: a missing value (%r); --missing drop leaves such rows out, "
+                             "--missing mean fills in the column's mean" % (
+                                 _where(path, n, lost[0], names[lost[0]]), _cut(cells[lost[0]])))
+    if o["missing"] == "drop":
+        body = [(n, cells) for n, cells in body if not [j for j in features
+                                                         if _missing(cells[j])]]
+    info = {"columns": names, "target": names[k], "categories": categories, "fill": []}
+    labels = [cells[k].strip() for n, cells in body]
+    info["task"], info["classes"], values = _task(path, names[k], labels, o["task"])
+    X = [_encoded(path, n, cells, names, features, categories) for n, cells in body]
+    return info, body, X, values
+
+def _categories(path, names, j, body):
+    """The texts of column j, sorted, if most of its cells hold text; []
+    if all hold numbers; else ValueError naming the first text."""
+    cells = [(n, cells[j].strip()) for n, cells in body if not _missing(cells[j])]
+    texts = [(n, c) for n, c in cells if _number(c) is None]
+    if not texts:
+        return []
+    if 2 * len(texts) < len(cells):
+        raise ValueError("%s: %r is not a number, as most of the column is"
+                         % (_where(path, texts[0][0], j, names[j]), _cut(texts[0][1])))
+    distinct = sorted(set(c for n, c in cells))
+    if len(distinct) > MAX_CATEGORIES:
+        raise ValueError("%s: column %d (%s) holds %d different texts, more than %d to "
+                         "encode one-hot; leave it out of the file (or is it the target? "
+                         "--target names it)" % (path, j + 1, _cut(names[j]), len(distinct),
+                                                 MAX_CATEGORIES))
+    return distinct
+
+def _task(path, name, labels, task):
+    """``(task, classes, values)`` of the target's cells: a class number per
+    cell when classifying (text, or at most MAX_CLASSES whole numbers, unless
+    ``task`` says), else the numbers."""
+    numbers = [_number(v) for v in labels]
+    text = [v for v, x in zip(labels, numbers) if x is None]
+    distinct = sorted(set(numbers)) if not text else []
     whole = not [v for v in distinct if v != int(v)]
-    task = task or ("classify" if classes or whole and len(distinct) <= MAX_CLASSES
+    task = task or ("classify" if text or whole and len(distinct) <= MAX_CLASSES
                     else "regress")
     if task not in ("classify", "regress"):
         raise UsageError("--task: expected classify or regress, got %r" % task)
-    if task == "regress" and classes:
-        raise ValueError("%s: --task regress, but the target %r holds text (%r)"
-                         % (path, names[k], classes[0]))
-    if task == "classify" and not classes:
-        if not whole or len(distinct) > MAX_UNITS:
-            raise ValueError("%s: the target %r holds %d numbers, not classes (try --task "
-                             "regress)" % (path, names[k], len(distinct)))
-        classes = ["%d" % v for v in distinct]
-        values = [float(distinct.index(v)) for v in values]
-    if task == "classify" and len(classes) < 2:
+    if task == "regress":
+        if text:
+            raise ValueError("%s: --task regress, but the target %r holds text (%r)"
+                             % (path, _cut(name), _cut(text[0])))
+        return task, [], numbers
+    if not text and (not whole or len(distinct) > MAX_UNITS):
+        raise ValueError("%s: the target %r holds %d numbers, not classes (try --task "
+                         "regress)" % (path, _cut(name), len(distinct)))
+    classes = sorted(set(labels)) if text else ["%d" % v for v in distinct]
+    if len(classes) < 2:
         raise ValueError("%s: the target %r holds one class, %r; there is nothing to learn"
-                         % (path, names[k], classes[0]))
-    return names, k, X, values, classes, task
+                         % (path, _cut(name), _cut(classes[0]) if classes else ""))
+    index = dict((c, float(i)) for i, c in enumerate(classes))
+    return task, classes, [index[v] if text else index["%d" % x] for v, x in
+                           zip(labels, numbers)]
+
+def _encoded(path, n, cells, names, columns, categories):
+    """The network's inputs from the cells of the feature ``columns`` of line
+    n: a number as it is, a text one-hot over its column's ``categories``,
+    None where a value is missing; ValueError for a text not among them."""
+    row = []
+    for j, cats in zip(columns, categories):
+        cell = cells[j].strip()
+        if _missing(cell):
+            row += [None] * (len(cats) or 1)
+        elif not cats:
+            row.append(_cell(path, n, j, names, cell))
+        elif cell in cats:
+            row += [float(cell == c) for c in cats]
+        else:
+            raise ValueError("%s: %r is not one of the texts the model learned (%s)" % (
+                _where(path, n, j, names[j]), _cut(cell), _cut(", ".join(cats))))
+    return row
+
+def _filled(path, X, lines, fill, inputs):
+    """The rows X with each missing value (None) filled in from ``fill``;
+    ValueError naming the first when there is none to fill in."""
+    out = []
+    for row, n in zip(X, lines):
+        if None in row:
+            k = row.index(None)
+            if not fill:
+                raise ValueError("%s: line %d: no value of %s; the model fills in none "
+                                 "(train it with --missing mean)" % (path, n, _cut(inputs[k])))
+            row = [fill[k] if v is None else v for k, v in enumerate(row)]
+        out.append(row)
+    return out
+
+def _means(path, X, inputs):
+    """The mean of each input over the rows X, those missing (None) left out."""
+    means = []
+    for k in range(len(inputs)):
+        known = [row[k] for row in X if row[k] is not None]
+        if not known:
+            raise ValueError("%s: no value of %s in the rows trained on" % (path, inputs[k]))
+        means.append(_total(known) / len(known))
+    return means
+
+def _input_names(info):
+    """What each input of a `train` model is: a feature's name, or one text
+    of it ("color = red"), in the order of the network's inputs."""
+    out = []
+    for name, cats in zip(_features(info), info["categories"]):
+        out += ["%s = %s" % (name, c) for c in cats] if cats else [name]
+    return out
+
+def _features(info):
+    return [c for c in info["columns"] if c != info["target"]]
+
+def _writable(path, flag):
+    """ValueError unless a file can be written at ``path`` (checked before a
+    long run, so that its end is not lost)."""
+    import os
+    if not (hasattr(os, "path") and hasattr(os, "access")):    # MicroPython: save tells
+        return
+    folder = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        raise ValueError("%s: %s is a folder; expected a file name" % (flag, path))
+    if not os.path.isdir(folder):
+        raise ValueError("%s: %s: no such folder" % (flag, folder))
+    if not os.access(folder, os.W_OK):
+        raise ValueError("%s: %s: no permission to write in that folder" % (flag, folder))
+
+def _check_train(o):
+    """Every option of `train` that is wrong, before anything is printed."""
+    check_name(o["optimizer"], "--optimizer", OPTIMIZERS)
+    check_name(o["activation"], "--activation", [k for k in ACTIVATIONS if
+                                                  ACTIVATIONS[k].hidden])
+    check_name(o["missing"], "--missing", ("error", "drop", "mean"))
+    if o["test_file"] and "--test" in o["given"]:
+        raise UsageError("--test and --test-file: choose one (the test file is the test)")
+    if o["save"]:
+        _writable(o["save"], "--save")
 
 def _train_csv(o):
-    """`train`: read, split, standardize, train with early stopping, report, save."""
+    """`train`: read, split, fill in, standardize, train with early stopping,
+    report, save; on Ctrl-C, save what there is."""
     path = o["data"]
-    names, k, X, values, classes, task = _csv_table(path, o["target"], o["task"])
-    if len(X) < 4:
-        raise ValueError("%s: %d rows; train needs at least 4, to train, validate and test"
-                         % (path, len(X)))
-    X_fit, X_test, v_fit, v_test = split(X, values, test=o["test"], seed=o["seed"])
-    X_fit, X_val, v_fit, v_val = split(X_fit, v_fit, test=0.2, seed=o["seed"]) \
-        if o["patience"] else (X_fit, [], v_fit, [])
-    net = _csv_network(o, len(X[0]), classes)
-    scale, scale_y = Standardizer(X_fit), None if classes else Standardizer([[v] for v in v_fit])
-    net.csv = {"columns": names, "target": names[k], "task": task, "classes": classes,
-               "x_mean": scale.mean, "x_std": scale.std,
-               "y_mean": scale_y.mean if scale_y else [], "y_std": scale_y.std if scale_y else []}
+    _check_train(o)
+    info, body, X, values = _csv_table(path, o)
+    names = _input_names(info)
+    test = 0.0 if o["test_file"] else o["test"]
+    uses = ["train"] + ["validate"] * bool(o["patience"]) + ["test"] * (test > 0)
+    if len(X) < len(uses) + 1:
+        raise ValueError("%s: %d rows; train needs at least %d, to %s" % (
+            path, len(X), len(uses) + 1, " and ".join([", ".join(uses[:-1])] + uses[-1:])
+            if len(uses) > 1 else uses[0]))
+    rows = list(range(len(X)))
+    fit, held = split(rows, rows, test=test, seed=o["seed"])[:2] if test else (rows, [])
+    fit, val = split(fit, fit, test=0.2, seed=o["seed"])[:2] if o["patience"] else (fit, [])
+    info["fill"] = _means(path, [X[i] for i in fit], names) if o["missing"] == "mean" else []
+    X = _filled(path, X, [n for n, _ in body], info["fill"], names)
+    X_test, v_test = [X[i] for i in held], [values[i] for i in held]
+    if o["test_file"]:
+        X_test, v_test = _scored(info, o["test_file"], o["delimiter"], o["missing"] == "drop")
+    net = _csv_network(o, len(X[0]), info["classes"])
+    scale = Standardizer([X[i] for i in fit])
+    scale_y = None if info["classes"] else Standardizer([[values[i]] for i in fit])
+    info.update(x_mean=scale.mean, x_std=scale.std, y_mean=scale_y.mean if scale_y else [],
+                y_std=scale_y.std if scale_y else [])
+    net.csv = info
 
-    def targets(v):
-        if classes:
-            return one_hot([int(c) for c in v], len(classes))
-        return scale_y.transform([[c] for c in v])
-    options = dict(validation=(scale.transform(X_val), targets(v_val)),
+    def targets(rows):
+        if info["classes"]:
+            return one_hot([int(values[i]) for i in rows], len(info["classes"]))
+        return scale_y.transform([[values[i]] for i in rows])
+    options = dict(validation=(scale.transform([X[i] for i in val]), targets(val)),
                    patience=o["patience"]) if o["patience"] else {}
-    _wrapped(print, "%s: %d rows, %d features; the target %r: %s" % (
-        path, len(X), len(X[0]), names[k], "%d classes (%s)" % (len(classes), ", ".join(
-            classes)) if classes else "a number"))
-    _wrapped(print, "network %s: %s, %s, %s; %s, lr %g, batches of %d; %d rows to train on, "
-             "%d to validate, %d to test" % (
-                 net.sizes, net.activations[0], net.activations[-1], net.loss_name,
-                 o["optimizer"], o["lr"], o["batch_size"], len(X_fit), len(X_val), len(X_test)))
-    progress = Progress(o["epochs"])
+    _describe(o, info, X, fit, val, X_test, net)
+    progress = Progress(o["epochs"], len(net._params()))
     try:
-        history = net.train(scale.transform(X_fit), targets(v_fit), o["epochs"], o["lr"],
-                            batch_size=o["batch_size"], optimizer=o["optimizer"],
+        history = net.train(scale.transform([X[i] for i in fit]), targets(fit), o["epochs"],
+                            o["lr"], batch_size=o["batch_size"], optimizer=o["optimizer"],
                             reduction="mean", l2=o["l2"], report_every=1,
                             callback=progress.show, **options)
+    except KeyboardInterrupt:
+        progress.finish()
+        _keep(net, o)
+        raise
     finally:
         progress.finish()
     _show_fit(net, history, o)
-    measure = _accuracy if classes else _errors
-    for what, rows, v in (("training", X_fit, v_fit), ("test", X_test, v_test)):
+    measure = _accuracy if info["classes"] else _errors
+    for what, rows, v in (("training", [X[i] for i in fit], [values[i] for i in fit]),
+                          ("test", X_test, v_test)):
         for line in measure(net, what, _predicted(net, rows), v):
             print(line)
     if o["save"]:
         save(net, o["save"])
         print("saved to %s (python backprop.py predict %s DATA.csv)" % (o["save"], o["save"]))
     return net
+
+def _describe(o, info, X, fit, val, X_test, net):
+    """The lines `train` prints before it trains: the data, the network."""
+    classes = info["classes"]
+    texts = [name for name, cats in zip(_features(info), info["categories"]) if cats]
+    _wrapped(print, "%s: %d rows, %d features%s; the target %r%s: %s" % (
+        o["data"], len(X), len(info["columns"]) - 1, " (%s one-hot)" % ", ".join(
+            _cut(t, 30) for t in texts[:5]) if texts else "", _cut(info["target"]),
+        "" if o["target"] or not texts else " (the last column; --target picks another)",
+        "%d classes (%s)" % (len(classes), _cut(", ".join(classes), 200)) if classes else
+        "a number"))
+    _wrapped(print, "network %s: %s, %s, %s; %s, lr %g, batches of %d; %d rows to train on, "
+             "%d to validate, %d to test%s" % (
+                 net.sizes, net.activations[0], net.activations[-1], net.loss_name,
+                 o["optimizer"], o["lr"], o["batch_size"], len(fit), len(val), len(X_test),
+                 " (%s)" % o["test_file"] if o["test_file"] else ""))
+
+def _keep(net, o):
+    """After Ctrl-C: the weights training left (the best so far, with
+    validation) saved to --save, and one line saying which."""
+    which = "after %d epochs%s" % ((net.stopped[1], ", the lowest validation loss")
+                                   if net.stopped else (net.epoch, ""))
+    if o["save"]:
+        save(net, o["save"])
+        print("interrupted: saved the weights %s to %s" % (which, o["save"]))
+    else:
+        print("interrupted: the weights %s are not saved (--save FILE keeps them)" % which)
+
+def _scored(info, path, delimiter, drop):
+    """The rows of a test file with targets, read as the model reads them."""
+    records, header, sep, body, columns, t, X = _model_rows(info, path, delimiter, drop)
+    if t is None:
+        raise ValueError("%s: no column %r, the target; a test file needs it"
+                         % (path, _cut(info["target"])))
+    v = [_target(path, n, cells[t], t, info) for n, cells in body]
+    kept = [k for k in range(len(v)) if v[k] is not None]
+    return [X[k] for k in kept], [v[k] for k in kept]
+
+def _model_rows(info, path, delimiter=None, drop=False):
+    """A CSV file read as the model ``info`` reads its rows: its records, if
+    the first is a header, its delimiter, the other records (with a missing value: left
+    out, if ``drop``), the features' columns, the target's (or None), and
+    each row's inputs, encoded and filled in."""
+    records, header, sep = _csv_lines(path, delimiter)
+    names = _csv_names(path, records, header)
+    body = records[header:]
+    if not body:
+        raise ValueError("%s: a header and no rows" % path)
+    _widths(path, body, names, sep)
+    columns, t = _feature_columns(path, names, header, info)
+    if drop:
+        body = [(n, cells) for n, cells in body if not [j for j in columns
+                                                         if _missing(cells[j])]]
+    X = [_encoded(path, n, cells, names, columns, info["categories"]) for n, cells in body]
+    X = _filled(path, X, [n for n, _ in body], info["fill"], _input_names(info))
+    return records, header, sep, body, columns, t, X
+
+def _target(path, n, cell, t, info):
+    """The target a cell holds as the model counts it (a class number or a
+    number), None if it holds none; ValueError if the model cannot score it."""
+    cell = cell.strip()
+    if _missing(cell):
+        return None
+    if not info["classes"]:
+        return _cell(path, n, t, {t: info["target"]}, cell)
+    x = _number(cell)
+    label = "%d" % x if x is not None and x == int(x) and "%d" % x in info["classes"] else cell
+    if label not in info["classes"]:
+        raise ValueError("%s: %r is not a class the model knows (%s)" % (
+            _where(path, n, t, info["target"]), _cut(cell), _cut(", ".join(info["classes"]))))
+    return float(info["classes"].index(label))
 
 def _csv_network(o, inputs, classes):
     """The network `train` makes: He's weights for ReLU units, else Xavier's;
@@ -2941,6 +3399,8 @@ def _predicted(net, X, out=None):
     or the target in its own units; ``out``, its outputs for X if known."""
     info = net.csv
     if out is None:
+        if not X:
+            return []
         out = net.predict(Standardizer(mean=info["x_mean"], std=info["x_std"]).transform(X))
     if info["task"] == "classify":
         return [classify(row) for row in out]
@@ -2971,34 +3431,39 @@ def _accuracy(net, what, got, labels):
         return []
     hits = len([1 for g, c in zip(got, labels) if g == int(c)])
     lines = ["%s accuracy %.4f (%d of %d rows)" % (what, hits / len(labels), hits, len(labels))]
-    if what != "test":
+    if what == "training":
         return lines
-    width = max([len(c) for c in classes] + [5])
-    lines += ["", "test rows by class (across: predicted as)",
-              "  %-*s %s" % (width, "", " ".join("%*s" % (width, c) for c in classes))]
-    for i, name in enumerate(classes):
-        counts = [len([1 for g, c in zip(got, labels) if int(c) == i and g == j])
-                  for j in range(len(classes))]
-        lines.append("  %-*s %s" % (width, name, " ".join("%*d" % (width, n) for n in counts)))
+    width = max([len(_cut(c, 20)) for c in classes] + [5])
+    lines += ["", "%s rows by class (across: predicted as)" % what,
+              "  %-*s %s" % (width, "", " ".join("%*s" % (width, _cut(c, 20)) for c in classes))]
+    counts = [[0] * len(classes) for _ in classes]
+    for g, c in zip(got, labels):
+        counts[int(c)][g] += 1
+    for name, row in zip(classes, counts):
+        lines.append("  %-*s %s" % (width, _cut(name, 20), " ".join("%*d" % (width, n)
+                                                                     for n in row)))
     return lines
 
 def _errors(net, what, got, values):
-    """The mean squared error and R^2 of predictions, in the target's units."""
+    """The mean squared and absolute errors and R^2 of predictions, in the
+    target's units."""
     if not values:
         return []
     mse = _total([(g - v) ** 2 for g, v in zip(got, values)]) / len(values)
-    return ["%s MSE %.6g, R^2 %.6f (%d rows)" % (what, mse, r2([[v] for v in values],
-                                                               [[g] for g in got]), len(values))]
+    mae = _total([abs(g - v) for g, v in zip(got, values)]) / len(values)
+    return ["%s MSE %.6g, MAE %.6g, R^2 %.6f (%d rows)" % (
+        what, mse, mae, r2([[v] for v in values], [[g] for g in got]), len(values))]
 
-def _quoted(cell):
-    """A CSV cell as written: in double quotes if it holds a comma or a quote,
-    or space at its ends."""
-    if "," in cell or '"' in cell or cell != cell.strip():
+def _quoted(cell, sep=","):
+    """A CSV cell as written: in double quotes if it holds the delimiter, a
+    quote or a line break, or space at its ends."""
+    if sep in cell or '"' in cell or "\n" in cell or "\r" in cell or cell != cell.strip():
         return '"%s"' % cell.replace('"', '""')
     return cell
 
 def _predict_csv(o):
-    """`predict`: the rows of a CSV file, each with the model's prediction added."""
+    """`predict`: the rows of a CSV file, each with the model's prediction
+    added; with the target's column, the scores on stderr."""
     net, path = load(o["model"]), o["data"]
     info = net.csv
     if info is None:
@@ -3007,42 +3472,55 @@ def _predict_csv(o):
                          % (o["model"], o["model"]))
     if o["proba"] and info["task"] != "classify":
         raise ValueError("--proba: %s predicts a number (%s), not a class"
-                         % (o["model"], info["target"]))
-    lines, header = _csv_lines(path)
-    names = _csv_names(lines, header)
-    columns = _feature_columns(path, names, header, info)
-    X = [_csv_row(path, n, cells, names, columns) for n, cells in lines[header:]]
-    if not X:
-        raise ValueError("%s: a header and no rows" % path)
+                         % (o["model"], _cut(info["target"])))
+    records, header, sep, body, columns, t, X = _model_rows(info, path, o["delimiter"])
     out = net.predict(Standardizer(mean=info["x_mean"], std=info["x_std"]).transform(X))
     got = _predicted(net, X, out)
     proba = out if o["proba"] else [[]] * len(X)
     text = []
     if header:
-        text.append(lines[0][1] + ["predicted " + info["target"]] +
+        text.append(records[0][1] + ["predicted " + info["target"]] +
                     ["P(%s)" % c for c in info["classes"] if o["proba"]])
-    for (n, cells), g, p in zip(lines[header:], got, proba):
+    for (n, cells), g, p in zip(body, got, proba):
         text.append(cells + [info["classes"][g] if info["classes"] else repr(g)] +
                     [repr(v) for v in p])
-    text = "".join(",".join(_quoted(c) for c in row) + "\n" for row in text)
+    text = "".join(sep.join(_quoted(c, sep) for c in row) + "\n" for row in text)
     _write(o["out"], text, "%d predictions" % len(X))
+    if t is not None:
+        _score(net, path, body, t, got)
+
+def _score(net, path, body, t, got):
+    """predict's scores, on stderr, for the rows whose target is known."""
+    info = net.csv
+    try:
+        v = [_target(path, n, cells[t], t, info) for n, cells in body]
+    except ValueError as e:
+        sys.stderr.write("no score: %s\n" % e)
+        return
+    kept = [k for k in range(len(v)) if v[k] is not None]
+    measure = _accuracy if info["classes"] else _errors
+    for line in measure(net, path, [got[k] for k in kept], [v[k] for k in kept]):
+        sys.stderr.write(line + "\n")
 
 def _feature_columns(path, names, header, info):
-    """Where the model's features are in a file: by name with a header, else
-    in the model's order, with or without the target's column."""
-    features = [c for c in info["columns"] if c != info["target"]]
+    """Where the model's features are in a file, and its target (or None):
+    by name with a header, else in the model's order, with or without the
+    target's column."""
+    features = _features(info)
     if header:
         for name in features:
             if name not in names:
-                raise ValueError("%s: line 1: no column %r; the model reads %s"
-                                 % (path, name, ", ".join(features)))
-        return [names.index(name) for name in features]
+                raise ValueError("%s: line 1: no column %r; the model reads %s" % (
+                    path, _cut(name), _cut(", ".join(features), 200)))
+        where = dict((name, k) for k, name in enumerate(names))
+        return [where[name] for name in features], where.get(info["target"])
     if len(names) == len(features):
-        return list(range(len(features)))
+        return list(range(len(features))), None
     if len(names) == len(info["columns"]):
-        return [k for k, c in enumerate(info["columns"]) if c != info["target"]]
+        t = info["columns"].index(info["target"])
+        return [k for k in range(len(names)) if k != t], t
     raise ValueError("%s: line 1 has %d columns and no header; the model reads %d (%s)"
-                     % (path, len(names), len(features), ", ".join(features)))
+                     % (path, len(names), len(features), _cut(", ".join(features), 200)))
 
 def main(argv=None):
     """Run the command line (``argv``, default sys.argv[1:]); return the exit status."""
@@ -3088,7 +3566,8 @@ def main(argv=None):
 EXPORT_HEAD = '''"""A %s network exported by backprop.py: its forward pass, weights included.
 
 predict(rows) gives the output rows, classify(rows) the class of each row
-(the largest output, or output >= 0.5 for one).%s  It needs only math.
+(the largest output, or output >= 0.5 for one; its name, for a model that
+`backprop.py train` made).%s  It needs only math.
 """
 from math import exp, log, tanh
 
@@ -3100,8 +3579,30 @@ def softplus(x):
 
 EXPORT_TAIL = '''
 
+def encode(row):
+    """A row of the FEATURES' values as the network's inputs: a number as
+    it is, a text one-hot over its CATEGORIES, a missing value (None or NaN)
+    the mean in FILL."""
+    if len(row) != len(FEATURES):
+        raise ValueError("expected %d values (%s), got %d" % (len(FEATURES), FEATURES, len(row)))
+    out = []
+    for value, texts in zip(row, CATEGORIES):
+        if value is None or value != value:
+            out += [None] * (len(texts) or 1)
+        elif texts:
+            if value not in texts:
+                raise ValueError("%r is not one of %s" % (value, texts))
+            out += [float(value == text) for text in texts]
+        else:
+            out.append(float(value))
+    if None in out and not FILL:
+        raise ValueError("a missing value, and the model fills in none")
+    return [FILL[k] if v is None else v for k, v in enumerate(out)]
+
+
 def predict(rows):
-    if MEAN:                # the standardization `backprop.py train` fitted
+    if FEATURES:            # a model `backprop.py train` made: its own preprocessing
+        rows = [encode(row) for row in rows]
         rows = [[(v - m) / s for v, m, s in zip(row, MEAN, STD)] for row in rows]
     out = forward(P, rows)
     if Y_MEAN:              # a regressor's outputs, in the target's units
@@ -3110,7 +3611,8 @@ def predict(rows):
 
 
 def classify(rows):
-    return [int(o[0] >= 0.5) if len(o) == 1 else o.index(max(o)) for o in predict(rows)]
+    found = [int(o[0] >= 0.5) if len(o) == 1 else o.index(max(o)) for o in predict(rows)]
+    return [CLASSES[k] for k in found] if CLASSES else found
 '''
 
 EXPORT_TRAIN = '''
@@ -3142,61 +3644,110 @@ def export_python(net, *, train=False):
     standardization (and a regressor's outputs come in the target's units)."""
     net = _network(net)
     check_bool(train, "train")
-    numbers = "".join("    %r,\n" % v for v in net._params())
+    numbers = "".join("    %s,\n" % _real(v) for v in net._params())
     source = EXPORT_HEAD % (net.sizes, "  train(X, Y, epochs, lr) goes on learning."
                             if train else "") + "P = [\n%s]\n" % numbers
+    info = net.csv or dict((key, []) for key in CSV_MODEL)
     for name, key in (("MEAN", "x_mean"), ("STD", "x_std"), ("Y_MEAN", "y_mean"),
-                      ("Y_STD", "y_std")):
-        source += "%s = %r\n" % (name, [float(v) for v in net.csv[key]] if net.csv else [])
+                      ("Y_STD", "y_std"), ("FILL", "fill")):
+        source += "%s = [%s]\n" % (name, ", ".join(_real(v) for v in info[key]))
+    source += "FEATURES = [%s]\n" % ", ".join(
+        _python_text(name) for name in (_features(info) if net.csv else []))
+    source += "CATEGORIES = [%s]\n" % ", ".join(
+        "[%s]" % ", ".join(_python_text(c) for c in cats) for cats in info["categories"])
+    source += "CLASSES = [%s]\n" % ", ".join(_python_text(c) for c in info["classes"])
     source += "\n\n"
     source += _forward_source(net) + EXPORT_TAIL
     if train:
         source += "\n\n" + equations(net, full_batch=True) + EXPORT_TRAIN
     return source
 
+def _real(v):
+    """A finite number as Python or C writes it, exactly: never another
+    object's repr."""
+    return repr(float(v))
+
+def _python_text(text):
+    """A Python string literal of ``text``, written here character by
+    character: printable ASCII as it is, anything else escaped."""
+    return "'%s'" % "".join(c if " " <= c <= "~" and c not in "\\'" else "\\" + c
+                            if c in "\\'" else "\\U%08x" % ord(c) for c in str(text))
+
+def _c_text(text):
+    """A C string literal of ``text``: printable ASCII but \\, " and ?
+    as it is, every other byte of its UTF-8 in octal."""
+    return '"%s"' % "".join(chr(b) if 32 <= b < 127 and chr(b) not in '\\"?' else
+                            "\\%03o" % b for b in str(text).encode("utf-8"))
+
+def _c_comment(text):
+    """``text`` as a C comment may hold it: letters, digits, space and a few
+    marks; any other character is '?'."""
+    return "".join(c if c.isalnum() and c < "\x7f" or c in " _.,:;=()+-'" else "?"
+                   for c in str(text))
+
 # C: what a C type calls exp and tanh, and where its exp overflows (each
 # activation's F(a) in C is its ACTIVATIONS entry's ``c``)
 C_TYPES = {"double": ("exp", "tanh", "709.0"), "float": ("expf", "tanhf", "88.0f")}
 
 def export_c(net, *, dtype="double"):
-    """One C99 header: the weights as ``dtype`` constants and
-    ``bp_predict(x, y)``, the forward pass of one sample (of a model made by
-    `train`, with its standardization, and a regressor's outputs in the
-    target's units)."""
+    """One C99 header: the weights as ``dtype`` constants and ``static
+    inline bp_predict(x, y)``, the forward pass of one sample.  A model made
+    by `train` says in a comment what each input is (a number, or 1/0 for
+    one text of a column), names its classes in ``bp_classes``, standardizes
+    its inputs (filling in a missing one, NAN, where it learned a mean) and
+    gives a regressor's outputs in the target's units."""
     net = _network(net)
     exp, tanh, limit = C_TYPES[check_name(dtype, "dtype", C_TYPES)]
     for name in net.activations:
         if ACTIVATIONS[name].c is None:
             raise ValueError("activations: no C for %r (C has %s)" % (name, ", ".join(
                 sorted(k for k in ACTIVATIONS if ACTIVATIONS[k].c is not None))))
-    suffix = "f" if dtype == "float" else ""
+    info = net.csv or {}
+    numbers = net._params() + [v for key in ("x_mean", "x_std", "y_mean", "y_std", "fill")
+                               for v in info.get(key, [])]
+    top = max([abs(float(v)) for v in numbers])
+    if dtype == "float" and top > FLOAT_MAX:
+        raise ValueError("dtype: float holds at most %.8g; this model holds %r (use double)"
+                         % (FLOAT_MAX, top))
+    real = (lambda v: _real(v) + "f") if dtype == "float" else _real
     lines = ["/* A %s network exported by backprop.py: bp_predict(x, y) is its" % net.sizes,
              "   forward pass, x the %d inputs, y the %d outputs. */" % (net.sizes[0],
                                                                       net.sizes[-1]),
              "#ifndef BACKPROP_NETWORK_H", "#define BACKPROP_NETWORK_H", "#include <math.h>",
              "typedef %s bp_real;" % dtype, ""]
+    if info:
+        lines += ["/* The inputs, x[0] to x[%d]%s:" % (net.sizes[0] - 1, ", NAN where a value "
+                                                      "is missing" if info["fill"] else "")]
+        lines += ["   x[%d]: %s" % (k, _c_comment(name)) for k, name in
+                  enumerate(_input_names(info))] + ["*/"]
+        lines.append("static const char *const bp_inputs[%d] = {%s};" % (
+            net.sizes[0], ", ".join(_c_text(name) for name in _input_names(info))))
+        if info["classes"]:
+            lines.append("static const char *const bp_classes[%d] = {%s};" % (
+                len(info["classes"]), ", ".join(_c_text(c) for c in info["classes"])))
     for l, (W, b) in enumerate(zip(net.weights, net.biases)):
-        rows = ", ".join("{%s}" % ", ".join("%r%s" % (v, suffix) for v in row) for row in W)
+        rows = ", ".join("{%s}" % ", ".join(real(v) for v in row) for row in W)
         lines.append("static const bp_real bp_w%d[%d][%d] = {%s};" % (l, len(W), len(W[0]), rows))
         lines.append("static const bp_real bp_b%d[%d] = {%s};" % (l, len(b), ", ".join(
-            "%r%s" % (v, suffix) for v in b)))
-    info = net.csv or {}
-    for name in ("x_mean", "x_std", "y_mean", "y_std"):
+            real(v) for v in b)))
+    for name in ("x_mean", "x_std", "y_mean", "y_std", "fill"):
         if info.get(name):
-            numbers = ", ".join("%r%s" % (float(v), suffix) for v in info[name])
-            lines.append("static const bp_real bp_%s[%d] = {%s};"
-                         % (name, len(info[name]), numbers))
-    lines += ["", "static void bp_predict(const bp_real *x, bp_real *y)", "{"]
-    if info:                    # the standardization `backprop.py train` fitted
+            lines.append("static const bp_real bp_%s[%d] = {%s};" % (
+                name, len(info[name]), ", ".join(real(v) for v in info[name])))
+    lines += ["", "static inline void bp_predict(const bp_real *x, bp_real *y)", "{"]
+    if info:                    # the preprocessing `backprop.py train` fitted
+        v = "(x[i] != x[i] ? bp_fill[i] : x[i])" if info["fill"] else "x[i]"
         lines += ["    bp_real x0[%d];" % net.sizes[0],
                   "    for (int i = 0; i < %d; i++)" % net.sizes[0],
-                  "        x0[i] = (x[i] - bp_x_mean[i]) / bp_x_std[i];", "    x = x0;"]
+                  "        x0[i] = (%s - bp_x_mean[i]) / bp_x_std[i];" % v, "    x = x0;"]
     lines += _c_layers(net, exp, tanh, limit)
     if info.get("y_mean"):
         lines += ["    for (int j = 0; j < %d; j++)" % net.sizes[-1],
                   "        y[j] = y[j] * bp_y_std[j] + bp_y_mean[j];"]
     lines += ["}", "#endif", ""]
     return "\n".join(lines)
+
+FLOAT_MAX = 3.4028234663852886e+38      # the largest finite float of C
 
 def _c_layers(net, exp, tanh, limit):
     """The lines of bp_predict's body: each layer's sums, then its outputs."""
