@@ -284,8 +284,8 @@ LOSSES = {"mse": Loss(squared_error, output_delta, lambda a, o, y, F: mse(y, o),
 # train() reads: INITS, where the weights start (the article's: numpy's
 # randn(n_in, n_out) per layer, row-major); OPTIMIZERS, how a gradient g
 # moves them (the article's: w - lr * g, with g = -sum_n delta_j * o_i);
-# TRAINING, the rest of train()'s options.  Part II adds more entries, and
-# Part III fills FAST: "step", its compiled step, which train() calls in
+# TRAINING, the rest of train()'s options.  Part II adds more entries; the
+# third part fills FAST: "step", its compiled step, which train() calls in
 # place of the list code when there is one for the network's shape, and
 # "predict" and "forward", for predict() and _forward(), to the same numbers.
 
@@ -685,7 +685,8 @@ class Network:
         weights, and ``net.stopped = (epoch, best_epoch)``.  ``net.state``
         keeps the optimizer's state and the shuffled order, to go on exactly.
         Up to COMPILE_LIMIT weights (any, ``compiled=True``) the compiled
-        step runs (Part III), to the same numbers; ``net.compiled`` says if.
+        step runs (Part III), and above it, on CPython, a step that sums row by
+        row in C: both to the same numbers; ``net.compiled`` says if one ran.
 
         >>> net = Network([2, 4, 1], seed=0)
         >>> history = net.train(XOR_X, XOR_Y, epochs=10000, lr=0.1, report_every=4000,
@@ -1629,7 +1630,7 @@ def _compiled(net, h, full_batch, n, force=None):
 
 def _add_up():
     """sum, if it adds floats left to right here; else _total."""
-    return sum if sum([1.0, 1e100, 1.0, -1e100]) == 0.0 else _total
+    return sum if sum([1.0, 1e30, 1.0, -1e30]) == 0.0 else _total
 
 def _rowwise(W, b, acts, X, add_up, mul):
     """The forward pass ``(a, o)`` of the weights W and biases b, as
@@ -2208,21 +2209,24 @@ class Progress:
         if clock is None:
             try:
                 import time
-                self.clock = time.time
-            except ImportError:         # a board without a clock: no estimates
+                self.clock = getattr(time, "time", None)    # a board may have none
+            except ImportError:
                 pass
         self.start = self.clock() if self.clock else None
-        self.first = None           # when the first epoch ended (the second is timed)
+        self.first = None           # (time, epoch) of the first report
 
     def show(self, epoch, loss):
         if self.start is None:
             return
         now = self.clock()
-        elapsed, self.first = now - self.start, self.first if epoch else now
-        # from the second epoch on: the first also pays for compiling the step
-        each = (now - self.first) / epoch if epoch else elapsed
+        elapsed, second = now - self.start, self.first is not None
+        # timed from the second report on: the first also pays for compiling the step
+        if not second:
+            self.first = (now, epoch)
+        each = (now - self.first[0]) / (epoch - self.first[1]) if second else elapsed / (
+            epoch + 1)
         left = each * (self.epochs - epoch - 1)
-        if epoch == 1 and self.weights and elapsed + left > LONG_RUN:
+        if second and epoch == self.first[1] + 1 and self.weights and elapsed + left > LONG_RUN:
             self.write("about %s for %d epochs at most (%s an epoch), %d weights" % (
                 _duration(elapsed + left), self.epochs, _duration(each), self.weights))
             if elapsed + left > SLOW_RUN:
@@ -2631,10 +2635,10 @@ train    train and test a network on a CSV file: a row per sample, a header opti
          (train DATA.csv); the target column may hold class names
   --target      name        -       the column to predict, by name or number from 1 (the last)
   --task        name        -       classify or regress (classify text or <= 20 whole numbers)
-  --hidden      sizes       16,16   hidden units per layer
+  --hidden      sizes       64      hidden units per layer
   --activation  name        relu    hidden units' activation (He's init for relu, else Xavier's)
   --epochs      0..1000000000 300   epochs at most
-  --lr          >0          0.01    learning rate
+  --lr          >0          0.003   learning rate
   --batch-size  1..1000000000 32    samples per update
   --optimizer   name        adam    adam or sgd
   --l2          >=0         0       adds l2/2 * sum w^2 to the loss
@@ -3135,12 +3139,13 @@ def _csv_table(path, o):
 def _categories(path, names, j, body):
     """The texts of column j, sorted, if most of its cells hold text; []
     if all hold numbers; else ValueError naming the first text."""
-    cells = [(n, cells[j].strip()) for n, cells in body if not _missing(cells[j])]
+    cells = [(n, row[j].strip()) for n, row in body if not _missing(row[j])]
     texts = [(n, c) for n, c in cells if _number(c) is None]
     if not texts:
         return []
     if 2 * len(texts) < len(cells):
-        raise ValueError("%s: %r is not a number, as most of the column is"
+        raise ValueError("%s: %r is not a number, as most of the column is (a missing "
+                         "value is empty, NA, NaN or ?: see --missing)"
                          % (_where(path, texts[0][0], j, names[j]), _cut(texts[0][1])))
     distinct = sorted(set(c for n, c in cells))
     if len(distinct) > MAX_CATEGORIES:
@@ -3682,8 +3687,8 @@ def _c_text(text):
 def _c_comment(text):
     """``text`` as a C comment may hold it: letters, digits, space and a few
     marks; any other character is '?'."""
-    return "".join(c if c.isalnum() and c < "\x7f" or c in " _.,:;=()+-'" else "?"
-                   for c in str(text))
+    return "".join(c if "a" <= c.lower() <= "z" or "0" <= c <= "9" or c in " _.,:;=()+-'"
+                   else "?" for c in str(text))
 
 # C: what a C type calls exp and tanh, and where its exp overflows (each
 # activation's F(a) in C is its ACTIVATIONS entry's ``c``)
@@ -3747,7 +3752,7 @@ def export_c(net, *, dtype="double"):
     lines += ["}", "#endif", ""]
     return "\n".join(lines)
 
-FLOAT_MAX = 3.4028234663852886e+38      # the largest finite float of C
+FLOAT_MAX = (2.0 - 2.0 ** -23) * 2.0 ** 127     # the largest finite float of C
 
 def _c_layers(net, exp, tanh, limit):
     """The lines of bp_predict's body: each layer's sums, then its outputs."""
