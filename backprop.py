@@ -2117,6 +2117,67 @@ def trace(net, x, y, lr, *, digits=6, ascii=False, out=None, brief=False):
     a, o = net._forward(X)
     show.forward(a, o, Y, error=False)
 
+def trace_steps(lines):
+    """The numbers of a trace, in order, as ``(symbol, value, text)``: the
+    symbol the trace prints (``a1``, ``y5``, ``delta4``, ``Delta w23``; a new
+    weight ``new w23``, the pass after the update ``y5 after``), the value as
+    printed, and the line that works it out.
+
+    >>> lines = []
+    >>> trace(worked_example(), [0.35, 0.7], [0.5], lr=1, out=lines)
+    >>> trace_steps(lines)[0]
+    ('a1', 0.21, 'a1 = w11*x1 + w21*x2 = 0.2*0.35 + 0.2*0.7 = 0.21')
+    """
+    steps, after, joined = [], "", []
+    for line in lines:          # say() breaks a long line before its numbers
+        if line.strip().startswith("= ") and joined:
+            joined[-1] += " " + line.strip()
+        else:
+            joined.append(line)
+    for line in joined:
+        if line == "After the update":
+            after = " after"
+        elif line.startswith("    ") and " -> " in line:          # w23: 0.9 -> 0.878743
+            name, _, change = line.strip().partition(": ")
+            steps.append(("new " + name, float(change.split()[2]), line.strip()))
+        elif line.startswith("  ") and " = " in line and "\u2500" not in line and \
+                "--" not in line and " bias " not in line and not line.startswith("   "):
+            parts = line.strip().split(" = ")
+            value = _number(parts[-1].split()[0])
+            if value is not None:
+                steps.append((parts[0] + after, value, line.strip()))
+    return steps
+
+def check_steps(steps, given, shown=None):
+    """The lines that judge a hand calculation: ``given`` maps symbols of
+    ``steps`` to the numbers worked out by hand, each right if it rounds as
+    written; the first wrong one (in the trace's order) is shown worked out
+    (as ``shown``, the same steps printed to fewer digits, has it)."""
+    known = dict((symbol, (value, text)) for symbol, value, text in steps)
+    for symbol in given:
+        if symbol not in known:
+            raise ValueError("--check: no number %r in this trace; it has %s" % (
+                _cut(symbol), ", ".join(s for s, _, _ in steps[:12]) + ", ..."))
+    lines = []
+    for k, (symbol, value, text) in enumerate(steps):
+        text = shown[k][2] if shown else text
+        if symbol in given:
+            mine, places = given[symbol]
+            if abs(mine - value) <= 0.5 * 10.0 ** -places * (1 + 1e-9) + 1e-12 * abs(value):
+                lines.append("check: %s = %s is right" % (symbol, _places(mine, places)))
+            else:
+                return lines + ["check: %s = %s is the first wrong step; it is" % (
+                    symbol, _places(mine, places)), "  " + text]
+    return lines + ["check: every step checked is right"]
+
+def _places(v, places):
+    return "%.*f" % (max(places, 0), v)
+
+def _decimals(text):
+    """How many decimal places a number is written to: 2 in 0.67, 4 in 1.5e-3."""
+    mantissa, _, exponent = text.lower().partition("e")
+    return len(mantissa.partition(".")[2]) - (int(exponent) if exponent else 0)
+
 def ascii_only():
     """True when stdout cannot take Unicode (its encoding is not UTF-8)."""
     encoding = getattr(sys.stdout, "encoding", None) or "utf-8"   # MicroPython: UTF-8
@@ -2629,6 +2690,7 @@ trace    one sample, one update, every number shown, in the article's notation
   --output-activation name  sigmoid output units' activation
   --loss        name        mse     mse or cross_entropy
   --all         -           -       every number, however big the network (else per layer)
+  --check       texts       -       hand-worked numbers, symbol=value: y5=0.67,delta4=-0.0819
 challenges the article's three challenges, each happening, then cured
          (challenges vanishing, exploding or overfitting: that one alone)
 train    train and test a network on a CSV file: a row per sample, a header optional
@@ -2660,6 +2722,9 @@ export   a saved network as code of its own, for a board: Python or a C99 header
   --train       -           -       python: add train(X, Y, epochs, lr), gradient descent
   --dtype       name        double  c: double or float
   --out         file        -       write to FILE (atomically), not to the screen
+serve    the page that runs this file in a web browser (web/), on this machine only
+         (needs `npm ci` in tools/ first, for the runtimes: see docs/web.md)
+  --port        0..65535    8000    the port (0: any free one)
 library  the library alone (the part of this file above its cut line), for a board
          where `import backprop` should cost least
   --out         file        -       write to FILE (atomically), not to the screen
@@ -2813,6 +2878,8 @@ def _run(command, o):
         _export(o)
     elif command == "library":
         _write(o["out"], library(), "the library")
+    elif command == "serve":
+        serve(o["port"])
     else:
         net = _trace_network(o)
         if o["x"] is None or o["y"] is None:
@@ -2821,8 +2888,16 @@ def _run(command, o):
         if len(x) != net.sizes[0] or len(y) != net.sizes[-1]:
             raise UsageError("--x has %d values and --y %d; the network takes %d and gives %d"
                              % (len(o["x"]), len(o["y"]), net.sizes[0], net.sizes[-1]))
-        trace(net, x, y, o["lr"], digits=o["digits"], ascii=o["ascii"],
-              brief=len(net._params()) > TRACE_ALL and not o["all"])
+        given = _given(o["check"]) if o["check"] else None
+        brief = len(net._params()) > TRACE_ALL and not o["all"]
+        exact, shown = [], []
+        if given:               # judged on every digit, on a copy of the network
+            trace(_trace_network(o), x, y, o["lr"], digits=17, out=exact, brief=brief)
+        trace(net, x, y, o["lr"], digits=o["digits"], ascii=o["ascii"], brief=brief,
+              out=shown if given else None)
+        for line in shown + (check_steps(trace_steps(exact), given, trace_steps(shown))
+                             if given else []):
+            print(line)
 
 def _export(o):
     """`export`: the model as Python or C, to the screen or to --out."""
@@ -2856,6 +2931,35 @@ def library():
     cut = text.find("\n# --8<--")
     return text if cut < 0 else text[:cut + 1]
 
+def serve(port=8000):
+    """Serve the folder this file is in on 127.0.0.1 (the page is at /web/),
+    printing the address, until Ctrl-C."""
+    try:
+        import os
+        from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+    except ImportError:
+        raise OSError("serve: this Python has no http.server; run it with CPython or PyPy")
+    root = os.path.dirname(os.path.abspath(globals().get("__file__", "backprop.py")))
+
+    class Files(SimpleHTTPRequestHandler):
+        extensions_map = dict(SimpleHTTPRequestHandler.extensions_map, **{
+            ".mjs": "text/javascript", ".js": "text/javascript", ".wasm": "application/wasm",
+            ".py": "text/plain; charset=utf-8"})
+
+        def __init__(self, *args, **kwargs):
+            SimpleHTTPRequestHandler.__init__(self, *args, directory=root, **kwargs)
+
+        def log_message(self, *args):      # quiet: the address is what matters
+            pass
+    server = ThreadingHTTPServer(("127.0.0.1", port), Files)
+    print("backprop.py in your browser: http://127.0.0.1:%d/web/ (Ctrl-C stops)"
+          % server.server_address[1])
+    getattr(sys.stdout, "flush", lambda: None)()
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
+
 def _fell_back(net):
     """One line on stderr when a network small enough to train compiled ran
     on the lists: its step did not compile here (no memory for it on a small
@@ -2863,6 +2967,18 @@ def _fell_back(net):
     if getattr(net, "compiled", None) is False and len(net._params()) <= COMPILE_LIMIT:
         sys.stderr.write("backprop.py: note: trained on the lists, the slow path: the "
                          "compiled step did not fit in this interpreter\n")
+
+def _given(pairs):
+    """--check's symbol=value pairs as ``{symbol: (value, decimal places)}``."""
+    given = {}
+    for pair in pairs:
+        symbol, eq, text = pair.partition("=")
+        value = _number(text.strip())
+        if not eq or value is None:
+            raise UsageError("--check: expected symbol=number pairs separated by commas, "
+                             "got %r" % _cut(pair))
+        given[symbol.strip()] = (value, _decimals(text.strip()))
+    return given
 
 TRACE_ALL = 100         # weights, above which trace shows each layer, not each number
 
@@ -2901,7 +3017,7 @@ def _trace_network(o):
     """The network to trace: a saved model file, or --sizes and --weights."""
     if o["model"] is not None:
         for flag in set(o["given"]) - set(["--x", "--y", "--lr", "--digits", "--ascii",
-                                           "--all"]):
+                                           "--all", "--check"]):
             raise UsageError("%s: the model file gives it; use --sizes and --weights "
                              "instead of a file to choose it" % flag)
         return load(o["model"])
@@ -2917,7 +3033,7 @@ def _trace_network(o):
                              % (flag, want, [len(v) for v in given]))
     net.weights = [[row[i * m:(i + 1) * m] for i in range(n)]
                    for row, n, m in zip(o["weights"], net.sizes, net.sizes[1:])]
-    net.biases = biases
+    net.biases = [list(v) for v in biases]      # its own: a trace updates them in place
     return net
 
 # Your own data: a CSV file in.  MicroPython has no csv module, so the parser

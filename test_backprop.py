@@ -2527,6 +2527,338 @@ def test_a_long_run_says_how_long_and_what_is_faster(capsys):
     assert capsys.readouterr().out == ""
 
 
+# The page (issue 22): web/ in a real headless chromium, driven over the
+# Chrome DevTools Protocol on a pipe, against a real `backprop.py serve`.
+
+def test_trace_check_judges_a_hand_calculation():
+    args = ["trace"] + MAZUR[:10]
+    status, out, err = run(*args, "--check", "y5=0.75137,delta5=0.7414")
+    assert status == 0, err
+    # by hand (Mazur's example): y5 = 0.75136507, delta5 = -(0.01 - y5) * y5 (1 - y5)
+    y5 = 1 / (1 + math.exp(-(0.4 * 0.593269992 + 0.45 * 0.596884378 + 0.6)))
+    delta5 = (0.01 - y5) * y5 * (1 - y5)
+    assert abs(y5 - 0.75137) < 5e-6 and abs(delta5 - 0.7414) > 0.1
+    tail = out.splitlines()[-3:]
+    assert tail[0] == "check: y5 = 0.75137 is right"
+    assert tail[1] == "check: delta5 = 0.7414 is the first wrong step; it is"
+    assert tail[2].startswith("  delta5 = y5*(1 - y5)*(t1 - y5) = ") and \
+        tail[2].endswith("= %.6g" % delta5)
+    status, out, err = run(*args, "--check", "y9=1")
+    assert status == 2 and "--check: no number 'y9' in this trace" in err
+    status, out, err = run(*args, "--check", "y5")
+    assert status == 2 and "--check: expected symbol=number pairs" in err
+
+
+def _browser_path():
+    for path in ("/usr/lib/chromium/chromium", shutil.which("chromium") or ""):
+        if path and os.path.exists(path):
+            return path
+    if REQUIRE_ALL:
+        pytest.fail("chromium is required here but missing (.ci/run installs it)")
+    pytest.skip("chromium not installed")
+
+
+class Browser:
+    """Headless chromium, driven over the DevTools protocol on a pipe: it
+    reads NUL-ended JSON commands on its fd 3 and answers on its fd 4."""
+
+    def __init__(self, folder):
+        import fcntl
+        import threading
+        exe = _browser_path()
+        to_browser, from_us = os.pipe()
+        from_browser, to_us = os.pipe()
+        # above fd 10 first: an end that already is fd 3 would keep close-on-exec
+        high = [fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10) for fd in (to_browser, to_us)]
+        for fd in (to_browser, to_us):
+            os.close(fd)
+
+        def child():
+            os.dup2(high[0], 3)
+            os.dup2(high[1], 4)
+        self.process = subprocess.Popen(
+            [exe, "--headless", "--no-sandbox", "--disable-gpu", "--remote-debugging-pipe",
+             "--no-first-run", "--user-data-dir=" + os.path.join(folder, "profile"),
+             "--window-size=1200,1400", "about:blank"],
+            preexec_fn=child, pass_fds=(3, 4), stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL)
+        for fd in high:
+            os.close(fd)
+        self.out, self.inp = os.fdopen(from_us, "wb"), os.fdopen(from_browser, "rb")
+        self.replies, self.errors, self.count = {}, [], 0
+        self.lock = threading.Condition()
+        threading.Thread(target=self._read, daemon=True).start()
+        target = self.send("Target.createTarget", url="about:blank")["targetId"]
+        self.session = self.send("Target.attachToTarget", targetId=target,
+                                 flatten=True)["sessionId"]
+        for domain in ("Runtime", "Page", "Log", "DOM"):
+            self.send(domain + ".enable", page=True)
+
+    def _read(self):
+        buffer = b""
+        while True:
+            chunk = self.inp.read1(65536)
+            if not chunk:
+                return
+            buffer += chunk
+            while b"\0" in buffer:
+                raw, buffer = buffer.split(b"\0", 1)
+                message = json.loads(raw)
+                with self.lock:
+                    if "id" in message:
+                        self.replies[message["id"]] = message
+                        self.lock.notify_all()
+                    else:
+                        self._event(message.get("method"), message.get("params", {}))
+
+    def _event(self, method, p):
+        if method == "Runtime.exceptionThrown":
+            self.errors.append(p["exceptionDetails"].get("exception", {}).get("description")
+                               or p["exceptionDetails"].get("text"))
+        elif method == "Runtime.consoleAPICalled" and p.get("type") == "error":
+            self.errors.append(" ".join(str(a.get("value", a.get("description")))
+                                        for a in p["args"]))
+        elif method == "Log.entryAdded" and p["entry"]["level"] == "error":
+            self.errors.append(p["entry"]["text"])
+
+    def send(self, method, page=False, timeout=60, **params):
+        with self.lock:
+            self.count += 1
+            n = self.count
+        message = dict(id=n, method=method, params=params)
+        if page:
+            message["sessionId"] = self.session
+        self.out.write(json.dumps(message).encode() + b"\0")
+        self.out.flush()
+        end = time.time() + timeout
+        with self.lock:
+            while n not in self.replies:
+                assert time.time() < end, "no answer to " + method
+                self.lock.wait(0.1)
+            reply = self.replies.pop(n)
+        assert "error" not in reply, (method, reply["error"])
+        return reply["result"]
+
+    def eval(self, expression):
+        r = self.send("Runtime.evaluate", page=True, expression=expression,
+                      returnByValue=True, awaitPromise=True)
+        assert "exceptionDetails" not in r, (expression, r["exceptionDetails"])
+        return r["result"].get("value")
+
+    def wait(self, expression, timeout=120):
+        end = time.time() + timeout
+        while time.time() < end:
+            if self.eval("!!(%s)" % expression):
+                return
+            time.sleep(0.1)
+        raise AssertionError("never true: %s (state %s, error %s)" % (
+            expression, self.eval("document.body && document.body.dataset.state"),
+            self.eval("document.querySelector('#error') && "
+                      "document.querySelector('#error').textContent")))
+
+    def screenshot(self, path):
+        import base64
+        data = base64.b64decode(self.send("Page.captureScreenshot", page=True)["data"])
+        with open(path, "wb") as f:
+            f.write(data)
+        return data
+
+    def close(self):
+        try:
+            self.send("Browser.close", timeout=5)
+        except AssertionError:
+            pass
+        self.process.kill()
+        self.process.wait()
+
+
+def png_is_not_blank(data):
+    """True if ``data`` is a PNG whose pixels are not all one value."""
+    import zlib
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    chunks, k = [], 8
+    while k < len(data):
+        n = struct.unpack(">I", data[k:k + 4])[0]
+        if data[k + 4:k + 8] == b"IDAT":
+            chunks.append(data[k + 8:k + 8 + n])
+        k += 12 + n
+    pixels = zlib.decompress(b"".join(chunks))
+    return len(set(pixels[::97])) > 8
+
+
+@pytest.fixture(scope="module")
+def page_url():
+    """`backprop.py serve` on a free port: the page's address."""
+    _browser_path()
+    if not os.path.exists(os.path.join(HERE, "tools", "node_modules", "pyodide")):
+        if REQUIRE_ALL:
+            pytest.fail("tools/node_modules is missing (.ci/run runs npm ci)")
+        pytest.skip("no tools/node_modules: cd tools && npm ci")
+    p = subprocess.Popen([sys.executable, SCRIPT, "serve", "--port", "0"],
+                         stdout=subprocess.PIPE, text=True, cwd=HERE)
+    line = p.stdout.readline()
+    url = re.search(r"http://127\.0\.0\.1:\d+/web/", line).group(0)
+    yield url
+    p.terminate()
+    p.wait()
+
+
+@pytest.fixture
+def browser(tmp_path):
+    b = Browser(str(tmp_path))
+    yield b
+    errors = b.errors
+    b.close()
+    assert errors == [], errors
+
+
+def _open(browser, url, runtime):
+    browser.send("Page.navigate", page=True, url=url + "?runtime=" + runtime)
+    browser.wait("document.body && document.body.dataset.state === 'ready' && "
+                 "document.querySelector('[data-symbol=y5]')")
+
+
+def _page_steps(browser):
+    return browser.eval("[...document.querySelectorAll('[data-symbol]')]"
+                        ".map(e => [e.dataset.symbol, Number(e.dataset.value), e.title])")
+
+
+def _cpython_steps(w23=0.9):
+    net = bp.worked_example()
+    net.weights[1][1][0] = w23
+    lines = []
+    bp.trace(net, [0.35, 0.7], [0.5], 1, digits=17, out=lines)
+    return bp.trace_steps(lines)
+
+
+def _set(browser, selector, value, event="input"):
+    browser.eval("(() => { const e = document.querySelector(%s); e.value = %s; "
+                 "e.dispatchEvent(new Event(%s, {bubbles: true})); })()"
+                 % (json.dumps(selector), json.dumps(value), json.dumps(event)))
+
+
+BROWSER_RUNTIMES = ["micropython", "pyodide"]
+
+
+@pytest.mark.parametrize("runtime", BROWSER_RUNTIMES)
+def test_browser_shows_the_worked_example_live_and_checks_a_hand_calculation(
+        browser, page_url, runtime, tmp_path):
+    _open(browser, page_url, runtime)
+    assert browser.eval("document.querySelector('#status').textContent").startswith(runtime)
+    # every number is the trace's on CPython (every digit of it, to 1e-12)
+    page, want = _page_steps(browser), _cpython_steps()
+    assert [s for s, _, _ in page] == [s for s, _, _ in want]
+    for (symbol, got, formula), (_, value, _) in zip(page, want):
+        assert got == pytest.approx(value, rel=1e-12, abs=1e-15), symbol
+    assert [f for s, _, f in page if s == "a3"] == [
+        "a3 = w13*y3 + w23*y4 = 0.3*0.552308 + 0.9*0.578105 = 0.685987"]
+    # the article's value stands beside the one it gets wrong
+    assert browser.eval("document.querySelector('tr[data-step=delta4] td.article')"
+                        ".textContent") == "-0.0819 (ten times too large)"
+    # the article's own hand calculation: its delta4 is the first wrong step
+    _set(browser, "input[name='check-y5']", "0.67", "change")
+    _set(browser, "input[name='check-delta4']", "-0.0819", "change")
+    browser.wait("document.querySelector('tr.wrong')")
+    assert browser.eval("document.querySelector('tr.wrong').dataset.step") == "delta4"
+    assert "delta4 = -0.0819 is the first wrong step" in browser.eval(
+        "document.querySelector('#verdict').textContent")
+    png = browser.screenshot(str(tmp_path / ("example-%s.png" % runtime)))
+    assert png_is_not_blank(png)
+    # w23 edited: every number that depends on it follows, as CPython has it
+    _set(browser, "input[name=w23]", "0.5")
+    browser.wait("document.querySelector('[data-symbol=y5]').textContent !== '0.665074'")
+    browser.wait("!document.body.dataset.state.startsWith('busy')")
+    page, want = _page_steps(browser), _cpython_steps(0.5)
+    for (symbol, got, _), (_, value, _) in zip(page, want):
+        assert got == pytest.approx(value, rel=1e-12, abs=1e-15), symbol
+    assert browser.eval("document.querySelector('tr[data-step=delta4] td.article')"
+                        ".textContent") == ""
+
+
+@pytest.mark.parametrize("runtime", BROWSER_RUNTIMES)
+def test_browser_trains_xor_as_the_article_stays_responsive_downloads_and_stops(
+        browser, page_url, runtime, tmp_path):
+    _open(browser, page_url, runtime)
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    browser.send("Browser.setDownloadBehavior", behavior="allow", downloadPath=str(downloads))
+    browser.eval("document.querySelector('#play').click()")
+    browser.wait("document.body.dataset.state === 'busy'")
+    clock = browser.eval("Number(document.querySelector('#clock').textContent)")
+    time.sleep(0.5)
+    # the page clock ticks on while Python trains in the worker
+    assert browser.eval("Number(document.querySelector('#clock').textContent)") > clock
+    browser.wait("document.querySelector('#progress').textContent.startsWith('epoch 10000,')")
+    history = browser.eval("backpropPage.run().history")
+    net = bp.Network([2, 4, 1], seed=0)
+    want = net.train(bp.XOR_X, bp.XOR_Y, 10000, 0.1, report_every=1, optimizer="sgd")
+    assert len(history) == 10000
+    for epoch in (0, 4000, 8000, 9999):          # the article's program's losses
+        assert history[epoch][1] == pytest.approx(want[epoch][1], rel=1e-9, abs=0)
+    png = browser.screenshot(str(tmp_path / ("xor-%s.png" % runtime)))
+    assert png_is_not_blank(png)
+    # the model downloaded is the one save writes for the same run
+    browser.eval("document.querySelector('[data-download=json]').click()")
+    path = downloads / "model.json"
+    end = time.time() + 30
+    while not path.exists() and time.time() < end:
+        time.sleep(0.1)
+    # (its last bits may differ: a WebAssembly libm's exp is not glibc's)
+    got, saved = path.read_text(), bp._dumps(net)
+    assert _same_numbers(json.loads(got), json.loads(saved))
+    assert [o[0] for o in bp.load(str(path)).predict(bp.XOR_X)] == pytest.approx(
+        [o[0] for o in net.predict(bp.XOR_X)], rel=1e-9)
+    # a long run, stopped: Python goes, comes back, and the page works on
+    _set(browser, "input[name=epochs]", "100000000", "change")
+    browser.wait("document.querySelector('#progress').textContent.startsWith('network')")
+    browser.eval("document.querySelector('#play').click()")
+    time.sleep(1.5)
+    browser.eval("document.querySelector('#stop').click()")
+    browser.wait("document.querySelector('#progress').textContent.startsWith('stopped')")
+    browser.wait("document.body.dataset.state === 'ready' && "
+                 "document.querySelector('[data-symbol=y5]')")
+
+
+def _same_numbers(a, b):
+    if isinstance(a, float) or isinstance(b, float):
+        return a == pytest.approx(b, rel=1e-9, abs=1e-300)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(_same_numbers(p, q) for p, q in zip(a, b))
+    if isinstance(a, dict):
+        return sorted(a) == sorted(b) and all(_same_numbers(a[k], b[k]) for k in a)
+    return a == b
+
+
+@pytest.mark.parametrize("runtime", BROWSER_RUNTIMES)
+def test_browser_trains_on_an_uploaded_csv_and_shows_the_challenges(
+        browser, page_url, runtime, tmp_path):
+    _open(browser, page_url, runtime)
+    for name, value in (("hidden", "8"), ("activation", "relu"), ("output", "softmax"),
+                        ("loss", "cross_entropy"), ("optimizer", "adam"), ("lr", "0.01"),
+                        ("batch", "16"), ("epochs", "40")):
+        _set(browser, "[name=%s]" % name, value, "change")
+    root = browser.send("DOM.getDocument", page=True)["root"]["nodeId"]
+    node = browser.send("DOM.querySelector", page=True, nodeId=root,
+                        selector="#csv-file")["nodeId"]
+    browser.send("DOM.setFileInputFiles", page=True, nodeId=node,
+                 files=[os.path.join(HERE, "benchmarks", "iris.csv")])
+    browser.wait("document.querySelector('#progress').textContent.startsWith('network 4-8-3')")
+    assert browser.eval("document.querySelector('[name=target]').value") == "species"
+    browser.eval("document.querySelector('#play').click()")
+    browser.wait("document.querySelector('#progress').textContent.startsWith('epoch 40,')")
+    accuracy = float(re.search(r"accuracy ([0-9.]+) %", browser.eval(
+        "document.querySelector('#progress').textContent")).group(1))
+    assert accuracy > 80
+    assert png_is_not_blank(browser.screenshot(str(tmp_path / ("csv-%s.png" % runtime))))
+    _set(browser, "#story", "exploding", "change")
+    browser.eval("document.querySelector('#tell').click()")
+    browser.wait("document.querySelector('#story-text').textContent.includes('xploding')")
+    text = browser.eval("document.querySelector('#story-text').textContent")
+    lines = []
+    bp.show_challenges("exploding", ascii=True, out=lines)
+    assert text.splitlines()[0] == lines[0]
+
+
 def test_a_trained_model_keeps_its_csv_fields_and_load_checks_them(tmp_path):
     data, model = blobs_csv(tmp_path, rows=30), str(tmp_path / "m.json")
     assert run("train", data, "--save", model, "--epochs", "3")[0] == 0

@@ -1,0 +1,175 @@
+"""The page's Python: what web/app.js asks of backprop.py, through the worker.
+
+Each function takes and returns plain data (the worker passes it as JSON).
+Every number comes from backprop.py itself: the worked example from its
+trace, the training from Network.train, the downloads from save's and
+export's own text.
+"""
+import json
+
+import backprop as bp
+
+# The article's 2-2-1 example: inputs, target, learning rate, weights.
+EXAMPLE = {"x1": 0.35, "x2": 0.7, "t1": 0.5, "eta": 1.0, "w11": 0.2, "w21": 0.2,
+           "w12": 0.3, "w22": 0.3, "w13": 0.3, "w23": 0.9}
+
+
+def _example_net(v):
+    net = bp.Network([2, 2, 1], bias=False)
+    net.weights = [[[v["w11"], v["w12"]], [v["w21"], v["w22"]]], [[v["w13"]], [v["w23"]]]]
+    return net
+
+
+def _traced(v, digits):
+    lines = []
+    bp.trace(_example_net(v), [v["x1"], v["x2"]], [v["t1"]], v["eta"], digits=digits,
+             out=lines)
+    return lines
+
+
+def example(v):
+    """Every number of the worked example for the values v: its symbol, its
+    value, the line that works it out, and the article's value where the
+    inputs are the article's and it printed a wrong one."""
+    v = dict((k, float(v[k])) for k in EXAMPLE)
+    shown, exact = bp.trace_steps(_traced(v, 6)), bp.trace_steps(_traced(v, 17))
+    article = {}
+    if v == EXAMPLE:
+        for quantity, printed, correct, why in bp.errata():
+            name = quantity.replace(" after", "")
+            if quantity.startswith("w"):
+                name = "new " + name
+            article[name + (" after" if quantity.endswith(" after") else "")] = [printed, why]
+    return {"steps": [{"symbol": s, "value": e[1], "shown": "%.6g" % e[1], "text": t,
+                       "article": article.get(s)} for (s, _, t), e in zip(shown, exact)],
+            "lines": _traced(v, 6)}
+
+
+def check(v, given):
+    """A hand calculation judged: ``given`` maps symbols to the texts typed."""
+    v = dict((k, float(v[k])) for k in EXAMPLE)
+    pairs = ["%s=%s" % (k, t) for k, t in given.items() if t.strip()]
+    lines = bp.check_steps(bp.trace_steps(_traced(v, 17)), bp._given(pairs),
+                           bp.trace_steps(_traced(v, 6))) if pairs else []
+    wrong = [line[7:line.index(" = ")] for line in lines if line.endswith("first wrong step; it is")]
+    return {"lines": lines, "wrong": wrong[0] if wrong else None}
+
+
+# Training you can watch: one network at a time, trained a chunk of epochs
+# per call, so the page can draw between chunks and pause at any of them.
+RUN = {}
+
+
+def _data(s):
+    """(X, Y, labels or None, inputs' names) of the data set s asks for."""
+    if s["data"] == "xor":
+        return bp.XOR_X, bp.XOR_Y, [0, 1, 1, 0], ["x1", "x2"]
+    if s["data"] == "circle":
+        X, Y = bp._circle(200, s["seed"])
+        return X, Y, [int(t[0]) for t in Y], ["x1", "x2"]
+    if s["data"] == "spiral":
+        X, Y, labels = bp.spiral(seed=s["seed"])
+        return X, Y, labels, ["x1", "x2"]
+    with open("upload.csv", "w") as f:
+        f.write(s["csv"])
+    target = s.get("target") or -1
+    names, rows, classes = bp.read_csv("upload.csv", target=target)
+    k = bp._column(target, names, "target")
+    X = [row[:k] + row[k + 1:] for row in rows]
+    scale = bp.Standardizer(X)
+    X = scale.transform(X)
+    if classes:
+        labels = [int(row[k]) for row in rows]
+        return X, bp.one_hot(labels, len(classes)), labels, names[:k] + names[k + 1:]
+    return X, [[row[k]] for row in rows], None, names[:k] + names[k + 1:]
+
+
+def columns(text):
+    """The column names of a CSV file's text, as read_csv reads them."""
+    with open("upload.csv", "w") as f:
+        f.write(text)
+    records, header, sep = bp._csv_lines("upload.csv")
+    return bp._csv_names("upload.csv", records, header)
+
+
+def start(s):
+    """A new network for the settings s, at its first weights."""
+    X, Y, labels, names = _data(s)
+    xor = s["data"] == "xor"
+    outputs = len(Y[0])
+    net = bp.Network([len(X[0])] + s["hidden"] + [outputs], seed=s["seed"],
+                     activation=s["activation"],
+                     output_activation=s["output"] if outputs > 1 or s["output"] != "softmax"
+                     else "sigmoid",
+                     loss=s["loss"], init="randn" if xor else s["init"])
+    order = list(range(len(X)))
+    bp.shuffle(order, bp.Random(s["seed"]))
+    cut = 0 if xor else len(X) // 5        # XOR: the article's four rows, in its order
+    val, fit = order[:cut], order[cut:] if cut else list(range(len(X)))
+    RUN.clear()
+    RUN.update(net=net, s=s, X=[X[i] for i in fit], Y=[Y[i] for i in fit],
+               val=([X[i] for i in val], [Y[i] for i in val]) if cut else None,
+               labels=labels and [labels[i] for i in fit], names=names, all=(X, labels))
+    return {"sizes": net.sizes, "epoch": 0, "rows": len(fit), "validation": len(val),
+            "surface": _surface() if len(X[0]) == 2 else None, "points": _points()}
+
+
+def train(epochs):
+    """``epochs`` more epochs; their losses (and validation losses), the
+    accuracy where there are classes, and the surface for two inputs."""
+    net, s = RUN["net"], RUN["s"]
+    options = {"optimizer": s["optimizer"]}
+    if RUN["val"]:
+        options["validation"] = RUN["val"]
+    history = net.train(RUN["X"], RUN["Y"], epochs, s["lr"], report_every=1,
+                        batch_size=s["batch"] or None, **options)
+    out = {"epoch": net.epoch, "history": [list(entry) for entry in history],
+           "accuracy": net.accuracy(RUN["X"], RUN["labels"]) if RUN["labels"] else None}
+    if len(RUN["X"][0]) == 2:
+        out["surface"] = _surface()
+    return out
+
+
+def _points():
+    X, labels = RUN["all"]
+    return [[x[0], x[1], c] for x, c in zip(X, labels or [0] * len(X))] if len(X[0]) == 2 \
+        else []
+
+
+def _surface(n=24):
+    """The network's class (or first output) over the data's box, n x n, top row first."""
+    X, net = RUN["all"][0], RUN["net"]
+    lo = [min(x[k] for x in X) for k in (0, 1)]
+    hi = [max(x[k] for x in X) for k in (0, 1)]
+    grid = [[lo[0] + (hi[0] - lo[0]) * c / (n - 1), hi[1] - (hi[1] - lo[1]) * r / (n - 1)]
+            for r in range(n) for c in range(n)]
+    out = net.predict(grid)
+    values = [row[0] if len(row) == 1 else bp.classify(row) / (len(row) - 1) for row in out]
+    return {"box": lo + hi, "n": n, "values": values}
+
+
+def downloads():
+    """The trained model as save writes it, and as export writes it."""
+    net = RUN["net"]
+    return {"json": bp._dumps(net), "python": bp.export_python(net),
+            "c": bp.export_c(net) if all(bp.ACTIVATIONS[a].c for a in net.activations)
+            else None}
+
+
+def challenges(story):
+    """One of the article's three challenges, happening and then cured, as the
+    command line shows it."""
+    lines = []
+    bp.show_challenges(story, ascii=True, out=lines)
+    return {"lines": lines}
+
+
+def call(request):
+    """The worker's entry: ``{"fn": name, "args": [...]}`` as JSON, the answer as JSON."""
+    r = json.loads(request)
+    if r["fn"] not in CALLS:
+        raise ValueError("page: no function %r" % r["fn"])
+    return json.dumps(globals()[r["fn"]](*r["args"]))
+
+
+CALLS = ("example", "check", "columns", "start", "train", "downloads", "challenges")
