@@ -1932,7 +1932,7 @@ def check_loss(loss, output):
 __all__ += tuple(
     "trace unit_names line_plot shade_map bar_chart surface walkthrough ERRATA errata spiral "
     "spiral_demo show_example show_xor CHALLENGES show_challenges read_csv export_python "
-    "export_c library main UsageError".split())
+    "export_c library main UsageError trace_steps check_steps serve".split())
 
 class Unit:
     """A unit's names: ``label`` (x1, h3, O5), ``out`` (x_g, y_g), ``sum``, ``delta``, ``k``."""

@@ -2857,6 +2857,7 @@ def test_browser_trains_on_an_uploaded_csv_and_shows_the_challenges(
     lines = []
     bp.show_challenges("exploding", ascii=True, out=lines)
     assert text.splitlines()[0] == lines[0]
+    assert png_is_not_blank(browser.screenshot(str(tmp_path / ("story-%s.png" % runtime))))
 
 
 def test_a_trained_model_keeps_its_csv_fields_and_load_checks_them(tmp_path):
