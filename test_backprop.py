@@ -2855,8 +2855,16 @@ def test_browser_trains_on_an_uploaded_csv_and_shows_the_challenges(
     browser.wait("document.querySelector('#story-text').textContent.includes('xploding')")
     text = browser.eval("document.querySelector('#story-text').textContent")
     lines = []
-    bp.show_challenges("exploding", ascii=True, out=lines)
+    runs = bp.show_challenges("exploding", ascii=True, out=lines)["exploding"]
     assert text.splitlines()[0] == lines[0]
+    # plotted: a line per case that trained, the one that diverged said so
+    labels = [case[2] for case in bp.CHALLENGES["exploding"].cases]
+    legend = browser.eval("[...document.querySelectorAll('#story-legend li')]"
+                          ".map(li => li.textContent)")
+    assert [item.split(" (diverged")[0].split(";")[0] for item in legend] == labels
+    trained = [name for name, (history, _, _) in runs.items() if isinstance(history, list)]
+    assert "diverged" in legend[0] and len(trained) == 3
+    assert browser.eval("document.querySelectorAll('#story-plot polyline').length") == 3
     assert png_is_not_blank(browser.screenshot(str(tmp_path / ("story-%s.png" % runtime))))
 
 

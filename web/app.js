@@ -236,23 +236,30 @@ $("#csv-file").addEventListener("change", async (e) => {
 });
 form.elements.target.addEventListener("change", reset);
 
+// A chart of lines on a log scale: series of {points: [[x, y], ...], cls, label}.
+function chart(svg, series, title) {
+  const all = series.flatMap((s) => s.points.map((p) => p[1])).filter((v) => v > 0);
+  if (all.length < 2) return (svg.innerHTML = "");
+  const lo = Math.log10(Math.min(...all)), hi = Math.log10(Math.max(...all)) + 1e-9;
+  const last = Math.max(1, ...series.flatMap((s) => s.points.map((p) => p[0])));
+  const xy = ([x, y]) => `${(40 + 350 * x / last).toFixed(1)},` +
+    `${(200 - 180 * (Math.log10(Math.max(y, 1e-300)) - lo) / (hi - lo)).toFixed(1)}`;
+  svg.innerHTML = series.map((s) => s.points.length ?
+    `<polyline class="${s.cls}" points="${s.points.map(xy).join(" ")}"><title></title></polyline>` : "").join("") +
+    `<text x="4" y="20">${(10 ** hi).toPrecision(2)}</text><text x="4" y="200">${(10 ** lo).toPrecision(2)}</text>` +
+    `<text x="360" y="215">${last}</text><text x="120" y="215"></text>`;
+  svg.querySelector("text:last-child").textContent = title;
+  svg.querySelectorAll("polyline title").forEach((t, k) =>
+    (t.textContent = series.filter((s) => s.points.length)[k].label));
+}
+
 function draw() {
-  const svg = $("#loss");
   const h = run ? run.history : [];
-  const series = [1, 2].map((k) => h.filter((e) => e.length > k).map((e) => [e[0], e[k]]));
-  const all = series.flat().map((p) => p[1]).filter((v) => v > 0);
-  let body = "";
-  if (all.length > 1) {
-    const lo = Math.log10(Math.min(...all)), hi = Math.log10(Math.max(...all)) + 1e-9;
-    const last = Math.max(1, h[h.length - 1][0]);
-    const xy = ([e, v]) => `${(40 + 350 * e / last).toFixed(1)},${(200 - 180 * (Math.log10(Math.max(v, 1e-300)) - lo) / (hi - lo)).toFixed(1)}`;
-    body = series.map((points, k) => points.length ?
-      `<polyline class="${k ? "validation" : "training"}" points="${points.map(xy).join(" ")}"/>` : "").join("") +
-      `<text x="4" y="20">${(10 ** hi).toPrecision(2)}</text><text x="4" y="200">${(10 ** lo).toPrecision(2)}</text>` +
-      `<text x="360" y="215">${last}</text><text x="120" y="215">loss per epoch (log scale)` +
-      (series[1].length ? "; dashed: validation" : "") + "</text>";
-  }
-  svg.innerHTML = body;
+  const series = [1, 2].map((k) => ({ cls: k === 1 ? "training" : "validation",
+    label: k === 1 ? "training" : "validation",
+    points: h.filter((e) => e.length > k).map((e) => [e[0], e[k]]) }));
+  chart($("#loss"), series, "loss per epoch (log scale)" +
+        (series[1].points.length ? "; dashed: validation" : ""));
   const canvas = $("#surface"), g = canvas.getContext("2d");
   g.clearRect(0, 0, canvas.width, canvas.height);
   if (!run || !run.surface) return;
@@ -290,7 +297,20 @@ for (const button of $$("[data-download]")) {
 $("#tell").addEventListener("click", async () => {
   $("#story-text").textContent = "running…";
   try {
-    $("#story-text").textContent = (await python("challenges", $("#story").value)).lines.join("\n");
+    const { lines, cases } = await python("challenges", $("#story").value);
+    $("#story-text").textContent = lines.join("\n");
+    // each case's loss (its validation loss dashed), the problem first, then the cures
+    const series = cases.flatMap((c, k) => [1, 2].map((i) => ({
+      cls: `case${k}` + (i === 2 ? " validation" : ""), label: c.label,
+      points: c.history.filter((e) => e.length > i).map((e) => [e[0], e[i]]) })));
+    chart($("#story-plot"), series, "loss per epoch (log scale), each case");
+    $("#story-legend").replaceChildren(...cases.map((c, k) => {
+      const item = document.createElement("li");
+      item.className = `case${k}`;
+      item.textContent = c.label + (c.diverged ? ` (diverged: ${c.diverged})` : "") +
+        (c.measured ? `; per layer, first to last: ${c.measured.map((v) => v.toPrecision(2)).join(", ")}` : "");
+      return item;
+    }));
   } catch (e) {
     $("#story-text").textContent = e.message;
   }

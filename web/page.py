@@ -157,11 +157,19 @@ def downloads():
 
 
 def challenges(story):
-    """One of the article's three challenges, happening and then cured, as the
-    command line shows it."""
+    """One of the article's three challenges, happening and then cured: as the
+    command line tells it, and each case's losses (or how it diverged) and
+    what it measures per layer, for the page's plots."""
     lines = []
-    bp.show_challenges(story, ascii=True, out=lines)
-    return {"lines": lines}
+    runs = bp.show_challenges(story, ascii=True, out=lines)[story]
+    cases = []
+    for name, mark, label, _, _ in bp.CHALLENGES[story].cases:
+        history, net, measured = runs[name]
+        diverged = not isinstance(history, list)
+        cases.append({"label": label, "diverged": str(history) if diverged else None,
+                      "history": [] if diverged else [list(entry) for entry in history],
+                      "measured": measured})
+    return {"lines": lines, "cases": cases}
 
 
 def call(request):
