@@ -1673,10 +1673,15 @@ def _define(key, name, write):
         _COMPILED[key] = scope[name]
     return _COMPILED[key]
 
+def _size(net):
+    """How many weights and biases ``net`` has, from its sizes alone (asked
+    at every forward pass: no flattening of them to count)."""
+    return sum(n * m + m * net.bias for n, m in zip(net.sizes, net.sizes[1:]))
+
 def _compiled(net, h, full_batch, n, force=None):
     """The compiled step for ``net``'s shape and the options ``h``, or None
     (train() then uses the lists): Part I's FAST["step"]."""
-    size = len(net._params())
+    size = _size(net)
     if size > COMPILE_LIMIT and not force:
         return _layered(net, h)
     # a small full batch is written out sample by sample: no loop, no indexing
@@ -1710,7 +1715,7 @@ def _rowwise(W, b, acts, X, add_up, mul):
 def _forward_rows(net, X):
     """Network._forward of a network too big to compile, on CPython; else
     None: Part I's FAST["forward"]."""
-    if IMPLEMENTATION != "cpython" or len(net._params()) <= COMPILE_LIMIT:
+    if IMPLEMENTATION != "cpython" or _size(net) <= COMPILE_LIMIT:
         return None
     from operator import mul
     return _rowwise(net.weights, net.biases, [ACTIVATIONS[name] for name in net.activations],
@@ -1738,7 +1743,8 @@ def _layered(net, h):
             columns = list(zip(*delta[l + 1]))
             U += [add_up(map(mul, x, c)) for x in zip(*o[l]) for c in columns]
             B += [add_up(c, -0.0) for c in columns] if net.bias else []
-        G = net._downhill(U + B, len(X), P, h.reduction, h.l2, h.clip)
+        U += B
+        G = net._downhill(U, len(X), P, h.reduction, h.l2, h.clip)
         P, S = optimizer.step(h, T, P, G, S)
         return P, S, net._loss(a, o, Y) if rows is None else None
     return step
@@ -1757,9 +1763,9 @@ def _predicted_rows(net, X):
     """``net``'s outputs for the rows X, compiled from PREDICT_ROWS rows up
     (a few are not worth compiling for, nor the memory on a board); None, use
     the lists: Part I's FAST["predict"]."""
-    P = net._params()
-    if len(X) < PREDICT_ROWS or len(P) > COMPILE_LIMIT:
+    if len(X) < PREDICT_ROWS or _size(net) > COMPILE_LIMIT:
         return None
+    P = net._params()
     key = ("forward", tuple(net.sizes), tuple(net.activations), net.bias)
     run = _define(key, "forward", lambda: _forward_source(net))
     return run(P, X) if run else None
@@ -3045,7 +3051,7 @@ def _fell_back(net):
     """One line on stderr when a network small enough to train compiled ran
     on the lists: its step did not compile here (no memory for it on a small
     heap, or a function too long for MicroPython's compiler)."""
-    if getattr(net, "compiled", None) is False and len(net._params()) <= COMPILE_LIMIT:
+    if getattr(net, "compiled", None) is False and _size(net) <= COMPILE_LIMIT:
         sys.stderr.write("backprop.py: note: trained on the lists, the slow path: the "
                          "compiled step did not fit in this interpreter\n")
 

@@ -247,7 +247,7 @@ function chart(svg, series, title) {
   svg.innerHTML = series.map((s) => s.points.length ?
     `<polyline class="${s.cls}" points="${s.points.map(xy).join(" ")}"><title></title></polyline>` : "").join("") +
     `<text x="4" y="20">${(10 ** hi).toPrecision(2)}</text><text x="4" y="200">${(10 ** lo).toPrecision(2)}</text>` +
-    `<text x="360" y="215">${last}</text><text x="120" y="215"></text>`;
+    `<text x="396" y="215" text-anchor="end">${last}</text><text x="44" y="215"></text>`;
   svg.querySelector("text:last-child").textContent = title;
   svg.querySelectorAll("polyline title").forEach((t, k) =>
     (t.textContent = series.filter((s) => s.points.length)[k].label));
