@@ -3,17 +3,16 @@
 It follows the article "Backpropagation in Neural Network" (GeeksforGeeks,
 26 Nov 2025): matrices as lists of rows, the sigmoid, the forward pass, the
 deltas, the weight updates, the article's hand-worked 2-2-1 example and its
-2-4-1 XOR network -- with the article's arithmetic errors corrected.
-``python backprop.py example`` prints each wrong value beside the right one.
+2-4-1 XOR network -- with the article's arithmetic errors corrected
+(``python backprop.py example`` prints each wrong value beside the right one).
 
-Part I is the article, and the code that runs: one Network, one training
-loop; a reader may stop at its end.  Part II fills the registries Part I
-reads (activations, losses, optimizers, starting weights) and adds the
-library's helpers, Part III compiles a network into its own equations, the
+Part I is the article, and the code that runs; a reader may stop at its
+end.  Part II fills the registries Part I reads and adds the practical
+trainer, Part III compiles a network into its own equations, the
 appendices draw numpy's random numbers and check arguments.  The line with
 ``--8<--`` ends the library, what a board imports (``python backprop.py
-library``); below it are the programs: Part IV shows it all in the terminal,
-Part V is the command line.  It needs only ``math``, ``sys`` and ``json``.
+library``); below it, Part IV shows it all in the terminal and Part V is
+the command line.  It needs only ``math``, ``sys`` and ``json``.
 
 The article's symbols and the code's names (``l`` numbers the layers from 0,
 the input; ``n`` numbers the samples, the rows of a batch):
@@ -36,16 +35,8 @@ delta_j is that of the sending unit i: Delta w_ij = eta*delta_j*o_i.
 
 import math
 import sys
-# json is imported by save() and load() alone: it is most of an import's 3 ms
 
 __version__ = "0.1.0"
-__all__ = (   # the library's; the programs below the cut line add theirs
-    "matmul transpose add subtract multiply scale add_row column_sums apply check_matrix sigmoid "
-    "sigmoid_derivative relu Activation ACTIVATIONS Loss LOSSES mse output_delta Network Diverged "
-    "EXAMPLE_X EXAMPLE_Y worked_example updates_to_converge converging XOR_X XOR_Y xor "
-    "format_matrix linear softmax softplus cross_entropy classify INITS Optimizer OPTIMIZERS "
-    "TRAINING gradient_check Standardizer one_hot split r2 save load write_file equations "
-    "COMPILE_LIMIT Random shuffle").split()
 
 # Part I -- the article: matrices, the sigmoid, the network, the worked
 # example and XOR.  It uses nothing defined after it but the appendices.
@@ -55,8 +46,7 @@ __all__ = (   # the library's; the programs below the cut line add theirs
 # and builds a new matrix; none changes its input.
 
 def matmul(A, B):
-    """Matrix product A @ B (numpy's ``np.dot`` of two 2-D arrays).  Raises
-    ValueError when A's columns are not B's rows.
+    """Matrix product A @ B (numpy's ``np.dot`` of two 2-D arrays).
 
     >>> matmul([[1, 2], [3, 4]], [[5], [6]])
     [[17], [39]]
@@ -65,8 +55,7 @@ def matmul(A, B):
     if k != k2:
         raise ValueError("matmul: (%d, %d) @ (%d, %d) do not fit" % (n, k, k2, m))
     columns = list(zip(*B))
-    # An explicit loop, not sum(): CPython >= 3.12 sums floats with
-    # compensation, and every interpreter must give the same bits.
+    # not sum(): CPython >= 3.12 compensates, and every Python must agree
     result = []
     for row in A:
         out = []
@@ -79,11 +68,7 @@ def matmul(A, B):
     return result
 
 def transpose(A):
-    """Rows become columns (numpy's ``A.T``).
-
-    >>> transpose([[1, 2, 3], [4, 5, 6]])
-    [[1, 4], [2, 5], [3, 6]]
-    """
+    """Rows become columns (numpy's ``A.T``)."""
     rows, cols = check_matrix(A, "transpose: A")
     return [[A[r][c] for r in range(rows)] for c in range(cols)]
 
@@ -98,11 +83,7 @@ def add(A, B):
     return [[p + q for p, q in zip(ra, rb)] for ra, rb in zip(A, B)]
 
 def subtract(A, B):
-    """Element-wise A - B: ``subtract(y, o)`` is the article's error.
-
-    >>> subtract([[0.5]], [[0.75]])
-    [[-0.25]]
-    """
+    """Element-wise A - B: ``subtract(y, o)`` is the article's error."""
     _same_shape("subtract", A, B)
     return [[p - q for p, q in zip(ra, rb)] for ra, rb in zip(A, B)]
 
@@ -119,11 +100,7 @@ def scale(A, c):
     return [[v * c for v in row] for row in A]
 
 def add_row(A, b):
-    """Add the vector ``b`` to every row of ``A`` (numpy broadcasting of a bias).
-
-    >>> add_row([[1, 2], [3, 4]], [10, 20])
-    [[11, 22], [13, 24]]
-    """
+    """Add the vector ``b`` to every row of ``A`` (numpy broadcasting of a bias)."""
     a = check_matrix(A, "add_row: A")
     check_matrix([b], "add_row: b")
     if a[1] != len(b):
@@ -146,13 +123,10 @@ def apply(f, A):
         raise TypeError("apply: f: expected a function, got %s" % _show(f))
     return [[f(v) for v in row] for row in A]
 
-# The activations.  Each is one entry of ACTIVATIONS, which everything reads:
-# the list code here, the compiler (Part III) and the trace (Part IV).
-
-# Where math.exp overflows depends on the float format: past 709 in the
-# double precision of nearly every Python, past 88.7 in the single precision
-# of most MicroPython boards (CPython raises OverflowError, MicroPython
-# ValueError).  Only single precision rounds 1 + 2^-30 to 1.
+# The sigmoid.  Where math.exp overflows depends on the float format: past
+# 709 in the double precision of nearly every Python, past 88.7 in the
+# single precision of most MicroPython boards (CPython raises OverflowError,
+# MicroPython ValueError).  Only single precision rounds 1 + 2^-30 to 1.
 SINGLE = 1.0 + 2.0 ** -30 == 1.0
 EXP_MAX = 88.0 if SINGLE else 709.0     # math.exp(a) is finite for every a <= EXP_MAX
 
@@ -164,9 +138,8 @@ def sigmoid(a):
     >>> sigmoid(1000), sigmoid(-1000), sigmoid(10 ** 400), sigmoid(-1e308)
     (1.0, 0.0, 1.0, 0.0)
     """
-    # The article's formula, except where e^-a would overflow: below -EXP_MAX,
-    # e^a/(1+e^a) equals e^a to the last bit, and below -2 EXP_MAX e^a is 0.0,
-    # as above 2 EXP_MAX e^-a is.
+    # where e^-a would overflow, e^a/(1+e^a) is e^a to the last bit (0.0
+    # below -2 EXP_MAX), as 1/(1+e^-a) is 1.0 above 2 EXP_MAX
     if a < -EXP_MAX:
         return math.exp(a) if a > -2 * EXP_MAX else 0.0
     return 1.0 / (1.0 + math.exp(-a)) if a < 2 * EXP_MAX else 1.0
@@ -175,21 +148,16 @@ def sigmoid_derivative(o):
     """dF/da written from the output o = F(a): o(1 - o), as the article does."""
     return o * (1 - o)
 
-def relu(a):
-    """max(0, a): the article's example of a hidden activation."""
-    return a if a > 0.0 else 0.0
-
 class Activation:
-    """One activation: ``F(a)``; ``dF(o)``, its derivative written from the
-    output, as the article writes the sigmoid's; ``code`` and ``dcode``,
-    the same as Python of ``{a}`` and ``{o}`` for the compiler; ``text``, dF
-    as the trace prints it; if it may be ``hidden`` or ``output``; ``c``, F
-    in C for export (None: no C).  A new activation is one new entry."""
+    """An activation, an entry of ACTIVATIONS: ``F(a)``, and ``dF(o)``, its
+    derivative written from the output o = F(a), as the article writes the
+    sigmoid's: all Part I needs.  Part II describes the other fields."""
     rows = False            # softmax (Part II) works on whole rows
 
-    def __init__(self, F, dF, code, dcode, text, hidden=True, output=True, c=None):
-        self.F, self.dF, self.code, self.dcode, self.text = F, dF, code, dcode, text
-        self.hidden, self.output, self.c = hidden, output, c
+    def __init__(self, *, F, dF, hidden=True, output=True, init="xavier", F_python=None,
+                 dF_python=None, dF_text=None, F_c=None):
+        self.F, self.dF, self.hidden, self.output, self.init = F, dF, hidden, output, init
+        self.F_python, self.dF_python, self.dF_text, self.F_c = F_python, dF_python, dF_text, F_c
 
     def __call__(self, A):          # the outputs o of a layer whose sums are A
         return apply(self.F, A)
@@ -197,30 +165,14 @@ class Activation:
     def chain(self, o, e):          # the delta from the error e = -dE/do: e * F'(o)
         return multiply(e, apply(self.dF, o))
 
-ACTIVATIONS = {
-    "sigmoid": Activation(sigmoid, sigmoid_derivative,
-                          "(exp({a}) if {a} < -%r else 1.0 / (1.0 + exp(-{a})))" % EXP_MAX,
-                          "({o} * (1.0 - {o}))", "{o}*(1 - {o})",
-                          c="(a < -{limit} ? {exp}(a) : 1 / (1 + {exp}(-a)))"),
-    "tanh": Activation(math.tanh, lambda o: 1.0 - o * o, "tanh({a})", "(1.0 - {o} * {o})",
-                       "(1 - {o}^2)", output=False, c="{tanh}(a)"),
-    "relu": Activation(relu, lambda o: 1.0 if o > 0.0 else 0.0, "({a} if {a} > 0.0 else 0.0)",
-                       "(1.0 if {o} > 0.0 else 0.0)", "[{o} > 0]", output=False,
-                       c="(a > 0 ? a : 0)"),
-}
-
+# name -> Activation: the article's sigmoid; Part II adds the others
+ACTIVATIONS = {"sigmoid": Activation(F=sigmoid, dF=sigmoid_derivative)}
 
 # The error and the output delta.  The article's case is the squared error
-# E = 1/2 sum (y - o)^2, whose delta at the output is (y - o) * F'(o).  Each
-# loss is one entry of LOSSES that carries all of it, as each activation
-# does; Part II adds the cross-entropy.
+# E = 1/2 sum (y - o)^2, whose delta at the output is (y - o) * F'(o).
 
 def mse(y, o):
-    """The article's loss, ``np.mean(np.square(y - o))``, summed in order.
-
-    >>> mse([[0.5]], [[0.75]])
-    0.0625
-    """
+    """The article's loss, ``np.mean(np.square(y - o))``, summed in order."""
     _same_shape("mse", y, o)
     total, count = 0.0, 0
     for row_y, row_o in zip(y, o):
@@ -246,163 +198,30 @@ def squared_error(a, o, y, F):
             total += 0.5 * (t - v) * (t - v)
     return total
 
-def _squared_code(F, y, o, a, d, loss):
-    # one sample's output deltas into the names d (and with ``loss`` its
-    # share of the reported loss into E), as lines of Python over its targets
-    # y, outputs o, sums a and errors r0, r1, ... = y - o
-    lines = ["E += r%d * r%d" % (j, j) for j in range(len(o))] if loss else []
-    if F.rows:          # softmax: its Jacobian times -dE/do = r
-        return lines + ["dot = " + " + ".join("r%d * %s" % (j, v) for j, v in enumerate(o))] + [
-            "%s = %s * (r%d - dot)" % (d[j], v, j) for j, v in enumerate(o)]
-    return lines + ["%s = r%d * %s" % (d[j], j, F.dcode.format(o=v)) for j, v in enumerate(o)]
-
-def _squared_text(F, t, y, tv, yv):
-    if F.rows:
-        return "%s*((%s - %s) - sum_m (t_m - y_m)*y_m)" % (y, t, y)
-    return "%s*(%s - %s) = %s*(%s - %s)" % (F.text.format(o=y), t, y, F.text.format(o=yv),
-                                            tv, yv)
-
 class Loss:
-    """A loss: ``objective(a, o, y, F)``, the E training descends (summed over
-    the batch); ``delta(o, y, F)``, -dE/da at the output; ``report(a, o, y,
-    F)``, the loss train() reports, ``per_output`` if it is a mean over the
-    outputs too; ``code(F, y, o, a, d, loss)``, one sample's deltas (and with
-    ``loss`` its share of the report) as lines of Python for the compiler; ``text``,
-    what the trace calls E, and ``explain(F, t, y, tv, yv)``, the delta's
-    formula as it prints it; the ``outputs`` it takes; ``targets(y)``, its
-    check of y.  A new loss is one new entry."""
-    def __init__(self, objective, delta, report, code, text, explain, per_output=False,
-                 outputs=None, targets=None):
-        self.objective, self.delta, self.report, self.code = objective, delta, report, code
-        self.text, self.explain, self.per_output = text, explain, per_output
-        self.outputs, self.targets = outputs, targets
+    """A loss, an entry of LOSSES: ``objective(a, o, y, F)``, the E training
+    descends, summed over the batch (of the output's sums a, outputs o,
+    activation F, targets y); ``delta(o, y, F)``, -dE/da at the output;
+    ``report(a, o, y, F)``, the loss a history holds.  Part II says the rest."""
+    def __init__(self, *, objective, delta, report, per_output=False, outputs=None,
+                 targets=None, python=None, text=None, explain=None):
+        self.objective, self.delta, self.report = objective, delta, report
+        self.per_output, self.outputs, self.targets = per_output, outputs, targets
+        self.python, self.text, self.explain = python, text, explain
 
-LOSSES = {"mse": Loss(squared_error, output_delta, lambda a, o, y, F: mse(y, o),
-                      _squared_code, "1/2 sum (t - y)^2", _squared_text, per_output=True)}
+# name -> Loss: the article's squared error; Part II adds the cross-entropy
+LOSSES = {"mse": Loss(objective=squared_error, delta=output_delta,
+                      report=lambda a, o, y, F: mse(y, o))}
 
-# How training moves the weights, each choice one entry of a registry that
-# train() reads: INITS, where the weights start (the article's: numpy's
-# randn(n_in, n_out) per layer, row-major); OPTIMIZERS, how a gradient g
-# moves them (the article's: w - lr * g, with g = -sum_n delta_j * o_i);
-# TRAINING, the rest of train()'s options.  Part II adds more entries; the
-# third part fills FAST: "step", its compiled step, which train() calls in
-# place of the list code when there is one for the network's shape, and
-# "predict" and "forward", for predict() and _forward(), to the same numbers.
-
+# Where the weights start, name -> draw(rng, n_in, n_out): the article's is
+# numpy's randn(n_in, n_out) per layer, row-major; Part II adds more.
 INITS = {"randn": lambda rng, n_in, n_out: [[rng.gauss() for j in range(n_out)]
                                             for i in range(n_in)]}
-FAST = {}
-
-class Optimizer:
-    """A rule that turns gradients into steps, as torch.optim defines it:
-    ``options``, its train() options (name -> (default, check)), ``check(h)``
-    of them together; ``slots(uses)``, its state per parameter; ``step(h, t,
-    P, G, S)``, step t on flat lists, the new parameters and state; ``setup``
-    and ``code``, the same as lines of Python for the compiler (per step, and
-    per parameter ``{p}``, gradient ``{g}``, new value ``{n}``, state
-    ``{s0}``.., new state ``{S0}``..) for ``uses``, the options in play."""
-    def __init__(self, options, check, slots, step, setup, code):
-        self.options, self.check, self.slots, self.step = options, check, slots, step
-        self.setup, self.code = setup, code
-
-def _sgd(h, t, P, G, S):
-    # the article's step, w - lr * g; with momentum as torch.optim.SGD with
-    # dampening 0: buf = g at the first step, then mu * buf + g, and the
-    # step is buf, or g + mu * buf with Nesterov's rule
-    if not h.momentum:
-        return [p - h.lr * g for p, g in zip(P, G)], S
-    mu = h.momentum
-    B = G if t == 1 else [mu * b + g for b, g in zip(S[0], G)]
-    steps = [g + mu * b for g, b in zip(G, B)] if h.nesterov else B
-    return [p - h.lr * s for p, s in zip(P, steps)], [B]
-
-def _sgd_code(uses):
-    if "momentum" not in uses:
-        return ["{n} = {p} - lr * {g}"]
-    return ["{S0} = {g} if first else mu * {s0} + {g}", "{n} = {p} - lr * ({g} + mu * {S0})"
-            if "nesterov" in uses else "{n} = {p} - lr * {S0}"]
-
-def _sgd_check(h):
-    if h.nesterov and not h.momentum:
-        raise ValueError("nesterov: needs a momentum above 0")
-
-OPTIMIZERS = {
-    "sgd": Optimizer({"momentum": (0.0, lambda v: check_between(v, "momentum", 1.0)),
-                      "nesterov": (False, lambda v: check_bool(v, "nesterov"))}, _sgd_check,
-                     lambda uses: ("buf",) if "momentum" in uses else (), _sgd,
-                     lambda uses: ["mu = h.momentum", "first = T == 1"]
-                     if "momentum" in uses else [], _sgd_code),
-}
-
-def _validation(v):
-    if not isinstance(v, (list, tuple)) or len(v) != 2:
-        raise TypeError("validation: expected a pair (X, y), got %s" % _show(v))
-    return v
-
-# train()'s options beyond the article: name -> (default, check).  Every
-# default keeps the article's numbers: summed gradients, plain SGD, no L2.
-TRAINING = {
-    "reduction": ("sum", lambda v: check_name(v, "reduction", ("sum", "mean"))),
-    "optimizer": ("sgd", lambda v: check_name(v, "optimizer", OPTIMIZERS)),
-    "l2": (0.0, lambda v: check_between(v, "l2")),
-    "validation": (None, _validation),
-    "patience": (None, lambda v: check_whole(v, "patience", 1)),
-    "clip": (None, lambda v: check_positive(v, "clip")),
-}
-
-class Settings:
-    """train()'s options, checked, as attributes: ``lr``, TRAINING's and the
-    optimizer's own; ``uses``, the names of those in play (which the compiled
-    step is written for), and ``slots``, the state the optimizer keeps."""
-    def __init__(self, net, lr, options):
-        self.lr = lr
-        name = TRAINING["optimizer"][1](options.get("optimizer", "sgd"))
-        opt = OPTIMIZERS[name]
-        known = dict(TRAINING)
-        known.update(opt.options)
-        for key in options:
-            if key not in known:
-                if [1 for other in OPTIMIZERS.values() if key in other.options]:
-                    raise ValueError("%s: not an option of optimizer %r" % (key, name))
-                raise TypeError("train: unknown option %r" % key)
-        for key in known:
-            default, check = known[key]
-            given = key in options and not (default is None and options[key] is None)
-            setattr(self, key, check(options[key]) if given else default)
-        opt.check(self)
-        if self.validation is not None:
-            self.validation = net._data(*self.validation)
-        if self.patience is not None and self.validation is None:
-            raise ValueError("patience: early stopping needs validation=(X, y)")
-        self.uses = tuple(name for name in ("momentum", "nesterov", "l2", "clip")
-                          if getattr(self, name, None))
-        self.uses += ("mean",) if self.reduction == "mean" else ()
-        self.slots = opt.slots(self.uses)
-
-def _clipped(G, c):
-    """G rescaled to norm c where its norm is larger, as torch's
-    clip_grad_norm_ (whose 1e-6 keeps a zero gradient from dividing by 0)."""
-    sq = 0.0
-    for g in G:
-        sq += g * g
-    factor = c / (math.sqrt(sq) + 1e-6)
-    return [g * factor for g in G] if factor < 1.0 else G
-
-def _finite(values):
-    """True if every number is finite (then so is their sum, short of overflow)."""
-    total = sum(values)
-    return total - total == 0.0
-
-def classify(row):
-    """The class of one output row: the largest output, or ``o >= 0.5`` for one.
-
-    >>> classify([0.1, 0.7, 0.2]), classify([0.2]), classify([0.5])
-    (1, 0, 1)
-    """
-    check_matrix([row], "row")
-    return int(row[0] >= 0.5) if len(row) == 1 else list(row).index(max(row))
-
-HISTORY_LIMIT = 20000   # reports a history keeps, at most: memory does not grow with epochs
+# Hooks the later parts fill: TRAINER["train"], Part II's practical trainer;
+# FAST, Part III's compiled code, in place of the lists to the same numbers:
+# "descend", an epoch of the article's loop, "step" the trainer's, "predict".
+TRAINER, FAST = {}, {}
+HISTORY_LIMIT = 20000   # reports a history keeps, at most (a longer one: the trainer's)
 
 class Diverged(ValueError):
     """Training produced an infinite or NaN loss or weight (lr too large?)."""
@@ -438,8 +257,7 @@ class Network:
         self.weights = [draw(self.rng, n_in, n_out)
                         for n_in, n_out in zip(self.sizes, self.sizes[1:])]
         self.biases = [[0.0] * n_out for n_out in self.sizes[1:]]
-        # epochs trained (train() counts on from it), the optimizer's state,
-        # where early stopping stopped, and what `train DATA.csv` learned
+        # epochs trained; what Part II's trainer and `train DATA.csv` keep
         self.epoch, self.state, self.stopped, self.csv = 0, {}, None, None
 
     def __repr__(self):
@@ -462,19 +280,10 @@ class Network:
     def forward(self, X):
         """The forward pass: ``(a, o)``, the weighted sums and outputs per layer:
         ``o[0]`` is X, ``a[0]`` None, ``a[l] = o[l-1] @ weights[l-1] + biases[l-1]``
-        and ``o[l] = F(a[l])``.
-
-        >>> a, o = worked_example().forward([[0.35, 0.7]])
-        >>> a[1], o[2]
-        ([[0.20999999999999996, 0.315]], [[0.6650736395247564]])
-        """
+        and ``o[l] = F(a[l])``."""
         return self._forward(self._inputs(X))
 
     def _forward(self, X):
-        fast = getattr(self, "compiled", None) is not False and "forward" in FAST and \
-            FAST["forward"](self, X)
-        if fast:
-            return fast
         a, o = [None], [X]
         for W, b, name in zip(self.weights, self.biases, self.activations):
             a.append(add_row(matmul(o[-1], W), b))
@@ -491,12 +300,7 @@ class Network:
     def deltas(self, X, y):
         """The error terms per layer (``delta[0]`` is None), the article's formulas:
         ``(y - o) * o * (1 - o)`` at the output, ``o_h * (1 - o_h) * sum_k w_hk *
-        delta_k`` at a hidden unit; other activations put their F'(o) for o(1 - o).
-
-        >>> d = worked_example().deltas([[0.35, 0.7]], [[0.5]])
-        >>> round(d[2][0][0], 5), round(d[1][0][1], 6)   # delta5, delta4
-        (-0.03677, -0.008071)
-        """
+        delta_k`` at a hidden unit; other activations put their F'(o) for o(1 - o)."""
         X, y = self._data(X, y)
         return self._deltas(self._forward(X)[1], y)
 
@@ -509,15 +313,10 @@ class Network:
             delta[l] = ACTIVATIONS[self.activations[l - 1]].chain(o[l], error)
         return delta
 
-    def _sums(self, o, delta):
-        """Per layer, the sums over the batch of o_i * delta_j, and of delta_j."""
-        return ([matmul(transpose(o[l]), delta[l + 1]) for l in range(len(self.weights))],
-                [column_sums(delta[l + 1]) for l in range(len(self.weights))])
-
     def update(self, o, delta, lr):
-        """Apply ``Delta w_ij = lr * delta_j * o_i`` (summed over the batch), and
-        ``lr * sum_n delta_j`` to biases, as new lists (whoever holds the old ones
-        keeps them); return False, changing nothing, if they are not all finite.
+        """The article's update, ``w += (o.T @ delta) * lr``: each w_ij moves by
+        lr * delta_j * o_i summed over the batch, each b_j by lr * delta_j, as
+        new lists; False, changing nothing, if a new weight is not finite.
 
         >>> net = worked_example()
         >>> net.update(net.forward(EXAMPLE_X)[1], net.deltas(EXAMPLE_X, EXAMPLE_Y), lr=1)
@@ -525,23 +324,19 @@ class Network:
         >>> round(net.weights[0][0][0], 6)        # new w11 = 0.2 - 0.000955
         0.199045
         """
-        P = self._params()
-        P = [p - lr * g for p, g in zip(P, self._gradient(o, delta, P))]     # g = -sum delta*o
-        if not _finite(P):
+        L = len(self.weights)
+        W = [add(self.weights[l], scale(matmul(transpose(o[l]), delta[l + 1]), lr))
+             for l in range(L)]
+        b = [add([self.biases[l]], scale([column_sums(delta[l + 1])], lr))[0]
+             for l in range(L)] if self.bias else self.biases
+        if not all_finite([sum(r) for M in W for r in M] + [sum(v) for v in b]):
             return False
-        self._set_params(P)
+        self.weights, self.biases = W, b
         return True
 
     def step(self, X, y, lr):
-        """One full-batch epoch, the article's ``feedforward`` then ``backward``;
-        returns the outputs from before the update.  Diverged, changing nothing,
-        if a new weight would not be finite.
-
-        >>> net = worked_example()
-        >>> o5 = net.step([[0.35, 0.7]], [[0.5]], lr=1)
-        >>> round(net.weights[1][1][0], 6)       # new w23
-        0.878743
-        """
+        """One update, the article's ``feedforward`` then ``backward``: the
+        outputs from before it; Diverged, changing nothing, if it fails."""
         X, y = self._data(X, y)
         lr = check_positive(lr, "lr")
         a, o = self._forward(X)
@@ -552,147 +347,29 @@ class Network:
 
     def loss(self, X, y):
         """The reported loss of the network as it is: the article's ``mean((y -
-        o)^2)`` for ``mse``, the cross-entropy per sample for ``cross_entropy``.
-
-        >>> round(worked_example().loss([[0.35, 0.7]], [[0.5]]), 6)   # 0.1651^2
-        0.027249
-        """
+        o)^2)`` for ``mse``, the cross-entropy per sample for ``cross_entropy``."""
         X, y = self._data(X, y)
         return self._loss(*self._forward(X) + (y,))
 
     def _loss(self, a, o, y):
         return LOSSES[self.loss_name].report(a[-1], o[-1], y, ACTIVATIONS[self.activations[-1]])
 
-    def _flat(self, W, b):
-        """Matrices shaped as the weights, then vectors shaped as the biases
-        if the network has them, as one flat list (the compiled step's order)."""
-        return [v for M in W for row in M for v in row] + \
-            ([v for vs in b for v in vs] if self.bias else [])
-
-    def _shaped(self, P):
-        """``(W, b)`` from a flat list in that order, b zeros without biases."""
-        it = iter(P)
-        return ([[[next(it) for _ in row] for row in M] for M in self.weights],
-                [[next(it) if self.bias else 0.0 for _ in b] for b in self.biases])
-
-    def _params(self):
-        return self._flat(self.weights, self.biases)
-
-    def _set_params(self, P):
-        W, b = self._shaped(P)
-        self.weights[:] = W
-        if self.bias:
-            self.biases[:] = b
-
-    def _gradient(self, o, delta, P, reduction="sum", l2=0.0, clip=None):
-        """g, the gradient of the objective as a flat list in the order of
-        _params: -sum_n o_i * delta_j (delta points downhill), divided by the
-        rows for a mean, plus l2 * w for the weights (not the biases), and
-        rescaled to norm ``clip`` where it is longer."""
-        return self._downhill(self._flat(*self._sums(o, delta)), len(o[0]), P, reduction,
-                              l2, clip)
-
-    def _downhill(self, U, n, P, reduction, l2, clip):
-        """The gradient from the flat sums U over a batch of n rows."""
-        G = [-u / n for u in U] if reduction == "mean" else [-u for u in U]
-        if l2:
-            count = sum(len(W) * len(W[0]) for W in self.weights)
-            G[:count] = [g + l2 * p for g, p in zip(G[:count], P)]
-        return _clipped(G, clip) if clip else G
-
-    def gradients(self, X, y, *, reduction="sum", l2=0.0):
-        """``(dW, db)``: the gradient of the objective, shaped as ``weights``
-        and ``biases``: ``dW[l][i][j] = -sum_n o[l][n][i] * delta[l+1][n][j]``,
-        so the article's update is exactly ``w -= lr * dW``; divided by the
-        rows for ``reduction="mean"``, and with ``l2 * w`` added for L2.
-
-        >>> dW, db = worked_example().gradients([[0.35, 0.7]], [[0.5]])
-        >>> round(dW[1][1][0], 6)          # -Delta w23 at lr = 1
-        0.021257
-        """
-        X, y = self._data(X, y)
-        reduction, l2 = TRAINING["reduction"][1](reduction), TRAINING["l2"][1](l2)
-        o = self._forward(X)[1]
-        return self._shaped(self._gradient(o, self._deltas(o, y), self._params(), reduction, l2))
-
-    def objective(self, X, y, *, reduction="sum", l2=0.0):
-        """The objective E that train() descends and gradients() differentiates:
-        summed over the batch and the outputs, 1/2 sum (y - o)^2 for ``mse``;
-        divided by the rows for ``reduction="mean"``; plus l2/2 sum w^2.
-
-        >>> round(worked_example().objective(EXAMPLE_X, EXAMPLE_Y), 6)  # 0.027249 / 2
-        0.013625
-        """
-        X, y = self._data(X, y)
-        mean = TRAINING["reduction"][1](reduction) == "mean"
-        l2 = TRAINING["l2"][1](l2)
-        a, o = self._forward(X)
-        E = LOSSES[self.loss_name].objective(a[-1], o[-1], y, ACTIVATIONS[self.activations[-1]])
-        E = E / len(X) if mean else E
-        if l2:
-            squares = 0.0
-            for w in self._flat(self.weights, ()):
-                squares += w * w
-            E += l2 / 2 * squares
-        return E
-
-    def accuracy(self, X, labels):
-        """The fraction of rows classified right (see classify): ``labels`` are
-        class numbers (any integral numbers) or target rows."""
-        X = self._inputs(X)
-        if not isinstance(labels, (list, tuple)) or len(labels) != len(X):
-            raise ValueError("labels: expected %d labels, one per row of X, got %s"
-                             % (len(X), _show(labels)))
-        if isinstance(labels[0], (list, tuple)):
-            check_matrix(labels, "labels", self.sizes[-1])
-            labels = [classify(row) for row in labels]
-        hits = 0
-        for row, label in zip(self.predict(X), labels):
-            hits += classify(row) == check_whole(label, "labels", 0, max(1, len(row) - 1))
-        return hits / len(X)
-
-    def classify(self, X):
-        """The class of each row of ``X``: see classify().
-
-        >>> Network([2, 3], seed=1).classify([[0.0, 1.0], [1.0, 0.0]])
-        [1, 0]
-        """
-        return [classify(row) for row in self.predict(X)]
-
-    def train(self, X, y, epochs, lr, *, report_every=None, batch_size=None,
-              callback=None, compiled=None, **options):
-        """Train by gradient descent; return the loss history.
-
-        Each epoch is one full-batch update, as in the article, or with
-        ``batch_size=k`` one every k samples, shuffled each epoch by the
-        network's own generator; each update is the forward pass, the deltas,
-        the gradient and the optimizer's step.  Epochs count on over the
-        network's life (``net.epoch``).  The history holds ``(epoch, loss)``
-        for every ``report_every``-th epoch (default: a tenth of the run), the
-        loss before its update, as the article prints it (after training:
-        ``net.loss(X, y)``); after it ``callback(epoch, loss)`` sees the
-        weights as they are then, and
-        training goes on from those it leaves.  A loss or weight that is not
-        finite raises Diverged with the weights from before that epoch; an
-        error in the callback, or Ctrl-C, leaves those of the last whole one
-        (Ctrl-C with ``patience``: the best report's, as if it stopped there).
-
-        ``options``, keyword-only (TRAINING and the optimizer's):
-        ``reduction`` "sum" (the article's) or "mean" (over each batch's
-        rows); ``optimizer`` "sgd" (``momentum``, ``nesterov``) or "adam"
-        (``betas``, ``eps``), as torch.optim defines them; ``l2``, adding
-        l2/2 * sum w^2; ``clip=c``, rescaling a longer gradient to norm c;
-        ``validation=(X, y)``, a third entry, its loss; ``patience=k``, stop
-        once it has not improved for k reports, with the best report's
-        weights, and ``net.stopped = (epoch, best_epoch)``.  ``net.state``
-        keeps the optimizer's state and the shuffled order, to go on exactly.
-        Up to COMPILE_LIMIT weights (any, ``compiled=True``) the compiled
-        step runs (Part III), and above it, on CPython, a step that sums row by
-        row in C: both to the same numbers; ``net.compiled`` says if one ran.
+    def train(self, X, y, epochs, lr, *, report_every=None, batch_size=None, callback=None,
+              compiled=None, **options):
+        """The article's loop: each epoch the forward pass over all of X, the
+        loss, the deltas, update().  The history holds ``(epoch, loss)`` every
+        ``report_every`` epochs (a tenth of the run), the loss before that
+        epoch's update, as the article prints it (after training:
+        ``net.loss(X, y)``); then ``callback(epoch, loss)`` sees the weights
+        and training goes on from those it leaves.  ``net.epoch`` counts on.
+        A loss or weight that is not finite raises Diverged, with the weights
+        from before that epoch.  Part III's compiled epoch runs in place of
+        the lists, to the same numbers (``compiled=False``: never).  With
+        ``batch_size``, other ``options`` or a history past HISTORY_LIMIT,
+        Part II's practical trainer, ``train()``, takes the call.
 
         >>> net = Network([2, 4, 1], seed=0)
-        >>> history = net.train(XOR_X, XOR_Y, epochs=10000, lr=0.1, report_every=4000,
-        ...                     compiled=False)
+        >>> history = net.train(XOR_X, XOR_Y, epochs=10000, lr=0.1, report_every=4000)
         >>> [(e, round(l, 6)) for e, l in history]
         [(0, 0.326682), (4000, 0.014423), (8000, 0.0029)]
         """
@@ -700,126 +377,32 @@ class Network:
         lr, epochs = check_positive(lr, "lr"), check_whole(epochs, "epochs", 0)
         every = check_whole(max(1, epochs // 10) if report_every is None else report_every,
                             "report_every", 1)
-        k = None if batch_size is None else check_whole(batch_size, "batch_size", 1)
-        if not (callback is None or callable(callback)):
-            raise TypeError("callback: expected a function of (epoch, loss), got %s"
-                            % _show(callback))
-        if compiled is not None:
-            check_bool(compiled, "compiled")
-        h = Settings(self, lr, options)
-        fast = compiled is not False and "step" in FAST and FAST["step"](
-            self, h, k is None, len(X), compiled)
-        self.compiled = bool(fast)
-        step = fast or self._step
-        state, self.stopped = self._resume(h, len(X), k), None
-        P, S, t, history, best = self._params(), [state[s] for s in h.slots], state["t"], [], []
-        try:
-            for epoch in range(self.epoch, self.epoch + epochs):
-                report = epoch % every == 0
-                if report:
-                    entry = self._report(epoch, X, y, h, best, k is not None, P)
-                    if best and best[3] >= h.patience:
-                        self.stopped = (epoch, best[1])
-                        if entry[0] is None:        # the weights are P's: _report set them
-                            entry[0] = self._measure(epoch, X, y)
-                        self._remember(history, tuple([epoch] + entry))
-                        if callback is not None:
-                            callback(epoch, entry[0])
-                        break
-                P0, S0, t0 = P, S, t    # the one place a failed epoch is undone
-                try:
-                    for rows in self._batches(len(X), k, state) if k else (None,):
-                        P, S, loss = step(P, S, t + 1, X, y, rows, h)
-                        t += 1
-                        if loss is not None and loss - loss != 0.0:
-                            _diverged(epoch, loss)
-                        if not _finite(P):
-                            _diverged(epoch)
-                except BaseException:
-                    P, S, t = P0, S0, t0
-                    raise
-                self.epoch = epoch + 1
-                if report:              # a full batch's loss is its step's
-                    entry[0] = loss if entry[0] is None else entry[0]
-                    self._remember(history, tuple([epoch] + entry))
-                    if callback is not None:
-                        self._set_params(P)
-                        callback(epoch, entry[0])
-                        P = self._params()          # as the callback left them
-        except KeyboardInterrupt:
-            if best:            # stopped by hand: as early stopping would have
-                self.stopped = (self.epoch, best[1])
-            raise
-        finally:
-            self._set_params(best[2] if self.stopped and best else P)
-            state.update(zip(h.slots, S), t=t)
-            self.state = state
+        check_callback(callback)
+        compiled is None or check_bool(compiled, "compiled")
+        if batch_size is not None or options or epochs > every * HISTORY_LIMIT:
+            return TRAINER["train"](self, X, y, epochs, lr, report_every=every,
+                                    batch_size=batch_size, callback=callback,
+                                    compiled=compiled, **options)
+        fast = FAST["descend"](self, len(X), compiled) if compiled is not False else None
+        descend, history, self.stopped, self.compiled = fast or self._descend, [], None, bool(fast)
+        for epoch in range(self.epoch, self.epoch + epochs):
+            loss, updated = descend(X, y, lr)
+            if not updated:
+                _diverged(epoch, None if loss - loss == 0.0 else loss)
+            self.epoch = epoch + 1
+            if epoch % every == 0:
+                history.append((epoch, loss))
+                if callback is not None:
+                    callback(epoch, loss)
         return history
 
-    def _remember(self, history, entry):
-        """Keep a report in the history; past HISTORY_LIMIT entries, every
-        other one is let go, and from then on every other report (so a run of
-        any length keeps at most HISTORY_LIMIT, evenly spread)."""
-        history.append(entry)
-        if len(history) > HISTORY_LIMIT:
-            history[:] = history[::2]       # HISTORY_LIMIT is even: the last stays
-        elif len(history) > 1 and entry[0] - history[-2][0] < history[1][0] - history[0][0]:
-            history.pop()               # between the reports the thinned history keeps
-
-    def _step(self, P, S, t, X, y, rows, h):
-        """One batch on the lists: the forward pass, the deltas, the gradient
-        and the optimizer's step; the new parameters and state, and the loss
-        of the batch if it is the whole of X (``rows`` None)."""
-        self._set_params(P)
-        if rows is not None:
-            X, y = [X[i] for i in rows], [y[i] for i in rows]
+    def _descend(self, X, y, lr):
+        """One epoch of the article's loop: the forward pass, the loss, the
+        deltas, the update.  The loss from before it, and whether it was made
+        (not if the loss, or a new weight, is not finite)."""
         a, o = self._forward(X)
-        loss = self._loss(a, o, y) if rows is None else None
-        G = self._gradient(o, self._deltas(o, y), P, h.reduction, h.l2, h.clip)
-        P, S = OPTIMIZERS[h.optimizer].step(h, t, P, G, S)
-        return P, S, loss
-
-    def _resume(self, h, n, k):
-        """net.state for this run: the optimizer's (afresh if another, or one
-        without the slots needed), and the shuffled order of n rows."""
-        state = dict(self.state)
-        if state.get("optimizer") != h.optimizer or [s for s in h.slots if s not in state]:
-            state = {"optimizer": h.optimizer, "t": 0}
-            for s in h.slots:
-                state[s] = [0.0] * len(self._params())
-        if k is not None:       # shuffled on in place, from where it was
-            order = self.state.get("order", ())
-            state["order"] = order if len(order) == n else list(range(n))
-        return state
-
-    def _batches(self, n, k, state):
-        """The rows of each batch of an epoch of mini-batches, shuffled."""
-        shuffle(state["order"], self.rng)
-        return [state["order"][s:s + k] for s in range(0, n, k)]
-
-    def _report(self, epoch, X, y, h, best, measure, P):
-        """What a reported epoch's history entry holds before the epoch runs,
-        with the parameters P: ``[loss]`` (with ``measure``; else None, for the
-        full batch's step to give), then the validation loss with validation;
-        ``best`` is early stopping's ``[score, epoch, params, reports since]``."""
-        if not measure and h.validation is None:
-            return [None]
-        self._set_params(P)
-        entry = [self._measure(epoch, X, y) if measure else None]
-        if h.validation is None:
-            return entry
-        score = self._loss(*self._forward(h.validation[0]) + (h.validation[1],))
-        if h.patience is not None:
-            if not best or score < best[0]:
-                best[:] = [score, epoch, self._params(), 0]
-            else:
-                best[3] += 1
-        return entry + [score]
-
-    def _measure(self, epoch, X, y):
-        """The loss on X and y, or Diverged for ``epoch`` if it is not finite."""
-        loss = self._loss(*self._forward(X) + (y,))
-        return loss if loss - loss == 0.0 else _diverged(epoch, loss)
+        loss = self._loss(a, o, y)
+        return loss, loss - loss == 0.0 and self.update(o, self._deltas(o, y), lr)
 
 # The worked example: the article's 2-2-1 network, one update.
 
@@ -847,10 +430,8 @@ def worked_example():
     >>> d = net.deltas(EXAMPLE_X, EXAMPLE_Y)
     >>> d[2][0][0]                       # delta5 = -0.0368, not -0.0376
     -0.03677026768832938
-    >>> d[1][0][0]                       # delta3 = -0.0027
-    -0.0027275877458127758
-    >>> d[1][0][1]                       # delta4 = -0.00807, not -0.0819
-    -0.008071427316084548
+    >>> d[1][0]                          # delta3 = -0.0027; delta4 = -0.00807, not -0.0819
+    [-0.0027275877458127758, -0.008071427316084548]
 
     Each Delta w_ij = eta * delta_j * o_i with eta = 1; w23 moves by
     -0.021257 (not -0.022184) and w11 by -0.000955 (not +0.000945):
@@ -880,25 +461,6 @@ def worked_example():
                     [0.9]]]         # w23 (h2 -> O3)
     return net
 
-def updates_to_converge(tolerance=0.001, lr=1):
-    """How many updates until the example's output is within ``tolerance`` of 0.5."""
-    return len(converging(tolerance, lr)) - 1
-
-def converging(tolerance=0.001, lr=1, limit=100000):
-    """The example's output y5 after 0, 1, 2, ... updates, up to the first
-    within ``tolerance`` of the target 0.5 (or ``limit`` updates).
-
-    >>> [round(v, 4) for v in converging(tolerance=0.16)]
-    [0.6651, 0.6596]
-    """
-    net, outputs = worked_example(), []
-    for _ in range(limit + 1):
-        outputs.append(net.predict(EXAMPLE_X)[0][0])
-        if abs(outputs[-1] - EXAMPLE_Y[0][0]) < tolerance:
-            break
-        net.step(EXAMPLE_X, EXAMPLE_Y, lr)
-    return outputs
-
 # The XOR network: the article's numpy program, in lists.
 
 XOR_X = [[0, 0], [0, 1], [1, 0], [1, 1]]
@@ -908,13 +470,7 @@ def xor(epochs=10000, lr=0.1, hidden=4, seed=0, *, report_every=4000, callback=N
         out=None):
     """The article's XOR program: a [2, hidden, 1] sigmoid network from
     ``np.random.seed(seed)`` trained on XOR, printing (to ``out``, a list or a
-    function) its ``Epoch N, Loss:...`` lines, then its predictions.
-
-    >>> lines = []
-    >>> net = xor(epochs=1, out=lines)
-    >>> lines[0]
-    'Epoch 0, Loss:0.3266821523682062'
-    """
+    function) its ``Epoch N, Loss:...`` lines, then its predictions."""
     if not (type(report_every) is int and report_every > 0 and 4000 % report_every == 0):
         raise ValueError("report_every: expected a divisor of 4000, got %s" % _show(report_every))
     net = Network([2, hidden, 1], seed=seed)
@@ -934,20 +490,41 @@ def _writer(out):
     return print if out is None else getattr(out, "append", out)
 
 def format_matrix(M, digits=8):
-    """Show a matrix the way numpy prints one, with a fixed number of digits.
-
-    >>> print(format_matrix([[0.5], [0.25]]))
-    [[0.50000000]
-     [0.25000000]]
-    """
+    """Show a matrix the way numpy prints one, with a fixed number of digits."""
     check_matrix(M, "M")
     fmt = "%." + str(check_whole(digits, "digits", 1)) + "f"
     rows = ["[" + " ".join(fmt % v for v in row) + "]" for row in M]
     return "[" + "\n ".join(rows) + "]"
 
 
-# Part II -- the library beyond the article: entries of the registries Part I
-# reads, the gradient check, saving and loading, and helpers for your data.
+
+# Part II -- the library beyond the article: the registries' other entries,
+# the practical trainer, saving and loading, and helpers for your data.
+
+__all__ = (   # the library's; the programs below the cut line add theirs
+    "matmul transpose add subtract multiply scale add_row column_sums apply check_matrix sigmoid "
+    "sigmoid_derivative relu Activation ACTIVATIONS Loss LOSSES mse output_delta Network Diverged "
+    "EXAMPLE_X EXAMPLE_Y worked_example XOR_X XOR_Y xor "
+    "format_matrix linear softmax softplus cross_entropy classify INITS Option Optimizer "
+    "OPTIMIZERS TRAINING Standardizer one_hot split r2 save load write_file "
+    "equations COMPILE_LIMIT RESERVED Random shuffle").split()
+
+# The activations.  Each is one entry of ACTIVATIONS, which everything reads:
+# the list code (F and dF, Part I), the compiler (Part III), the trace (Part
+# IV) and export (Part V).  An entry's fields, keyword arguments all:
+#   F, dF       F(a), and its derivative written from the output o = F(a)
+#   hidden      if it may stand in a hidden layer; output, in the output one
+#   init        the starting weights it does best with (a name of INITS):
+#               what `train` and the page choose for it
+#   F_python    F as a Python expression of {a}, for the compiler
+#   dF_python   dF as a Python expression of {o}, for the compiler
+#   dF_text     dF as the trace prints it, of {o}
+#   F_c         F in C, of a, with {exp}, {tanh} and {limit} (see C_TYPES),
+#               for export; None: it has no C.  A new activation: a new entry.
+
+def relu(a):
+    """max(0, a): the article's example of a hidden activation."""
+    return a if a > 0.0 else 0.0
 
 def linear(a):
     """The identity, for regression outputs."""
@@ -972,23 +549,60 @@ def _total(v, t=0.0):
 
 class Softmax(Activation):
     """softmax works on whole rows and couples its outputs: dE/da is its Jacobian
-    p_j (delta_jk - p_k) times dE/dp.  An output activation only."""
+    p_j (delta_jk - p_k) times dE/dp.  Output only; the compiler and losses see ``rows``."""
     rows = True
 
     def __call__(self, A):
         return [softmax(row) for row in A]
 
     def chain(self, o, e):
-        return [[p * (ej - _dot(er, po)) for ej, p in zip(er, po)] for er, po in zip(e, o)]
+        dots = [_total([x * p for x, p in zip(er, po)]) for er, po in zip(e, o)]
+        return [[p * (ej - d) for ej, p in zip(er, po)] for er, po, d in zip(e, o, dots)]
 
-def _dot(u, v):
-    t = 0.0
-    for p, q in zip(u, v):
-        t += p * q
-    return t
+ACTIVATIONS["sigmoid"] = Activation(     # Part I's, with what the later parts write of it
+    F=sigmoid, dF=sigmoid_derivative,
+    F_python="(exp({a}) if {a} < -%r else 1.0 / (1.0 + exp(-{a})))" % EXP_MAX,
+    dF_python="({o} * (1.0 - {o}))", dF_text="{o}*(1 - {o})",
+    F_c="(a < -{limit} ? {exp}(a) : 1 / (1 + {exp}(-a)))")
+ACTIVATIONS["tanh"] = Activation(
+    F=math.tanh, dF=lambda o: 1.0 - o * o, output=False, F_python="tanh({a})",
+    dF_python="(1.0 - {o} * {o})", dF_text="(1 - {o}^2)", F_c="{tanh}(a)")
+ACTIVATIONS["relu"] = Activation(
+    F=relu, dF=lambda o: 1.0 if o > 0.0 else 0.0, output=False, init="he",
+    F_python="({a} if {a} > 0.0 else 0.0)", dF_python="(1.0 if {o} > 0.0 else 0.0)",
+    dF_text="[{o} > 0]", F_c="(a > 0 ? a : 0)")
+ACTIVATIONS["linear"] = Activation(F=linear, dF=lambda o: 1.0, F_python="{a}", dF_python="1.0",
+                                   dF_text="1", F_c="a")
+ACTIVATIONS["softmax"] = Softmax(F=softmax, dF=None, hidden=False, F_c="a")
 
-ACTIVATIONS["linear"] = Activation(linear, lambda o: 1.0, "{a}", "1.0", "1", c="a")
-ACTIVATIONS["softmax"] = Softmax(softmax, None, None, None, None, hidden=False, c="a")
+# The losses.  Each is one entry of LOSSES that carries all of it, as each
+# activation does.  Beyond Part I's objective, delta and report:
+#   per_output  if report is a mean over the outputs too (mse's is)
+#   outputs     the output activations it takes (None: any)
+#   targets(y)  its check of the targets y: ValueError if they cannot be its
+#   python(F, y, o, a, d, loss)  one sample's output deltas into the names d
+#               (and with ``loss`` its share of the reported loss into E), as
+#               lines of Python over the names of its targets y, outputs o,
+#               sums a and errors r0, r1, ... = y - o, for the compiler
+#   text        what the trace calls E; explain(F, t, y, tv, yv), the output
+#               delta's formula as it prints it, in symbols then numbers
+
+def _squared_python(F, y, o, a, d, loss):
+    lines = ["E += r%d * r%d" % (j, j) for j in range(len(o))] if loss else []
+    if F.rows:          # softmax: its Jacobian times -dE/do = r
+        return lines + ["dot = " + " + ".join("r%d * %s" % (j, v) for j, v in enumerate(o))] + [
+            "%s = %s * (r%d - dot)" % (d[j], v, j) for j, v in enumerate(o)]
+    return lines + ["%s = r%d * %s" % (d[j], j, F.dF_python.format(o=v)) for j, v in enumerate(o)]
+
+def _squared_text(F, t, y, tv, yv):
+    if F.rows:
+        return "%s*((%s - %s) - sum_m (t_m - y_m)*y_m)" % (y, t, y)
+    return "%s*(%s - %s) = %s*(%s - %s)" % (F.dF_text.format(o=y), t, y,
+                                            F.dF_text.format(o=yv), tv, yv)
+
+LOSSES["mse"] = Loss(         # Part I's, with what the later parts write of it
+    objective=squared_error, delta=output_delta, report=lambda a, o, y, F: mse(y, o),
+    per_output=True, python=_squared_python, text="1/2 sum (t - y)^2", explain=_squared_text)
 
 def softplus(x):
     """log(1 + e^x) without overflow: -log(sigmoid(-x)).
@@ -1015,18 +629,22 @@ def cross_entropy(a, o, y, F):
     return total
 
 def _cross_entropy_delta(o, y, F):
-    # cross-entropy cancels F': y - o for a sigmoid; for softmax, d/da of
-    # -sum y log softmax(a) is p * sum(y) - y, and sum(y) is 1 for one-hot rows
+    # cross-entropy cancels F': y - o for a sigmoid; for softmax, d/da of -sum
+    # y log softmax(a) is p * sum(y) - y (sum(y) is 1 for one-hot rows)
     if not F.rows:
         return subtract(y, o)
-    return [[t - p * _total(ty) for t, p in zip(ty, po)] for ty, po in zip(y, o)]
+    out = []
+    for ty, po in zip(y, o):
+        s = _total(ty)
+        out.append([t - p * s for t, p in zip(ty, po)])
+    return out
 
 def _probabilities(y):
     bad = [v for row in y for v in row if not 0.0 <= v <= 1.0]
     if bad:
         raise ValueError("y: cross_entropy needs targets in [0, 1], got %r" % bad[0])
 
-def _cross_entropy_code(F, y, o, a, d, loss):
+def _cross_entropy_python(F, y, o, a, d, loss):
     # as the list code: E from the sums a (m and t are the softmax's row
     # maximum and its total of exp(a - m), from the forward pass)
     lines = []
@@ -1040,16 +658,14 @@ def _cross_entropy_code(F, y, o, a, d, loss):
     return lines + ["%s = r%d" % (d[j], j) for j in range(len(o))]
 
 LOSSES["cross_entropy"] = Loss(
-    cross_entropy, _cross_entropy_delta, lambda a, o, y, F: cross_entropy(a, o, y, F) / len(y),
-    _cross_entropy_code, "cross-entropy", lambda F, t, y, tv, yv: "%s - %s = %s - %s" % (
-        t, y, tv, yv), outputs=("sigmoid", "softmax"), targets=_probabilities)
+    objective=cross_entropy, delta=_cross_entropy_delta,
+    report=lambda a, o, y, F: cross_entropy(a, o, y, F) / len(y),
+    outputs=("sigmoid", "softmax"), targets=_probabilities, python=_cross_entropy_python,
+    text="cross-entropy", explain=lambda F, t, y, tv, yv: "%s - %s = %s - %s" % (t, y, tv, yv))
 
-# More starting weights and another optimizer: entries of Part I's INITS and
-# OPTIMIZERS, which train() reads on the lists and Part III's compiler writes
-# as the same arithmetic.  Starting weights are numpy-identical from the seed
-# (in double precision), drawn in layer order and row-major: Glorot's
-# uniform(-r, r, (n_in, n_out)) with r = sqrt(6 / (n_in + n_out)), and He's
-# randn * sqrt(2 / n_in).
+# More starting weights for INITS, numpy's from the seed, layer by layer, row-
+# major: Glorot's uniform(-r, r, (n_in, n_out)), r = sqrt(6 / (n_in + n_out)),
+# and He's randn * sqrt(2 / n_in).
 
 def _xavier(rng, n_in, n_out):
     # numpy's legacy uniform(low, high) is low + (high - low) * random_sample()
@@ -1061,6 +677,189 @@ def _he(rng, n_in, n_out):
     return [[rng.gauss() * s for j in range(n_out)] for i in range(n_in)]
 
 INITS["xavier"], INITS["he"] = _xavier, _he
+
+# Classes, gradients, the objective: Network's methods too (net.classify(X)).
+
+def classify(row):
+    """The class of one output row: the largest output, or ``o >= 0.5`` for one.
+
+    >>> classify([0.1, 0.7, 0.2]), classify([0.2]), classify([0.5])
+    (1, 0, 1)
+    """
+    check_matrix([row], "row")
+    return int(row[0] >= 0.5) if len(row) == 1 else list(row).index(max(row))
+
+def _classes(net, X):
+    """The class of each row of ``X``: see classify()."""
+    return [classify(row) for row in net.predict(X)]
+
+def _accuracy(net, X, labels):
+    """The fraction of rows classified right (see classify): ``labels`` are
+    class numbers (any integral numbers) or target rows."""
+    X = net._inputs(X)
+    if not isinstance(labels, (list, tuple)) or len(labels) != len(X):
+        raise ValueError("labels: expected %d labels, one per row of X, got %s"
+                         % (len(X), _show(labels)))
+    if isinstance(labels[0], (list, tuple)):
+        check_matrix(labels, "labels", net.sizes[-1])
+        labels = [classify(row) for row in labels]
+    hits = 0
+    for row, label in zip(net.predict(X), labels):
+        hits += classify(row) == check_whole(label, "labels", 0, max(1, len(row) - 1))
+    return hits / len(X)
+
+# The practical trainer works on the weights and biases as one flat list: the
+# weights layer by layer, row by row, then the biases (the compiler's order).
+
+def _flat(net, W, b):
+    """Matrices shaped as the weights and vectors shaped as the biases, as one list."""
+    return [v for M in W for row in M for v in row] + \
+        ([v for vs in b for v in vs] if net.bias else [])
+
+def _shaped(net, P):
+    """``(W, b)`` from a flat list, b zeros without biases."""
+    it = iter(P)
+    return ([[[next(it) for _ in row] for row in M] for M in net.weights],
+            [[next(it) if net.bias else 0.0 for _ in b] for b in net.biases])
+
+def _parameters(net):
+    return _flat(net, net.weights, net.biases)
+
+def _set_parameters(net, P):
+    W, b = _shaped(net, P)
+    net.weights[:] = W
+    if net.bias:
+        net.biases[:] = b
+
+def _size(net):
+    """How many weights and biases ``net`` has, from its sizes alone."""
+    return sum(n * m + m * net.bias for n, m in zip(net.sizes, net.sizes[1:]))
+
+def _gradient(net, o, delta, P, reduction="sum", l2=0.0, clip=None):
+    """g, the gradient of the objective as a flat list: -sum_n o_i * delta_j
+    (delta points downhill), divided by the rows for a mean, plus l2 * w for
+    the weights (not the biases), and rescaled to norm ``clip`` where longer."""
+    L = len(net.weights)
+    U = _flat(net, [matmul(transpose(o[l]), delta[l + 1]) for l in range(L)],
+              [column_sums(delta[l + 1]) for l in range(L)])
+    return _downhill(net, U, len(o[0]), P, reduction, l2, clip)
+
+def _downhill(net, U, n, P, reduction, l2, clip):
+    """The gradient from the flat sums U of o_i * delta_j over a batch of n rows."""
+    G = [-u / n for u in U] if reduction == "mean" else [-u for u in U]
+    if l2:
+        count = sum(len(W) * len(W[0]) for W in net.weights)
+        G[:count] = [g + l2 * p for g, p in zip(G[:count], P)]
+    return _clipped(G, clip) if clip else G
+
+def _clipped(G, c):
+    """G rescaled to norm c where its norm is larger, as torch's
+    clip_grad_norm_ (whose 1e-6 keeps a zero gradient from dividing by 0)."""
+    sq = 0.0
+    for g in G:
+        sq += g * g
+    factor = c / (math.sqrt(sq) + 1e-6)
+    return [g * factor for g in G] if factor < 1.0 else G
+
+def _gradients(net, X, y, *, reduction="sum", l2=0.0):
+    """``(dW, db)``: the gradient of the objective, shaped as ``weights``
+    and ``biases``: ``dW[l][i][j] = -sum_n o[l][n][i] * delta[l+1][n][j]``
+    (the article's update is ``w -= lr * dW``); divided by the rows for
+    ``reduction="mean"``, and with ``l2 * w`` added for L2.
+
+    >>> round(worked_example().gradients(EXAMPLE_X, EXAMPLE_Y)[0][1][1][0], 6)  # -Delta w23
+    0.021257
+    """
+    X, y = net._data(X, y)
+    reduction, l2 = TRAINING["reduction"].check(reduction), TRAINING["l2"].check(l2)
+    o = net._forward(X)[1]
+    return _shaped(net, _gradient(net, o, net._deltas(o, y), _parameters(net), reduction, l2))
+
+def _objective(net, X, y, *, reduction="sum", l2=0.0):
+    """The objective E that training descends and gradients() differentiates:
+    summed over the batch and the outputs, 1/2 sum (y - o)^2 for ``mse``;
+    divided by the rows for ``reduction="mean"``; plus l2/2 sum w^2.
+
+    >>> round(worked_example().objective(EXAMPLE_X, EXAMPLE_Y), 6)  # 0.027249 / 2
+    0.013625
+    """
+    X, y = net._data(X, y)
+    mean = TRAINING["reduction"].check(reduction) == "mean"
+    l2 = TRAINING["l2"].check(l2)
+    a, o = net._forward(X)
+    E = LOSSES[net.loss_name].objective(a[-1], o[-1], y, ACTIVATIONS[net.activations[-1]])
+    E = E / len(X) if mean else E
+    if l2:
+        squares = 0.0
+        for w in _flat(net, net.weights, ()):
+            squares += w * w
+        E += l2 / 2 * squares
+    return E
+
+Network.classify, Network.accuracy = _classes, _accuracy
+Network.gradients, Network.objective = _gradients, _objective
+
+# How the practical trainer moves the weights: OPTIMIZERS, name -> Optimizer
+# (the article's w - lr * g, with momentum or Nesterov's; Adam), and TRAINING,
+# its other options.  Every default keeps the article's numbers.
+
+class Option:
+    """An option of train(): its ``default``; ``check(value)``, the value to
+    use or TypeError/ValueError; for the command line its ``kind`` (as
+    COMMANDS writes kinds; None: not a flag) and ``help``."""
+    def __init__(self, *, default, check, kind=None, help=None):
+        self.default, self.check, self.kind, self.help = default, check, kind, help
+
+class Optimizer:
+    """An optimizer, an entry of OPTIMIZERS, as torch.optim defines one; its
+    fields, keyword arguments all: ``options``, its own options of train(),
+    name -> Option, and ``check(h)`` of them together (h: Settings);
+    ``slots``, the names of its state (lower-case words), a list per
+    parameter each, and ``slots_for(uses)``, those it keeps for the options
+    in play; ``step(h, t, P, G, S)``, its step t of the parameters P with
+    their gradient G and its state S (a list per slot in use), giving the
+    new P and S; ``setup(uses)`` and ``code(uses)``, the same as lines of
+    Python for the compiler, once per step (reading h) and per parameter
+    {p}, its gradient {g}, new value {n}, state {s0}.. and new state {S0}..
+    (they assign lower-case words, not RESERVED).  A new one is an entry."""
+    def __init__(self, *, options, slots, step, setup, code, check=lambda h: None,
+                 slots_for=None):
+        self.options, self.slots, self.step, self.setup, self.code = \
+            options, slots, step, setup, code
+        self.check, self.slots_for = check, slots_for or (lambda uses: slots)
+
+def _sgd(h, t, P, G, S):
+    # the article's step, w - lr * g; with momentum as torch.optim.SGD with
+    # dampening 0: buf = g at the first step, then mu * buf + g, and the
+    # step is buf, or g + mu * buf with Nesterov's rule
+    if not h.momentum:
+        return [p - h.lr * g for p, g in zip(P, G)], S
+    mu = h.momentum
+    B = G if t == 1 else [mu * b + g for b, g in zip(S[0], G)]
+    steps = [g + mu * b for g, b in zip(G, B)] if h.nesterov else B
+    return [p - h.lr * s for p, s in zip(P, steps)], [B]
+
+def _sgd_code(uses):
+    if "momentum" not in uses:
+        return ["{n} = {p} - lr * {g}"]
+    return ["{S0} = {g} if first else mu * {s0} + {g}", "{n} = {p} - lr * ({g} + mu * {S0})"
+            if "nesterov" in uses else "{n} = {p} - lr * {S0}"]
+
+def _sgd_check(h):
+    if h.nesterov and not h.momentum:
+        raise ValueError("nesterov: needs a momentum above 0")
+
+OPTIMIZERS = {
+    "sgd": Optimizer(
+        options={"momentum": Option(default=0.0, check=lambda v: check_between(
+                     v, "momentum", 1.0), kind="fraction", help="sgd: momentum (0: none)"),
+                 "nesterov": Option(default=False, check=lambda v: check_bool(v, "nesterov"),
+                                    kind="-", help="sgd: Nesterov's momentum")},
+        check=_sgd_check, slots=("buf",),
+        slots_for=lambda uses: ("buf",) if "momentum" in uses else (), step=_sgd,
+        setup=lambda uses: ["mu = h.momentum", "first = T == 1"] if "momentum" in uses else [],
+        code=_sgd_code),
+}
 
 def _adam(h, t, P, G, S):
     # Kingma & Ba's Adam as torch.optim.Adam defines it, bias-corrected
@@ -1077,54 +876,218 @@ def _betas(v):
     return check_between(v[0], "betas[0]", 1.0), check_between(v[1], "betas[1]", 1.0)
 
 OPTIMIZERS["adam"] = Optimizer(
-    {"betas": ((0.9, 0.999), _betas), "eps": (1e-8, lambda v: check_positive(v, "eps"))},
-    lambda h: None, lambda uses: ("m", "v"), _adam,
-    lambda uses: ["b1, b2 = h.betas", "eps = h.eps", "k1, k2 = 1.0 - b1, 1.0 - b2",
-                  "c1 = 1.0 - b1 ** T", "c2 = 1.0 - b2 ** T"],
-    lambda uses: ["{S0} = b1 * {s0} + k1 * {g}", "{S1} = b2 * {s1} + k2 * ({g} * {g})",
-                  "{n} = {p} - lr * ({S0} / c1) / (sqrt({S1} / c2) + eps)"])
-# The gradient check's step, and what it measures for a right gradient: in
-# single precision (Part I's SINGLE) E itself is only good to about 1e-7,
-# so a step near its cube root does best, and right means below 1e-2.
-GRADIENT_STEP, GRADIENT_RIGHT = (1e-2, 1e-2) if SINGLE else (1e-6, 1e-7)
+    options={"betas": Option(default=(0.9, 0.999), check=_betas, kind="list",
+                             help="adam: the decay of its two averages"),
+             "eps": Option(default=1e-8, check=lambda v: check_positive(v, "eps"), kind=">0",
+                           help="adam: added to the root of the second average")},
+    slots=("m", "v"), step=_adam,
+    setup=lambda uses: ["beta, gamma = h.betas", "eps = h.eps",
+                        "keep, keeps = 1.0 - beta, 1.0 - gamma",
+                        "fix = 1.0 - beta ** T", "fixes = 1.0 - gamma ** T"],
+    code=lambda uses: ["{S0} = beta * {s0} + keep * {g}",
+                       "{S1} = gamma * {s1} + keeps * ({g} * {g})",
+                       "{n} = {p} - lr * ({S0} / fix) / (sqrt({S1} / fixes) + eps)"])
 
-def gradient_check(net, X, y, eps=GRADIENT_STEP, **options):
-    """The largest error of ``net.gradients`` against central differences
-    of ``net.objective``, relative to max(|analytic|, |numeric|, 1e-3): at
-    most GRADIENT_RIGHT if right.  ``options``: ``reduction``, ``l2``.
+def _validation(v):
+    if not isinstance(v, (list, tuple)) or len(v) != 2:
+        raise TypeError("validation: expected a pair (X, y), got %s" % _show(v))
+    return v
 
-    >>> gradient_check(Network([3, 4, 2], seed=1), [[0.1, 0.2, 0.3]], [[0.0, 1.0]]) < 1e-7
-    True
-    """
-    X, y = _network(net)._data(X, y)
-    if not (is_real(eps) and 0 < eps < 1):
-        raise ValueError("eps: expected a number between 0 and 1, got %s" % _show(eps))
-    dW, db = net.gradients(X, y, **options)
-    pairs = [(w, g) for W, G in zip(net.weights, dW) for w, g in zip(W, G)]
-    if net.bias:
-        pairs += list(zip(net.biases, db))
-    worst = 0.0
-    for row, grads in pairs:
-        for j in range(len(row)):
-            keep = row[j]
-            try:
-                row[j] = keep + eps
-                up = net.objective(X, y, **options)
-                row[j] = keep - eps
-                down = net.objective(X, y, **options)
-            finally:
-                row[j] = keep
-            numeric = (up - down) / (2 * eps)
-            worst = max(worst, abs(grads[j] - numeric) / max(abs(grads[j]), abs(numeric), 1e-3))
-    return worst
+TRAINING = {
+    "reduction": Option(default="sum", check=lambda v: check_name(v, "reduction",
+                                                                  ("sum", "mean"))),
+    "optimizer": Option(default="sgd", check=lambda v: check_name(v, "optimizer", OPTIMIZERS)),
+    "l2": Option(default=0.0, check=lambda v: check_between(v, "l2")),
+    "validation": Option(default=None, check=_validation),
+    "patience": Option(default=None, check=lambda v: check_whole(v, "patience", 1)),
+    "clip": Option(default=None, check=lambda v: check_positive(v, "clip")),
+}
+
+class Settings:
+    """A run's options, checked, as attributes: ``lr``, TRAINING's and the
+    optimizer's; ``uses``, those in play, and ``slots``, its state kept."""
+    def __init__(self, net, lr, options):
+        self.lr = lr
+        name = TRAINING["optimizer"].check(options.get("optimizer", "sgd"))
+        opt = OPTIMIZERS[name]
+        known = dict(TRAINING)
+        known.update(opt.options)
+        for key in options:
+            if key not in known:
+                if [1 for other in OPTIMIZERS.values() if key in other.options]:
+                    raise ValueError("%s: not an option of optimizer %r" % (key, name))
+                raise TypeError("train: unknown option %r" % key)
+        for key in known:
+            given = key in options and not (known[key].default is None and options[key] is None)
+            setattr(self, key, known[key].check(options[key]) if given else known[key].default)
+        opt.check(self)
+        if self.validation is not None:
+            self.validation = net._data(*self.validation)
+        if self.patience is not None and self.validation is None:
+            raise ValueError("patience: early stopping needs validation=(X, y)")
+        self.uses = tuple(name for name in ("momentum", "nesterov", "l2", "clip")
+                          if getattr(self, name, None))
+        self.uses += ("mean",) if self.reduction == "mean" else ()
+        self.slots = opt.slots_for(self.uses)
+
+def _remember(history, entry):
+    """Keep a report in the history; past HISTORY_LIMIT entries, every other
+    one goes, and from then on every other report: at most HISTORY_LIMIT."""
+    history.append(entry)
+    if len(history) > HISTORY_LIMIT:
+        history[:] = history[::2]       # HISTORY_LIMIT is even: the last stays
+    elif len(history) > 1 and entry[0] - history[-2][0] < history[1][0] - history[0][0]:
+        history.pop()               # between the reports the thinned history keeps
+
+def _outputs(net, X):
+    """``net._forward(X)``, or Part III's row by row, to its numbers."""
+    fast = net.compiled is not False and "forward" in FAST and FAST["forward"](net, X)
+    return fast or net._forward(X)
+
+class Trainer:
+    """The practical trainer: ``net.train(X, y, epochs, lr, ...)`` with its
+    options (docs/reference.md), which Part I's loop hands here: updates
+    of ``batch_size`` rows, shuffled by the network's own generator; the
+    ``optimizer`` (and its options), ``reduction``, ``l2``, ``clip``;
+    ``validation=(X, y)``, each report's third entry, and ``patience=k``:
+    stop when it has not improved for k reports, with the best report's
+    weights (``net.stopped``).  ``net.state`` keeps the optimizer's state
+    and the shuffled order, to go on exactly; a failed epoch (Diverged, an
+    error in the callback, Ctrl-C) is undone whole.  ``P`` is the weights
+    and biases as one list, ``S`` the optimizer's state, ``t`` its step
+    count, ``best`` the best report ``(score, epoch, P)``, ``waited`` the
+    reports since it."""
+    def __init__(self, net, X, y, lr, batch_size, compiled, options):
+        self.net, self.X, self.y = net, X, y
+        self.k = None if batch_size is None else check_whole(batch_size, "batch_size", 1)
+        self.h = h = Settings(net, lr, options)
+        fast = compiled is not False and "step" in FAST and FAST["step"](
+            net, h, self.k is None, len(X), compiled)
+        net.compiled, self.step = bool(fast), fast or self.step_on_lists
+        self.state = _resumed(net, h, len(X), self.k)
+        self.P, self.S, self.t = _parameters(net), [self.state[s] for s in h.slots], \
+            self.state["t"]
+        self.best, self.waited = None, 0
+
+    def run(self, epochs, every, callback):
+        """Train ``epochs`` epochs; the history, a report every ``every``."""
+        net, history = self.net, []
+        net.stopped = None
+        try:
+            for epoch in range(net.epoch, net.epoch + epochs):
+                reported = epoch % every == 0
+                if reported:
+                    measured, score = self.measure(epoch)
+                    if self.best and self.waited >= self.h.patience:
+                        net.stopped = (epoch, self.best[1])
+                        loss = self.loss(epoch) if measured is None else measured
+                        self.keep(history, epoch, loss, score, callback)
+                        break
+                loss = self.epoch(epoch)
+                net.epoch = epoch + 1
+                if reported:            # a full batch's loss is its step's
+                    self.keep(history, epoch, loss if measured is None else measured, score,
+                              callback)
+        except KeyboardInterrupt:
+            if self.best:           # stopped by hand: as early stopping would have
+                net.stopped = (net.epoch, self.best[1])
+            raise
+        finally:
+            _set_parameters(net, self.best[2] if net.stopped and self.best else self.P)
+            self.state.update(zip(self.h.slots, self.S), t=self.t)
+            net.state = self.state
+        return history
+
+    def epoch(self, epoch):
+        """One epoch's updates, kept only if all of them are (else Diverged);
+        the loss of a full batch, from before its update."""
+        P, S, t, loss = self.P, self.S, self.t, None
+        for rows in self.batches() if self.k else (None,):
+            P, S, loss = self.step(P, S, t + 1, self.X, self.y, rows, self.h)
+            t += 1
+            if loss is not None and loss - loss != 0.0:
+                _diverged(epoch, loss)
+            if not all_finite(P):
+                _diverged(epoch)
+        self.P, self.S, self.t = P, S, t
+        return loss
+
+    def batches(self):
+        """The rows of each mini-batch of an epoch, shuffled on from where they were."""
+        order = self.state["order"]
+        shuffle(order, self.net.rng)
+        return [order[s:s + self.k] for s in range(0, len(order), self.k)]
+
+    def step_on_lists(self, P, S, t, X, y, rows, h):
+        """One batch on the lists: the forward pass, the deltas, the gradient
+        and the optimizer's step; the new parameters and state, and the loss
+        of the batch if it is the whole of X (``rows`` None)."""
+        net = self.net
+        _set_parameters(net, P)
+        if rows is not None:
+            X, y = [X[i] for i in rows], [y[i] for i in rows]
+        a, o = net._forward(X)
+        loss = net._loss(a, o, y) if rows is None else None
+        G = _gradient(net, o, net._deltas(o, y), P, h.reduction, h.l2, h.clip)
+        P, S = OPTIMIZERS[h.optimizer].step(h, t, P, G, S)
+        return P, S, loss
+
+    def measure(self, epoch):
+        """Before a reported epoch: ``(loss, score)``, the loss of X if the
+        epoch's steps will not give it (mini-batches) and the validation
+        loss, each None if not wanted; with patience, the best so far."""
+        h = self.h
+        if self.k is None and h.validation is None:
+            return None, None
+        _set_parameters(self.net, self.P)
+        loss = self.loss(epoch) if self.k is not None else None
+        if h.validation is None:
+            return loss, None
+        score = self.net._loss(*_outputs(self.net, h.validation[0]) + (h.validation[1],))
+        if h.patience is not None:
+            if self.best is None or score < self.best[0]:
+                self.best, self.waited = (score, epoch, self.P), 0
+            else:
+                self.waited += 1
+        return loss, score
+
+    def loss(self, epoch):
+        """The loss on X of the parameters set, or Diverged for ``epoch``."""
+        loss = self.net._loss(*_outputs(self.net, self.X) + (self.y,))
+        return loss if loss - loss == 0.0 else _diverged(epoch, loss)
+
+    def keep(self, history, epoch, loss, score, callback):
+        """A report into the history; the callback then sees the weights,
+        and training goes on from those it leaves."""
+        _remember(history, (epoch, loss) if score is None else (epoch, loss, score))
+        if callback is not None:
+            _set_parameters(self.net, self.P)
+            callback(epoch, loss)
+            self.P = _parameters(self.net)
+
+def _resumed(net, h, n, k):
+    """net.state for this run: the optimizer's (afresh if another, or one
+    without the slots needed), and the shuffled order of n rows."""
+    state = dict(net.state)
+    if state.get("optimizer") != h.optimizer or [s for s in h.slots if s not in state]:
+        state = {"optimizer": h.optimizer, "t": 0}
+        for s in h.slots:
+            state[s] = [0.0] * _size(net)
+    if k is not None:       # shuffled on in place, from where it was
+        order = net.state.get("order", ())
+        state["order"] = list(order) if len(order) == n else list(range(n))
+    return state
+
+TRAINER["train"] = lambda net, X, y, epochs, lr, report_every, batch_size, callback, \
+    compiled, **options: Trainer(net, X, y, lr, batch_size, compiled, options).run(
+        epochs, report_every, callback)
 
 # Version 2 adds what training needs to go on exactly: the epoch count, the
 # optimizer's state and shuffled order (net.state) and the generator's state.
-# A network that `python backprop.py train` made also holds ``csv``: what
-# `predict` needs to read another file like the one it learned from.
-FORMAT, FORMAT_VERSION = "backprop.py network", 2
-CSV_MODEL = ("columns", "target", "task", "classes",      # what `train` adds: see _csv_model
-             "x_mean", "x_std", "y_mean", "y_std", "categories", "fill")
+# A network that `python backprop.py train` made also holds ``csv``, what
+# `predict` needs to read a file like the one it learned from: the programs'
+# data, which they check (FIELDS["csv"]); the library alone leaves it out.
+FORMAT, FORMAT_VERSION, FIELDS = "backprop.py network", 2, {}
 
 def _dumps(net):
     """The JSON text of a network, keys in a fixed order on every interpreter."""
@@ -1276,46 +1239,17 @@ def _from_dict(data, where="model"):
         raise ValueError("%s: %s" % (where, e)) from None
     if version >= 2:
         net.epoch = field("epoch", lambda v: type(v) is int and v >= 0, "a whole number >= 0")
-        net.state = field("state", lambda v: _state(v, len(net._params())), "a training state")
+        net.state = field("state", lambda v: _state(v, _size(net)), "a training state")
         rng = field("rng", _rng_state, "[index, spare, 624 whole numbers < 2**32]")
         net.rng.index, net.rng.mt = rng[0], _words(rng[2])
         net.rng.spare = None if rng[1] is None else float(rng[1])
-        for key in ("buf", "m", "v"):
+        for key in OPTIMIZERS[net.state["optimizer"]].slots if net.state else ():
             if key in net.state:
                 net.state[key] = [float(v) for v in net.state[key]]
-    if "csv" in data:
-        net.csv = field("csv", lambda v: _csv_model(v, net.sizes), "what `train` learned "
+    if "csv" in data and "csv" in FIELDS:
+        net.csv = field("csv", lambda v: FIELDS["csv"](v, net.sizes), "what `train` learned "
                         "of the CSV file: columns, target, task, classes and scaling")
     return net
-
-def _csv_model(v, sizes):
-    """True if ``v`` is a net.csv for a network of these ``sizes``: the CSV
-    file's column names, the target's name, the task (classify or regress),
-    the class names, the texts of each feature (one input each; [] for a
-    number), the means that fill in missing inputs ([]: none), the inputs'
-    means and standard deviations, and (to regress) the target's.  A model
-    of version 2 without categories and fill has none."""
-    numbers = lambda x, n: isinstance(x, list) and len(x) == n and not [  # noqa: E731
-        1 for e in x if not (is_real(e) and is_finite(e))]
-    texts = lambda x: isinstance(x, list) and not [  # noqa: E731
-        1 for c in x if not isinstance(c, str)] and len(set(x)) == len(x)
-    if isinstance(v, dict) and "categories" not in v and "fill" not in v:
-        v.update(categories=[[] for _ in range(sizes[0])], fill=[])
-    if not (isinstance(v, dict) and sorted(v) == sorted(CSV_MODEL)):
-        return False
-    names, classes, cats = v["columns"], v["classes"], v["categories"]
-    if not (texts(names) and texts(classes) and isinstance(cats, list) and
-            len(cats) == len(names) - 1 and not [1 for c in cats if not texts(c)]):
-        return False
-    classify = v["task"] == "classify"
-    return bool(sum(len(c) or 1 for c in cats) == sizes[0]
-                and (v["fill"] == [] or numbers(v["fill"], sizes[0]))
-                and v["target"] in names and v["task"] in ("classify", "regress")
-                and len(classes) == (sizes[-1] if classify else 0)
-                and numbers(v["x_mean"], sizes[0]) and numbers(v["x_std"], sizes[0])
-                and numbers(v["y_mean"], 0 if classify else sizes[-1])
-                and numbers(v["y_std"], 0 if classify else sizes[-1])
-                and not [1 for s in v["x_std"] + v["y_std"] if s <= 0])
 
 def _state(state, n):
     """True if ``state`` is a net.state for ``n`` parameters."""
@@ -1326,7 +1260,7 @@ def _state(state, n):
             and state["t"] >= 0 and isinstance(order, list) and
             sorted(i for i in order if type(i) is int) == list(range(len(order)))):
         return False
-    slots = OPTIMIZERS[name].slots(("momentum",))
+    slots = OPTIMIZERS[name].slots
     for key in state:
         if key not in ("optimizer", "t", "order") + slots:
             return False
@@ -1340,22 +1274,19 @@ def _rng_state(v):
             and len(v[2]) == 624 and not [1 for x in v[2]
                                           if type(x) is not int or not 0 <= x < 2 ** 32])
 
-# A network saves itself and the class reads one: methods that Part I's
-# Network gets here, where the functions are (they need json, Part I not).
+# A network saves itself and the class reads one: Network's methods too.
 Network.save, Network.load = save, staticmethod(load)
 
 
-# Your own data (read by read_csv, Part V): standardized features, one-hot
-# targets, a seeded split, and the measures to judge the model with.
+# Your own data (read_csv reads it, Part V): standardized features, one-hot
+# targets, a seeded split, and a measure to judge a model with.
 
 class Standardizer:
-    """Scales each column to mean 0 and standard deviation 1 as measured
-    on the rows it is made from (a constant column is only centred, as
-    scikit-learn's StandardScaler does); ``inverse`` undoes it; ``mean=``
-    and ``std=`` make one fitted before again.  Means and deviations are
-    taken without overflow for any finite values; a column whose values
-    spread beyond a float's range raises ValueError (``names=``, the
-    columns' names, for its message).
+    """Scales each column to mean 0 and standard deviation 1 on the rows it
+    is made from (a constant column only centred, as scikit-learn's
+    StandardScaler does); ``inverse`` undoes it; ``mean=`` and ``std=``
+    remake a fitted one.  No overflow for finite values; a column spread
+    beyond a float's range raises ValueError naming it (``names=``).
 
     >>> s = Standardizer([[1.0, 5.0], [3.0, 5.0]])
     >>> s.transform([[2.0, 5.0], [4.0, 6.0]]), s.inverse([[2.0, 1.0]])
@@ -1464,10 +1395,10 @@ def _squares(d):
 
 
 # Part III -- speed: the network compiled into its own equations, as the
-# article works its example (a1 = w11*x1 + w21*x2, y3 = F(a1), ...): one
-# batch's step, every weight a local variable, registered as FAST["step"] for
-# train() to call in place of the list code, to the same numbers.  Its source
-# is made from layer sizes and registry entries only, never from user text.
+# article works its example (a1 = w11*x1 + w21*x2, y3 = F(a1), ...): an epoch
+# of the article's loop, a batch's step of the trainer, every weight a local,
+# in FAST for them to call in place of the lists, to the same numbers.  Its
+# source is made from layer sizes and registry entries only, never user text.
 
 IMPLEMENTATION = getattr(getattr(sys, "implementation", None), "name", "")  # cpython, pypy...
 # Weights and biases up to which training compiles (docs/speed.md): PyPy's
@@ -1477,6 +1408,12 @@ COMPILE_LIMIT = 200 if IMPLEMENTATION in ("pypy", "micropython") else 3000
 # as fast, and its shorter source compiles in a board's heap
 UNROLL_LIMIT = 0 if IMPLEMENTATION == "micropython" else 600
 PREDICT_ROWS = 64           # predict() compiles its forward pass for this many rows
+# The names the compiled code gives its own values, beside those it numbers
+# for units, samples and parameters (w0_1_2, r0, gb1_0: every name with a
+# digit): an optimizer's setup and code assign other names, lower-case words.
+RESERVED = ("P", "S", "T", "X", "Y", "W", "B", "rows", "h", "lr", "l2", "clip", "count", "E",
+            "loss", "s", "sq", "factor", "g", "m", "t", "dot", "sy", "total", "exp", "tanh",
+            "log", "sqrt", "softplus", "step", "descend", "forward", "out", "row")
 
 def _indent(lines):
     return ["    " + text for text in lines]
@@ -1500,7 +1437,8 @@ def _forward_lines(net, xs):
             terms += ["b%d_%d" % (l - 1, j)] if net.bias else []
             body.append("a%d_%d = %s" % (l, j, " + ".join(terms)))
             if not acts[l - 1].rows:
-                body.append("o%d_%d = %s" % (l, j, acts[l - 1].code.format(a="a%d_%d" % (l, j))))
+                body.append("o%d_%d = %s" % (l, j, acts[l - 1].F_python.format(
+                    a="a%d_%d" % (l, j))))
     if acts[-1].rows:                   # the row maximum keeps exp from overflowing
         a = ["a%d_%d" % (L, j) for j in range(sizes[-1])]
         body += ["m = max(%s)" % ", ".join(a)] + ["e%d = exp(%s - m)" % (j, a[j]) for j in
@@ -1522,15 +1460,16 @@ def _sample(net, xs, ys, loss):
     out = range(sizes[-1])
     body += ["r%d = %s - o%d_%d" % (j, ys[j], L, j) for j in out]
     body.append("# output deltas" + (" and the loss" if loss else ""))
-    body += LOSSES[net.loss_name].code(acts[-1], ys, [o(L, j) for j in out],
-                                       ["a%d_%d" % (L, j) for j in out],
-                                       ["d%d_%d" % (L, j) for j in out], loss)
+    body += LOSSES[net.loss_name].python(acts[-1], ys, [o(L, j) for j in out],
+                                         ["a%d_%d" % (L, j) for j in out],
+                                         ["d%d_%d" % (L, j) for j in out], loss)
     body.append("# hidden deltas: d_h = F'(o_h) * sum_k w_hk * d_k")
     for l in range(L - 1, 0, -1):
         for h in range(sizes[l]):
             error = " + ".join("d%d_%d * w%d_%d_%d" % (l + 1, k, l, h, k)
                                for k in range(sizes[l + 1]))
-            body.append("d%d_%d = (%s) * %s" % (l, h, error, acts[l - 1].dcode.format(o=o(l, h))))
+            body.append("d%d_%d = (%s) * %s" % (l, h, error,
+                                                acts[l - 1].dF_python.format(o=o(l, h))))
     body.append("# sums over the batch of o_i * d_j")
     for l in range(L):
         body += ["gw%d_%d_%d += %s * d%d_%d" % (l, i, j, o(l, i), l + 1, j)
@@ -1538,10 +1477,15 @@ def _sample(net, xs, ys, loss):
         body += ["gb%d_%d += d%d_%d" % (l, j, l + 1, j) for j in range(sizes[l + 1] * net.bias)]
     return body
 
+def _summed(name, terms):
+    """Lines that add the terms into ``name``, 50 to a line, left to right."""
+    return [name + " = " + " + ".join(([] if n == 0 else [name]) + terms[n:n + 50])
+            for n in range(0, len(terms), 50)]
+
 def _updates(net, params, slots, optimizer, uses):
-    """The end of a step as lines of Python: each parameter's gradient g (from
-    its sum of o_i * d_j, as Network._gradient) and its optimizer's step into
-    new names, returned with the new state."""
+    """The end of a trainer's step as lines of Python: each parameter's
+    gradient g (from its sum of o_i * d_j, as _gradient) and its optimizer's
+    step into new names, returned with the new state."""
     weights = sum(len(W) * len(W[0]) for W in net.weights)
     lines = ["# updates: the gradient g of each parameter, then the %s step" % optimizer]
     code, grads = OPTIMIZERS[optimizer].code(uses), []
@@ -1550,9 +1494,7 @@ def _updates(net, params, slots, optimizer, uses):
         grads.append(g + (" + l2 * %s" % p if "l2" in uses and k < weights else ""))
     if "clip" in uses:          # every gradient first: their norm scales them all
         lines += ["g%s = %s" % (p, g) for p, g in zip(params, grads)]
-        for n in range(0, len(params), 50):         # as _clipped, left to right
-            lines.append("sq = " + " + ".join(([] if n == 0 else ["sq"]) + [
-                "g%s * g%s" % (p, p) for p in params[n:n + 50]]))
+        lines += _summed("sq", ["g%s * g%s" % (p, p) for p in params])  # as _clipped
         lines += ["factor = clip / (sqrt(sq) + 1e-06)", "if factor < 1.0:"]
         lines += ["    g%s = g%s * factor" % (p, p) for p in params]
         grads = ["g" + p for p in params]
@@ -1569,8 +1511,27 @@ def _updates(net, params, slots, optimizer, uses):
     return lines + ["return [%s], %s, loss" % (", ".join("g" + p for p in params),
                                                "[%s]" % state if slots else "S")]
 
+def _article_ends(net, params):
+    """The head and the end of an epoch of the article's loop as lines of
+    Python: each weight and bias from W and B; then each new one, w + (sum of
+    o_i * d_j) * lr, returned as lists, with their sum (finite if all are)."""
+    sizes, L = net.sizes, len(net.sizes) - 1
+    head, W, B = [], [], []
+    for l in range(L):
+        rows = [["w%d_%d_%d" % (l, i, j) for j in range(sizes[l + 1])] for i in range(sizes[l])]
+        head.append("%s, = W[%d]" % (", ".join("(%s,)" % ", ".join(r) for r in rows), l))
+        W.append("[%s]" % ", ".join("[%s]" % ", ".join("g" + w for w in r) for r in rows))
+        biases = ["b%d_%d" % (l, j) for j in range(sizes[l + 1])]
+        head += ["%s, = B[%d]" % (", ".join(biases), l)] if net.bias else []
+        B.append("[%s]" % ", ".join("g" + b for b in biases))
+    end = ["# the article's update: w + (sum over the batch of o_i * d_j) * lr"]
+    end += ["g%s = %s + g%s * lr" % (p, p, p) for p in params]
+    end += _summed("total", ["g" + p for p in params])
+    return head, end + ["return [%s], %s, loss, total" % (
+        ", ".join(W), "[%s]" % ", ".join(B) if net.bias else "B")]
+
 def _names(net):
-    """The weights' and biases' names, in the order of Network._params."""
+    """The weights' and biases' names, in the order of _parameters."""
     sizes, L = net.sizes, len(net.sizes) - 1
     return ["w%d_%d_%d" % (l, i, j) for l in range(L) for i in range(sizes[l])
             for j in range(sizes[l + 1])] + \
@@ -1585,12 +1546,31 @@ def _hot(net, xs, ys):
     return ["# the sample's own names first: they get the one-byte slots",
             " = ".join(hot[:250]) + " = 0.0"]
 
-def equations(net, *, full_batch=True, samples=0, optimizer="sgd", uses=()):
-    """Python source of ``step(P, S, T, X, Y, rows, h)``: Network._step
+def _check_names(optimizer):
+    """ValueError if the optimizer's compiled code would assign a name the
+    compiler keeps (RESERVED, or one with a digit), or its slots (prefixes of
+    its state's names, m_w0_1_2) are not lower-case words."""
+    opt = OPTIMIZERS[optimizer]
+    every = ("momentum", "nesterov", "l2", "mean", "clip")     # all its lines
+    words = [word for line in opt.setup(every) + opt.code(every)
+             for word in line.partition(" = ")[0].replace(",", " ").split() if word[:1] != "{"]
+    bad = [w for w in words if w in RESERVED or not _word(w)] + [
+        s for s in opt.slots if not _word(s)]
+    if bad:
+        raise ValueError("optimizer %r: its compiled code would name %s, which the compiler "
+                         "keeps (RESERVED) or is not a lower-case word (a digit is the "
+                         "compiler's); choose another word" % (optimizer, _show(bad[0])))
+
+def _word(name):
+    return name and not [c for c in name if c not in "abcdefghijklmnopqrstuvwxyz_"]
+
+def equations(net, *, full_batch=True, samples=0, optimizer="sgd", uses=(), article=False):
+    """Python source of ``step(P, S, T, X, Y, rows, h)``, Trainer.step_on_lists
     written out unit by unit (``samples`` of them without a loop) for the
-    options ``uses`` names; ``o{l}_{i}`` is output i of layer l, ``a`` sums,
-    ``d`` deltas, ``w{l}_{i}_{j}`` and ``b{l}_{j}`` weights and biases, ``g``
-    their sums of ``o_i * delta_j``.
+    options in ``uses``; with ``article``, of ``descend(W, B, X, Y, lr)``, the
+    article's epoch (Network._descend), giving the new W and B, the loss
+    before them and their sum.  ``o{l}_{i}``: output i of layer l; ``a``,
+    ``d``: sums, deltas; ``w{l}_{i}_{j}``, ``b{l}_{j}``: weights, biases.
 
     >>> src = equations(worked_example())
     >>> print(src[src.index("a2_0 ="):src.index("# output deltas")].replace("    ", ""))
@@ -1601,18 +1581,26 @@ def equations(net, *, full_batch=True, samples=0, optimizer="sgd", uses=()):
     """
     sizes, out = _network(net).sizes, net.sizes[-1]
     check_name(optimizer, "optimizer", OPTIMIZERS)
+    _check_names(optimizer)
     uses = tuple(check_name(name, "uses", ("momentum", "nesterov", "l2", "mean", "clip"))
                  for name in uses)
-    params, slots = _names(net), OPTIMIZERS[optimizer].slots(uses)
+    params = _names(net)
+    slots = () if article else OPTIMIZERS[optimizer].slots_for(uses)
     xs, ys = ["o0_%d" % i for i in range(sizes[0])], ["y%d" % j for j in range(out)]
-    head = (_hot(net, xs, ys) if not samples and 2 * len(params) > 256 else []) + [
-        "%s, = P" % ", ".join(params)] + ["%s, = S[%d]" % (", ".join(
+    head = _hot(net, xs, ys) if not samples and 2 * len(params) > 256 else []
+    if article:
+        top, end = _article_ends(net, params)
+        head += top
+    else:
+        head += ["%s, = P" % ", ".join(params)] + ["%s, = S[%d]" % (", ".join(
             slot + "_" + p for p in params), k) for k, slot in enumerate(slots)]
-    head += ["lr = h.lr"] + ["%s = h.%s" % (name, name) for name in ("l2", "clip")
-                             if name in uses] + OPTIMIZERS[optimizer].setup(uses)
-    head += ["count = %s" % ("len(X)" if full_batch else "len(rows)")] if "mean" in uses else []
-    g = ["g" + p for p in params]
-    body = [" = ".join(g[n:n + 50]) + " = 0.0" for n in range(0, len(g), 50)]
+        head += ["lr = h.lr"] + ["%s = h.%s" % (name, name) for name in ("l2", "clip")
+                                 if name in uses] + OPTIMIZERS[optimizer].setup(uses)
+        head += ["count = %s" % ("len(X)" if full_batch else "len(rows)")] \
+            if "mean" in uses else []
+        end = _updates(net, params, slots, optimizer, uses)
+    body = [text for n in range(0, len(params), 50) for text in
+            [" = ".join("g" + p for p in params[n:n + 50]) + " = 0.0"]]
     if samples:                               # every sample written out: no loop at all
         body = []
         for s in range(samples):
@@ -1631,8 +1619,8 @@ def equations(net, *, full_batch=True, samples=0, optimizer="sgd", uses=()):
             "(len(X) * %d)" % out if LOSSES[net.loss_name].per_output else "len(X)")]
     else:
         body.append("loss = None")
-    body += _updates(net, params, slots, optimizer, uses)
-    return "".join(["def step(P, S, T, X, Y, rows, h):", _block(head + body, 1), "\n"])
+    name = "descend(W, B, X, Y, lr)" if article else "step(P, S, T, X, Y, rows, h)"
+    return "".join(["def %s:" % name, _block(head + body + end, 1), "\n"])
 
 _COMPILED = {}
 
@@ -1673,30 +1661,50 @@ def _define(key, name, write):
         _COMPILED[key] = scope[name]
     return _COMPILED[key]
 
-def _size(net):
-    """How many weights and biases ``net`` has, from its sizes alone (asked
-    at every forward pass: no flattening of them to count)."""
-    return sum(n * m + m * net.bias for n, m in zip(net.sizes, net.sizes[1:]))
+def _shape_key(net):
+    return (tuple(net.sizes), tuple(net.activations), net.loss_name, net.bias)
 
-def _compiled(net, h, full_batch, n, force=None):
-    """The compiled step for ``net``'s shape and the options ``h``, or None
-    (train() then uses the lists): Part I's FAST["step"]."""
+def _compiled_descend(net, n, force=None):
+    """An epoch of the article's loop on ``n`` rows, compiled (a network too
+    big to compile: on CPython, row by row), as Network._descend: a function
+    of (X, y, lr) giving the loss and whether it updated the weights; None:
+    the lists.  Part I's FAST["descend"]."""
+    size = _size(net)
+    if size > COMPILE_LIMIT and not force:
+        run = IMPLEMENTATION == "cpython" and (lambda W, B, X, Y, lr: _rowwise_epoch(
+            net, W, B, X, Y, lr))
+    else:       # a small full batch is written out sample by sample: no loop
+        samples = n if n * size <= UNROLL_LIMIT else 0
+        run = _define(("descend", samples) + _shape_key(net), "descend",
+                      lambda: equations(net, samples=samples, article=True))
+    if not run:
+        return None
+
+    def descend(X, y, lr):
+        W, B, loss, total = run(net.weights, net.biases, X, y, lr)
+        if loss - loss != 0.0 or total - total != 0.0:
+            return loss, False
+        net.weights, net.biases = W, B
+        return loss, True
+    return descend
+
+def _compiled_step(net, h, full_batch, n, force=None):
+    """The trainer's step for ``net``'s shape and the options ``h``, compiled
+    (too big to compile: on CPython, row by row), or None (the lists): Part
+    I's FAST["step"]."""
     size = _size(net)
     if size > COMPILE_LIMIT and not force:
         return _layered(net, h)
-    # a small full batch is written out sample by sample: no loop, no indexing
     samples = n if full_batch and n * size <= UNROLL_LIMIT else 0
-    key = (tuple(net.sizes), tuple(net.activations), net.loss_name, net.bias,
-           full_batch, samples, h.optimizer, h.uses)
+    key = ("step", full_batch, samples, h.optimizer, h.uses) + _shape_key(net)
     return _define(key, "step", lambda: equations(net, full_batch=full_batch, samples=samples,
                                                   optimizer=h.optimizer, uses=h.uses))
 
 # Above COMPILE_LIMIT, written-out code would take seconds and a gigabyte to
-# compile.  CPython then runs Part I's step with each of its sums of products
-# done by sum(map(mul, row, column)), whose loop is C's: as fast per
-# multiply-add as the written-out step, with nothing to compile.  The sums
-# still go left to right from 0, as matmul adds: sum() does so before
-# CPython 3.12, which compensates; there _total adds instead.
+# compile.  CPython then does each sum of products of the list code as
+# sum(map(mul, row, column)), whose loop is C's: as fast per multiply-add,
+# nothing to compile.  They add left to right from 0, as matmul: sum() does
+# before CPython 3.12, which compensates; there _total adds instead.
 
 def _add_up():
     """sum, if it adds floats left to right here; else _total."""
@@ -1712,6 +1720,25 @@ def _rowwise(W, b, acts, X, add_up, mul):
         o.append(F(a[-1]))
     return a, o
 
+def _rowwise_sums(net, W, b, X, Y):
+    """``(a, o, dW, db)``: the forward pass of the weights W and biases b,
+    the deltas, and their sums over the batch, of o_i * delta_j per weight
+    and of delta_j per bias, as the list code has them, row by row."""
+    from operator import mul
+    add_up, acts = _add_up(), [ACTIVATIONS[name] for name in net.activations]
+    a, o = _rowwise(W, b, acts, X, add_up, mul)
+    L = len(acts)
+    delta = [None] * L + [LOSSES[net.loss_name].delta(o[L], Y, acts[-1])]
+    for l in range(L - 1, 0, -1):
+        error = [[add_up(map(mul, d, w)) for w in W[l]] for d in delta[l + 1]]
+        delta[l] = acts[l - 1].chain(o[l], error)
+    dW, db = [], []
+    for l in range(L):
+        columns = list(zip(*delta[l + 1]))
+        dW.append([[add_up(map(mul, x, c)) for c in columns] for x in zip(*o[l])])
+        db.append([add_up(c, -0.0) for c in columns])
+    return a, o, dW, db
+
 def _forward_rows(net, X):
     """Network._forward of a network too big to compile, on CPython; else
     None: Part I's FAST["forward"]."""
@@ -1721,30 +1748,25 @@ def _forward_rows(net, X):
     return _rowwise(net.weights, net.biases, [ACTIVATIONS[name] for name in net.activations],
                     X, _add_up(), mul)
 
+def _rowwise_epoch(net, W, B, X, Y, lr):
+    """The compiled epoch's ``descend(W, B, X, Y, lr)`` (see equations), row by row."""
+    a, o, dW, db = _rowwise_sums(net, W, B, X, Y)
+    W = [[[w + u * lr for w, u in zip(rw, ru)] for rw, ru in zip(M, U)] for M, U in zip(W, dW)]
+    B = [[v + u * lr for v, u in zip(bv, bu)] for bv, bu in zip(B, db)] if net.bias else B
+    return W, B, net._loss(a, o, Y), sum([sum(r) for M in W for r in M] + [sum(v) for v in B])
+
 def _layered(net, h):
-    """The step of a network too big to compile, on CPython; else None."""
+    """The trainer's step for a network too big to compile, on CPython; else None."""
     if IMPLEMENTATION != "cpython":
         return None
-    from operator import mul
-    add_up, acts = _add_up(), [ACTIVATIONS[name] for name in net.activations]
-    L, loss, optimizer = len(acts), LOSSES[net.loss_name], OPTIMIZERS[h.optimizer]
+    optimizer = OPTIMIZERS[h.optimizer]
 
     def step(P, S, T, X, Y, rows, h):
-        W, b = net._shaped(P)
+        W, b = _shaped(net, P)
         if rows is not None:
             X, Y = [X[i] for i in rows], [Y[i] for i in rows]
-        a, o = _rowwise(W, b, acts, X, add_up, mul)
-        delta = [None] * L + [loss.delta(o[L], Y, acts[-1])]
-        for l in range(L - 1, 0, -1):
-            error = [[add_up(map(mul, d, w)) for w in W[l]] for d in delta[l + 1]]
-            delta[l] = acts[l - 1].chain(o[l], error)
-        U, B = [], []
-        for l in range(L):
-            columns = list(zip(*delta[l + 1]))
-            U += [add_up(map(mul, x, c)) for x in zip(*o[l]) for c in columns]
-            B += [add_up(c, -0.0) for c in columns] if net.bias else []
-        U += B
-        G = net._downhill(U, len(X), P, h.reduction, h.l2, h.clip)
+        a, o, dW, db = _rowwise_sums(net, W, b, X, Y)
+        G = _downhill(net, _flat(net, dW, db), len(X), P, h.reduction, h.l2, h.clip)
         P, S = optimizer.step(h, T, P, G, S)
         return P, S, net._loss(a, o, Y) if rows is None else None
     return step
@@ -1760,17 +1782,20 @@ def _forward_source(net):
         "\n    return out\n"
 
 def _predicted_rows(net, X):
-    """``net``'s outputs for the rows X, compiled from PREDICT_ROWS rows up
-    (a few are not worth compiling for, nor the memory on a board); None, use
-    the lists: Part I's FAST["predict"]."""
-    if len(X) < PREDICT_ROWS or _size(net) > COMPILE_LIMIT:
+    """``net``'s outputs for the rows X: compiled from PREDICT_ROWS rows up
+    (a few are not worth compiling for, nor the memory on a board), row by
+    row for a network too big to compile; None, use the lists: Part I's
+    FAST["predict"]."""
+    if _size(net) > COMPILE_LIMIT:
+        rows = _forward_rows(net, X)
+        return rows[1][-1] if rows else None
+    if len(X) < PREDICT_ROWS:
         return None
-    P = net._params()
-    key = ("forward", tuple(net.sizes), tuple(net.activations), net.bias)
-    run = _define(key, "forward", lambda: _forward_source(net))
-    return run(P, X) if run else None
+    run = _define(("forward",) + _shape_key(net), "forward", lambda: _forward_source(net))
+    return run(_parameters(net), X) if run else None
 
-FAST["step"], FAST["predict"], FAST["forward"] = _compiled, _predicted_rows, _forward_rows
+FAST["descend"], FAST["step"] = _compiled_descend, _compiled_step
+FAST["predict"], FAST["forward"] = _predicted_rows, _forward_rows
 # Appendix A -- numpy's legacy random numbers, in pure Python.
 #
 # Matsumoto & Nishimura's MT19937 (1998), seeded by init_genrand as numpy's
@@ -1951,6 +1976,17 @@ def check_between(value, name, high=None):
             name, "" if high is None else " and < %g" % high, _show(value)))
     return float(value)
 
+def check_callback(callback):
+    if not (callback is None or callable(callback)):
+        raise TypeError("callback: expected a function of (epoch, loss), got %s"
+                        % _show(callback))
+
+def all_finite(values):
+    """True if every number of ``values`` is finite (then so is their sum,
+    short of overflow: a sum of finite numbers past a float's range is not)."""
+    total = sum(values)
+    return total - total == 0.0     # inf - inf and nan - nan are nan
+
 def check_bool(value, name):
     if value is not True and value is not False:
         raise TypeError("%s: expected True or False, got %s" % (name, _show(value)))
@@ -2015,9 +2051,45 @@ def check_loss(loss, output):
 # Part IV -- seeing it: the walkthrough of any network, plots in the terminal.
 
 __all__ += tuple(
-    "trace unit_names line_plot shade_map bar_chart surface walkthrough ERRATA errata spiral "
+    "gradient_check updates_to_converge converging trace unit_names line_plot shade_map "
+    "bar_chart surface walkthrough ERRATA errata spiral "
     "spiral_demo show_example show_xor CHALLENGES show_challenges read_csv export_python "
     "export_c library main UsageError trace_steps check_steps serve".split())
+
+# Seeing that the gradient is right: the gradient check.  Its step, and what
+# it measures for a right gradient: in single precision (Part I's SINGLE) E itself is only good to about 1e-7,
+# so a step near its cube root does best, and right means below 1e-2.
+GRADIENT_STEP, GRADIENT_RIGHT = (1e-2, 1e-2) if SINGLE else (1e-6, 1e-7)
+
+def gradient_check(net, X, y, eps=GRADIENT_STEP, **options):
+    """The largest error of ``net.gradients`` against central differences
+    of ``net.objective``, relative to max(|analytic|, |numeric|, 1e-3): at
+    most GRADIENT_RIGHT if right.  ``options``: ``reduction``, ``l2``.
+
+    >>> gradient_check(Network([3, 4, 2], seed=1), [[0.1, 0.2, 0.3]], [[0.0, 1.0]]) < 1e-7
+    True
+    """
+    X, y = _network(net)._data(X, y)
+    if not (is_real(eps) and 0 < eps < 1):
+        raise ValueError("eps: expected a number between 0 and 1, got %s" % _show(eps))
+    dW, db = net.gradients(X, y, **options)
+    pairs = [(w, g) for W, G in zip(net.weights, dW) for w, g in zip(W, G)]
+    if net.bias:
+        pairs += list(zip(net.biases, db))
+    worst = 0.0
+    for row, grads in pairs:
+        for j in range(len(row)):
+            keep = row[j]
+            try:
+                row[j] = keep + eps
+                up = net.objective(X, y, **options)
+                row[j] = keep - eps
+                down = net.objective(X, y, **options)
+            finally:
+                row[j] = keep
+            numeric = (up - down) / (2 * eps)
+            worst = max(worst, abs(grads[j] - numeric) / max(abs(grads[j]), abs(numeric), 1e-3))
+    return worst
 
 class Unit:
     """A unit's names: ``label`` (x1, h3, O5), ``out`` (x_g, y_g), ``sum``, ``delta``, ``k``."""
@@ -2119,8 +2191,9 @@ class Trace:
                 terms = " + ".join("%s*%s" % (self.w(h + 1, n.k), n.delta) for n in nxt)
                 nums = " + ".join("%s*%s" % (g(net.weights[l][h][m], 1), g(delta[l + 1][0][m], 1))
                                   for m in range(len(nxt)))
-                self.say(u.delta, "%s*(%s)" % (F.text.format(o=u.out), terms),
-                         "%s*(%s)" % (F.text.format(o=g(o[l][0][h], 1)), nums), g(delta[l][0][h]))
+                self.say(u.delta, "%s*(%s)" % (F.dF_text.format(o=u.out), terms),
+                         "%s*(%s)" % (F.dF_text.format(o=g(o[l][0][h], 1)), nums),
+                         g(delta[l][0][h]))
 
     def updates(self, o, delta, lr, old_W, old_b):
         net, names, write, g = self.net, self.names, self.write, self.g
@@ -2147,16 +2220,16 @@ class Trace:
         first = lambda v: ", ".join(self.g(x) for x in v[:4]) + (  # noqa: E731
             ", ... (%d)" % len(v) if len(v) > 4 else "")
         write("The network %s, %d weights and biases; eta = %s" % (
-            "-".join(str(s) for s in net.sizes), len(net._params()), self.g(lr)))
+            "-".join(str(s) for s in net.sizes), _size(net), self.g(lr)))
         write("Each layer's first numbers, for one update (--all: every number)")
         a, o = net._forward(X)
         delta = net._deltas(o, Y)
-        old = net._params()
+        old = _parameters(net)
         E = LOSSES[net.loss_name].objective(a[-1], o[-1], Y, ACTIVATIONS[net.activations[-1]])
         if not net.update(o, delta, lr):
             raise Diverged("lr: the update made a weight infinite or NaN; weights left as "
                            "they were")
-        new = net._params()
+        new = _parameters(net)
         for l in range(1, L + 1):
             write("Layer %d, %d units (%s)" % (l, net.sizes[l], net.activations[l - 1]))
             write("  a = %s" % first(a[l][0]))
@@ -2657,6 +2730,27 @@ def errata_table():
         lines.append("    %-12s %10s %12.6f  %s" % (name, printed, value, why))
     return lines
 
+# The article's words "until convergence", counted.
+
+def updates_to_converge(tolerance=0.001, lr=1):
+    """How many updates until the example's output is within ``tolerance`` of 0.5."""
+    return len(converging(tolerance, lr)) - 1
+
+def converging(tolerance=0.001, lr=1, limit=100000):
+    """The example's output y5 after 0, 1, 2, ... updates, up to the first
+    within ``tolerance`` of the target 0.5 (or ``limit`` updates).
+
+    >>> [round(v, 4) for v in converging(tolerance=0.16)]
+    [0.6651, 0.6596]
+    """
+    net, outputs = worked_example(), []
+    for _ in range(limit + 1):
+        outputs.append(net.predict(EXAMPLE_X)[0][0])
+        if abs(outputs[-1] - EXAMPLE_Y[0][0]) < tolerance:
+            break
+        net.step(EXAMPLE_X, EXAMPLE_Y, lr)
+    return outputs
+
 def show_example(digits=6, *, ascii=False, out=None):
     """The worked example as a story: the network, the forward pass, the
     error, the deltas, the updates, the errata, and the output converging."""
@@ -2784,11 +2878,11 @@ train    train and test a network on a CSV file: a row per sample, a header opti
   --target      name        -       the column to predict, by name or number from 1 (the last)
   --task        name        -       classify or regress (classify text or <= 20 whole numbers)
   --hidden      sizes       64      hidden units per layer
-  --activation  name        relu    hidden units' activation (He's init for relu, else Xavier's)
+  --activation  name        relu    hidden units' activation (with the starting weights it takes)
   --epochs      0..1000000000 300   epochs at most
   --lr          >0          0.003   learning rate
   --batch-size  1..1000000000 32    samples per update
-  --optimizer   name        adam    adam or sgd
+  --optimizer   name        adam    {optimizers}
   --l2          >=0         0       adds l2/2 * sum w^2 to the loss
   --test        fraction    0.25    the part of the rows held out to test on (0: none)
   --test-file   file        -       test on this CSV file instead (read as the model reads it)
@@ -2836,6 +2930,7 @@ def commands():
     for line in COMMANDS.splitlines():
         if line.startswith("  --"):
             flag, kind, default, text = line.split(None, 3)
+            text = text.replace("{optimizers}", " or ".join(sorted(OPTIMIZERS)))
             table[-1][2].append((flag, kind, _convert("default", kind, default), text))
         elif line.startswith(" "):
             table[-1] = (table[-1][0], table[-1][1] + "\n" + line.strip(), table[-1][2])
@@ -2844,7 +2939,23 @@ def commands():
             table.append((None if name == "(none)" else name, text.strip(), []))
     for entry in table[:-1]:
         entry[2].extend(table[-1][2])
+        if entry[0] == "train":     # after --optimizer, each optimizer's own options
+            at = [option[0] for option in entry[2]].index("--optimizer") + 1
+            entry[2][at:at] = [flag for flag, name, option in _optimizer_flags()]
     return table
+
+def _optimizer_flags():
+    """The options of OPTIMIZERS' entries that are flags of `train`, by name:
+    ``((flag, kind, default, help), option name, Option)``."""
+    flags = []
+    for name in sorted(OPTIMIZERS):
+        options = OPTIMIZERS[name].options
+        for key in sorted(k for k in options if options[k].kind):
+            default = options[key].default
+            default = list(default) if isinstance(default, tuple) else default
+            flags.append((("--" + key.replace("_", "-"), options[key].kind, default,
+                           options[key].help), key, options[key]))
+    return flags
 
 def _convert(flag, kind, text):
     """The value of ``flag`` from its text, as its kind asks; '-' is none."""
@@ -2976,7 +3087,7 @@ def _run(command, o):
             raise UsageError("--x has %d values and --y %d; the network takes %d and gives %d"
                              % (len(o["x"]), len(o["y"]), net.sizes[0], net.sizes[-1]))
         given = _given(o["check"]) if o["check"] else None
-        brief = len(net._params()) > TRACE_ALL and not o["all"]
+        brief = _size(net) > TRACE_ALL and not o["all"]
         exact, shown = [], []
         if given:               # judged on every digit, on a copy of the network
             trace(_trace_network(o), x, y, o["lr"], digits=17, out=exact, brief=brief)
@@ -3085,9 +3196,9 @@ def _trace_sample(net, x, y):
     row = _encoded("--x", None, x, features, range(len(x)), info["categories"])
     if None in row and not info["fill"]:
         raise UsageError("--x: a missing value, and the model fills in none")
-    row = _filled("--x", [row], [1], info["fill"], _input_names(info))[0]
-    row = Standardizer(mean=info["x_mean"], std=info["x_std"]).transform([row])[0]
-    t = _target("--y", None, y[0], 0, info)
+    row = _standardized(info, [_filled("--x", 1, row, info["fill"], _input_names(info))])[0]
+    t = _target("--y", None, y[0], 0, info, dict((c, float(i)) for i, c in
+                                                 enumerate(info["classes"])))
     if t is None:
         raise UsageError("--y: no value; expected the target's")
     if info["classes"]:
@@ -3125,11 +3236,15 @@ def _trace_network(o):
     return net
 
 # Your own data: a CSV file in.  MicroPython has no csv module, so the parser
-# is written out here.  A cell that holds no value is one of MISSING (any
-# case); a column whose cells are mostly text is one-hot encoded.
+# is written out here, and one reader serves `train`, `predict`, a test file,
+# `trace` of a model, the page and read_csv, with one set of rules.  A cell
+# that holds no value is one of MISSING (any case); a column whose cells are
+# mostly text is one-hot encoded; a target of text, or of at most MAX_CLASSES
+# whole numbers, is classified, its classes the texts of its cells.
 
 MISSING = ("", "?", "na", "n/a", "nan", "null")
 MAX_CATEGORIES = 50     # texts in a column, at most, to encode one-hot
+MAX_CLASSES = 20    # a target of at most this many whole numbers is classified by default
 
 def _missing(cell):
     return cell.strip().lower() in MISSING
@@ -3148,68 +3263,114 @@ def _delimiter(line, given):
     sep = max(",;\t", key=outside.count)
     return sep if outside.count(sep) else ","
 
-def _records(text, sep, path):
-    """``(line, cells)`` of each record of ``text`` that is not blank: ``sep``
-    splits a line, except inside double quotes, which may hold ``sep``,
-    newlines, and "" for one quote.  Linear in the text."""
-    lines, records, k = text.split("\n"), [], 0
-    while k < len(lines):
-        n, line, k = k + 1, lines[k], k + 1
+def _lines(path):
+    """``(number, line)`` of each line of a text file, read one at a time:
+    UTF-8 (else ValueError naming the line), a byte-order mark and the line
+    ends (\\n, \\r\\n or \\r) taken off."""
+    n = 0
+    with open(path, "rb") as f:
+        for raw in f:
+            try:
+                text = raw.decode("utf-8")
+            except ValueError:              # UnicodeError is a ValueError
+                raise ValueError("%s: line %d: not UTF-8 text" % (path, n + 1)) from None
+            text = text[1:] if n == 0 and text[:1] == "\ufeff" else text
+            text = text[:-1] if text[-1:] == "\n" else text
+            text = text[:-1] if text[-1:] == "\r" else text
+            for part in text.split("\r"):
+                n += 1
+                yield n, part
+
+def _records(lines, sep, path):
+    """``(line, cells)`` of each record that is not blank: ``sep`` splits a
+    line, except in a field that starts with a double quote, which may hold
+    ``sep``, line breaks and "" for one quote; elsewhere a quote is a
+    character, as Python's csv module reads it.  Linear in the text."""
+    lines = iter(lines)
+    for n, line in lines:
         if '"' not in line:
             if line.strip():
-                records.append((n, line.split(sep)))
+                yield n, line.split(sep)
             continue
-        cells, cell, quoted, i = [], [], False, 0
+        cells, cell, state = [], [], "start"        # start, plain, quoted, quote
         while True:
-            while i < len(line):
-                c = line[i]
-                if c == '"' and quoted and line[i + 1:i + 2] == '"':
-                    cell.append(c)
-                    i += 1
-                elif c == '"':
-                    quoted = not quoted
-                elif c == sep and not quoted:
+            for c in line:
+                if state == "quoted":
+                    if c == '"':
+                        state = "quote"
+                    else:
+                        cell.append(c)
+                elif c == sep and state != "quoted":
                     cells.append("".join(cell))
-                    cell = []
+                    cell, state = [], "start"
+                elif state == "quote" and c == '"':     # "" within quotes
+                    cell.append(c)
+                    state = "quoted"
+                elif state == "start" and c == '"':
+                    state = "quoted"
                 else:
                     cell.append(c)
-                i += 1
-            if not quoted:
+                    state = "plain"
+            if state != "quoted":
                 break
-            if k == len(lines):
-                raise ValueError("%s: line %d: a quote is not closed" % (path, n))
+            try:
+                line = next(lines)[1]
+            except StopIteration:
+                raise ValueError("%s: line %d: a quote is not closed" % (path, n)) from None
             cell.append("\n")
-            line, i, k = lines[k], 0, k + 1
-        records.append((n, cells + ["".join(cell)]))
-    return records
+        yield n, cells + ["".join(cell)]
 
-def _csv_lines(path, delimiter=None):
-    """The records of a CSV file, as ``(line, cells)``; whether the first is a
-    header (none of its cells is a number); and the delimiter."""
-    path = _path(path)
-    with open(path, "rb") as f:
-        raw = f.read()
-    try:
-        text = raw.decode("utf-8")
-    except ValueError:                  # UnicodeError is a ValueError
-        raise ValueError("%s: not UTF-8 text" % path) from None
-    text = (text[1:] if text[:1] == "\ufeff" else text).replace("\r\n", "\n").replace("\r", "\n")
-    first = [line for line in text[:65536].split("\n") if line.strip()][:1]
-    if not first:
-        raise ValueError("%s: no rows" % path)
-    sep = _delimiter(first[0], delimiter)
-    records = _records(text, sep, path)
-    return records, not [c for c in records[0][1] if _number(c.strip()) is not None], sep
+class CsvFile:
+    """A CSV file to read: ``path``; ``sep``, its delimiter; ``header``, if its
+    first record is one (none of its cells a number); ``names``, the columns'
+    (or "column 1", ...).  ``records()`` reads the others afresh, one at a
+    time, as ``(line, cells)``, one cell per column (else ValueError)."""
+    def __init__(self, path, delimiter=None):
+        self.path = path = _path(path)
+        lines, first = _lines(path), None
+        for n, line in lines:
+            if line.strip():
+                first = line
+                break
+        lines.close()               # a board has few files to keep open
+        if first is None:
+            raise ValueError("%s: no rows" % path)
+        self.sep = _delimiter(first, delimiter)
+        records = self._all()
+        n, cells = next(records)
+        records.close()
+        self.header = not [c for c in cells if _number(c.strip()) is not None]
+        self.names, self.head = _csv_names(path, n, cells, self.header), cells
 
-def _csv_names(path, records, header):
+    def _all(self):
+        return _records(_lines(self.path), self.sep, self.path)
+
+    def records(self):
+        rows, first = 0, True
+        for n, cells in self._all():
+            if first and self.header:
+                first = False
+                continue
+            first = False
+            if len(cells) != len(self.names):
+                hint = " (is the delimiter %r? --delimiter sets it)" % self.sep if \
+                    min(len(cells), len(self.names)) == 1 else ""
+                raise ValueError("%s: line %d has %d columns, expected %d%s"
+                                 % (self.path, n, len(cells), len(self.names), hint))
+            rows += 1
+            yield n, cells
+        if not rows:
+            raise ValueError("%s: a header and no rows" % self.path)
+
+def _csv_names(path, n, cells, header):
     """The column names: the header's (each once, none empty), or "column 1", ..."""
     if not header:
-        return ["column %d" % (k + 1) for k in range(len(records[0][1]))]
-    names, seen = [c.strip() for c in records[0][1]], set()
+        return ["column %d" % (k + 1) for k in range(len(cells))]
+    names, seen = [c.strip() for c in cells], set()
     for k, name in enumerate(names):
         if not name or name in seen:
             raise ValueError("%s: line %d, column %d: %s; every column needs a name of "
-                             "its own" % (path, records[0][0], k + 1, "the name is empty"
+                             "its own" % (path, n, k + 1, "the name is empty"
                                           if not name else "%r again" % _cut(name)))
         seen.add(name)
     return names
@@ -3217,52 +3378,6 @@ def _csv_names(path, records, header):
 def _cut(text, limit=60):
     """A cell as an error quotes it: at most ``limit`` characters."""
     return text if len(text) <= limit else text[:limit] + "..."
-
-def _widths(path, records, names, sep):
-    """ValueError naming the first record whose cells are not one per column."""
-    for n, cells in records:
-        if len(cells) != len(names):
-            hint = " (is the delimiter %r? --delimiter sets it)" % sep if \
-                min(len(cells), len(names)) == 1 else ""
-            raise ValueError("%s: line %d has %d columns, expected %d%s"
-                             % (path, n, len(cells), len(names), hint))
-
-def read_csv(path, target=None, *, delimiter=None):
-    """Read a numeric CSV file: ``(names, rows, classes)``, its column names
-    and its rows as floats.  The first row is a header when none of its cells
-    is a number (else the columns are named "column 1", ...).  The delimiter
-    is ``delimiter``, else the one of comma, semicolon and tab the first line
-    holds most of.  Blank lines, \\r\\n line ends, a UTF-8 byte-order mark and
-    fields in double quotes (which may hold the delimiter and line breaks)
-    are taken.  Only the ``target`` column (a name, a number from 1, or -1 for
-    the last) may hold text, class names: then its classes, sorted, are
-    ``classes`` and each row holds its class's number; else ``classes`` is
-    [].  Anything else that is not a finite number raises ValueError naming
-    the file, line and column.
-
-    >>> import os, tempfile
-    >>> path = os.path.join(tempfile.mkdtemp(), "iris.csv")
-    >>> with open(path, "w") as f:
-    ...     _ = f.write('length;"width; cm";species\\n5.1;3.5;setosa\\n\\n7.0;3.2;versicolor\\n')
-    >>> read_csv(path, target="species")
-    (['length', 'width; cm', 'species'], [[5.1, 3.5, 0.0], [7.0, 3.2, 1.0]], ['setosa', 'versicolor'])
-    """
-    path = _path(path)
-    records, header, sep = _csv_lines(path, delimiter)
-    names = _csv_names(path, records, header)
-    t = _column(target, names, "target") if target is not None else None
-    body = records[header:]
-    if not body:
-        raise ValueError("%s: a header and no rows" % path)
-    _widths(path, body, names, sep)
-    labels = [cells[t].strip() for n, cells in body] if t is not None else []
-    classes = sorted(set(labels)) if [v for v in labels if _number(v) is None] else []
-    index = dict((c, float(i)) for i, c in enumerate(classes))
-    rows = []
-    for r, (n, cells) in enumerate(body):
-        rows.append([index[labels[r]] if classes and k == t else _cell(path, n, k, names, c)
-                     for k, c in enumerate(cells)])
-    return names, rows, classes
 
 def _cell(path, n, k, names, cell):
     """The number a cell holds; ValueError naming it if it holds none."""
@@ -3298,76 +3413,46 @@ def _number(text):
         return None
     return value if value is not None and value - value == 0.0 else None
 
+class _Column:
+    """What a first pass sees of a feature column: how many cells hold a
+    value, the first of them that is not a number, and the texts of its
+    cells (at most MAX_CATEGORIES + 1 kept)."""
+    def __init__(self):
+        self.cells, self.numbers, self.first, self.texts = 0, 0, None, {}
 
-MAX_CLASSES = 20    # a target of at most this many whole numbers is classified by default
+    def see(self, n, cell):
+        self.cells += 1
+        if _number(cell) is not None:
+            self.numbers += 1
+        elif self.first is None:
+            self.first = (n, cell)
+        if len(self.texts) <= MAX_CATEGORIES:
+            self.texts[cell] = True
 
-def _csv_table(path, o):
-    """What `train` learns from DATA.csv: the model's ``info`` (columns,
-    target, task, classes, categories), the kept records, their feature rows
-    (one-hot encoded; None where a value is missing) and targets (class
-    numbers when classifying)."""
-    records, header, sep = _csv_lines(path, o["delimiter"])
-    names = _csv_names(path, records, header)
-    if len(names) < 2:
-        raise ValueError("%s: one column; expected features and a target%s" % (path, "" if sep
-                         != "," else " (is the delimiter not a comma? --delimiter sets it)"))
-    target = -1 if o["target"] is None else int(o["target"]) if o["target"].isdigit() \
-        else o["target"]
-    k = _column(target, names, "%s: --target" % path)
-    body = records[header:]
-    if not body:
-        raise ValueError("%s: a header and no rows" % path)
-    _widths(path, body, names, sep)
-    for n, cells in body:
-        if _missing(cells[k]) and o["missing"] == "error":
-            raise ValueError("%s: no target value (%r); --missing drop leaves such rows out"
-                             % (_where(path, n, k, names[k]), _cut(cells[k])))
-    body = [(n, cells) for n, cells in body if not _missing(cells[k])]
-    features = [j for j in range(len(names)) if j != k]
-    categories = [_categories(path, names, j, body) for j in features]
-    for n, cells in body:
-        lost = [j for j in features if _missing(cells[j])]
-        if lost and o["missing"] == "error":
-            raise ValueError("%s: a missing value (%r); --missing drop leaves such rows out, "
-                             "--missing mean fills in the column's mean" % (
-                                 _where(path, n, lost[0], names[lost[0]]), _cut(cells[lost[0]])))
-    if o["missing"] == "drop":
-        body = [(n, cells) for n, cells in body if not [j for j in features
-                                                         if _missing(cells[j])]]
-    info = {"columns": names, "target": names[k], "categories": categories, "fill": []}
-    labels = [cells[k].strip() for n, cells in body]
-    info["task"], info["classes"], values = _task(path, names[k], labels, o["task"])
-    X = [_encoded(path, n, cells, names, features, categories) for n, cells in body]
-    return info, body, X, values
-
-def _categories(path, names, j, body):
-    """The texts of column j, sorted, if most of its cells hold text; []
-    if all hold numbers; else ValueError naming the first text."""
-    cells = [(n, row[j].strip()) for n, row in body if not _missing(row[j])]
-    texts = [(n, c) for n, c in cells if _number(c) is None]
-    if not texts:
-        return []
-    if 2 * len(texts) < len(cells):
-        raise ValueError("%s: %r is not a number, as most of the column is (a missing "
-                         "value is empty, NA, NaN or ?: see --missing)"
-                         % (_where(path, texts[0][0], j, names[j]), _cut(texts[0][1])))
-    distinct = sorted(set(c for n, c in cells))
-    if len(distinct) > MAX_CATEGORIES:
-        raise ValueError("%s: column %d (%s) holds %d different texts, more than %d to "
-                         "encode one-hot; leave it out of the file (or is it the target? "
-                         "--target names it)" % (path, j + 1, _cut(names[j]), len(distinct),
-                                                 MAX_CATEGORIES))
-    return distinct
+    def categories(self, path, names, j):
+        """The texts to encode one-hot, sorted, if most cells hold text; []
+        if all hold numbers; else ValueError naming the first text."""
+        if self.first is None:
+            return []
+        if 2 * (self.cells - self.numbers) < self.cells:
+            raise ValueError("%s: %r is not a number, as most of the column is (a missing "
+                             "value is empty, NA, NaN or ?: see --missing)"
+                             % (_where(path, self.first[0], j, names[j]), _cut(self.first[1])))
+        if len(self.texts) > MAX_CATEGORIES:
+            raise ValueError("%s: column %d (%s) holds more than %d different texts to encode "
+                             "one-hot; leave it out of the file (or is it the target? --target "
+                             "names it)" % (path, j + 1, _cut(names[j]), MAX_CATEGORIES))
+        return sorted(self.texts)
 
 def _task(path, name, labels, task):
-    """``(task, classes, values)`` of the target's cells: a class number per
-    cell when classifying (text, or at most MAX_CLASSES whole numbers, unless
-    ``task`` says), else the numbers."""
-    numbers = [_number(v) for v in labels]
-    text = [v for v, x in zip(labels, numbers) if x is None]
-    distinct = sorted(set(numbers)) if not text else []
-    whole = not [v for v in distinct if v != int(v)]
-    task = task or ("classify" if text or whole and len(distinct) <= MAX_CLASSES
+    """``(task, classes)`` of a target's labels (each text once): classify
+    text, or at most MAX_CLASSES whole numbers, unless ``task`` says.  The
+    classes are the labels' texts, as they are (01 is not 1), in the order of
+    their numbers where all are numbers."""
+    numbers = dict((label, _number(label)) for label in labels)
+    text = [label for label in labels if numbers[label] is None]
+    whole = not text and not [v for v in numbers.values() if v != int(v)]
+    task = task or ("classify" if text or whole and len(labels) <= MAX_CLASSES
                     else "regress")
     if task not in ("classify", "regress"):
         raise UsageError("--task: expected classify or regress, got %s" % _show(task))
@@ -3375,17 +3460,99 @@ def _task(path, name, labels, task):
         if text:
             raise ValueError("%s: --task regress, but the target %r holds text (%r)"
                              % (path, _cut(name), _cut(text[0])))
-        return task, [], numbers
-    if not text and (not whole or len(distinct) > MAX_UNITS):
-        raise ValueError("%s: the target %r holds %d numbers, not classes (try --task "
-                         "regress)" % (path, _cut(name), len(distinct)))
-    classes = sorted(set(labels)) if text else ["%d" % v for v in distinct]
-    if len(classes) < 2:
+        return task, []
+    if len(labels) > MAX_UNITS or not (text or whole):
+        raise ValueError("%s: the target %r holds %s different %s, not classes (try --task "
+                         "regress)" % (path, _cut(name), "more than %d" % MAX_UNITS if len(
+                             labels) > MAX_UNITS else len(labels), "values" if text else
+                             "numbers"))
+    if len(labels) < 2:
         raise ValueError("%s: the target %r holds one class, %r; there is nothing to learn"
-                         % (path, _cut(name), _cut(classes[0]) if classes else ""))
-    index = dict((c, float(i)) for i, c in enumerate(classes))
-    return task, classes, [index[v] if text else index["%d" % x] for v, x in
-                           zip(labels, numbers)]
+                         % (path, _cut(name), _cut(list(labels)[0]) if labels else ""))
+    return task, sorted(labels) if text else sorted(labels, key=lambda c: (numbers[c], c))
+
+def _read_table(path, target, *, task=None, missing="error", delimiter=None):
+    """A CSV file read as `train` reads it, in two passes: ``(info, X,
+    values, lines)``, the model's csv section so far (no scaling), and each
+    kept row's inputs (None where missing), target and line.  ``target``:
+    a column (see _column), or None: every column is a feature."""
+    csv = CsvFile(path, delimiter)
+    names = csv.names
+    if target is not None and len(names) < 2:
+        raise ValueError("%s: one column; expected features and a target%s" % (path, "" if (
+            csv.sep != ",") else " (is the delimiter not a comma? --delimiter sets it)"))
+    k = None if target is None else _column(target, names, "%s: --target" % path)
+    features = [j for j in range(len(names)) if j != k]
+    labels, columns, kept = {}, [_Column() for j in features], 0
+    for n, cells in csv.records():
+        if k is not None and _missing(cells[k]):
+            if missing == "error":
+                raise ValueError("%s: no target value (%r); --missing drop leaves such rows "
+                                 "out" % (_where(path, n, k, names[k]), _cut(cells[k])))
+            continue
+        lost = [j for j in features if _missing(cells[j])]
+        if lost and missing == "error":
+            raise ValueError("%s: a missing value (%r); --missing drop leaves such rows out, "
+                             "--missing mean fills in the column's mean" % (
+                                 _where(path, n, lost[0], names[lost[0]]), _cut(cells[lost[0]])))
+        for column, j in zip(columns, features):
+            if not _missing(cells[j]):
+                column.see(n, cells[j].strip())
+        if lost and missing == "drop":
+            continue
+        kept += 1
+        if k is not None and len(labels) <= MAX_UNITS:
+            labels[cells[k].strip()] = True
+    if not kept:
+        raise ValueError("%s: no rows left: each has a missing value (see --missing)" % path)
+    info = {"columns": names, "target": None if k is None else names[k], "fill": [],
+            "categories": [c.categories(path, names, j) for c, j in zip(columns, features)]}
+    info["task"], info["classes"] = _task(path, names[k], labels, task) if k is not None \
+        else (None, [])
+    index = dict((c, float(i)) for i, c in enumerate(info["classes"]))
+    X, values, lines = [], [], []
+    for n, cells in csv.records():                      # the second pass
+        if k is not None and _missing(cells[k]):
+            continue
+        row = _encoded(path, n, cells, names, features, info["categories"])
+        if None in row and missing == "drop":
+            continue
+        X.append(row)
+        lines.append(n)
+        values.append(None if k is None else index[cells[k].strip()] if index else
+                      _cell(path, n, k, names, cells[k]))
+    return info, X, values, lines
+
+def read_csv(path, target=None, *, delimiter=None, missing="error", task=None):
+    """A CSV file read by `train`'s reader and rules (docs/csv.md): ``(names,
+    rows, classes)``, the columns' names and the rows as floats, a text
+    column one-hot (a column per text, "name = text").  The ``target`` (a
+    name, a number from 1, -1 for the last) holds classes if it holds text or
+    at most MAX_CLASSES whole numbers (unless ``task`` is "regress"): then
+    ``classes`` are their texts, in order, and a row holds its class's
+    number.  A missing value raises ValueError, or with ``missing`` "drop"
+    leaves the row out, "mean" fills in the column's mean; a cell that
+    cannot be read raises ValueError naming the file, line and column.
+
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "iris.csv")
+    >>> with open(path, "w") as f:
+    ...     _ = f.write('length;"width; cm";species\\n5.1;3.5;setosa\\n\\n7.0;3.2;versicolor\\n')
+    >>> read_csv(path, target="species")
+    (['length', 'width; cm', 'species'], [[5.1, 3.5, 0.0], [7.0, 3.2, 1.0]], ['setosa', 'versicolor'])
+    """
+    check_name(missing, "missing", ("error", "drop", "mean"))
+    info, X, values, lines = _read_table(path, target, task=task, missing=missing,
+                                         delimiter=delimiter)
+    names = _input_names(info)
+    if missing == "mean":
+        X = [_filled(path, n, row, _means(path, X, names), names) for n, row in zip(lines, X)]
+    if info["target"] is None:
+        return names, X, []
+    k = info["columns"].index(info["target"])
+    at = sum(len(cats) or 1 for cats in info["categories"][:k])   # its place among the inputs
+    return (names[:at] + [info["target"]] + names[at:],
+            [row[:at] + [v] + row[at:] for row, v in zip(X, values)], info["classes"])
 
 def _encoded(path, n, cells, names, columns, categories):
     """The network's inputs from the cells of the feature ``columns`` of line
@@ -3405,19 +3572,16 @@ def _encoded(path, n, cells, names, columns, categories):
                 _where(path, n, j, names[j]), _cut(cell), _cut(", ".join(cats))))
     return row
 
-def _filled(path, X, lines, fill, inputs):
-    """The rows X with each missing value (None) filled in from ``fill``;
+def _filled(path, n, row, fill, inputs):
+    """``row`` with each missing value (None) filled in from ``fill``;
     ValueError naming the first when there is none to fill in."""
-    out = []
-    for row, n in zip(X, lines):
-        if None in row:
-            k = row.index(None)
-            if not fill:
-                raise ValueError("%s: line %d: no value of %s; the model fills in none "
-                                 "(train it with --missing mean)" % (path, n, _cut(inputs[k])))
-            row = [fill[k] if v is None else v for k, v in enumerate(row)]
-        out.append(row)
-    return out
+    if None not in row:
+        return row
+    if not fill:
+        raise ValueError("%s: line %d: no value of %s; the model fills in none "
+                         "(train it with --missing mean)"
+                         % (path, n, _cut(inputs[row.index(None)])))
+    return [fill[k] if v is None else v for k, v in enumerate(row)]
 
 def _means(path, X, inputs):
     """The mean of each input over the rows X, those missing (None) left out."""
@@ -3429,6 +3593,40 @@ def _means(path, X, inputs):
         means.append(_total(known) / len(known))
     return means
 
+CSV_MODEL = ("columns", "target", "task", "classes",      # what `train` adds: see _csv_model
+             "x_mean", "x_std", "y_mean", "y_std", "categories", "fill")
+
+def _csv_model(v, sizes):
+    """True if ``v`` is a net.csv for a network of these ``sizes``: the CSV
+    file's column names, the target's name, the task (classify or regress),
+    the class names, the texts of each feature (one input each; [] for a
+    number), the means that fill in missing inputs ([]: none), the inputs'
+    means and standard deviations, and (to regress) the target's.  A model
+    of version 2 without categories and fill has none."""
+    numbers = lambda x, n: isinstance(x, list) and len(x) == n and not [  # noqa: E731
+        1 for e in x if not (is_real(e) and is_finite(e))]
+    texts = lambda x: isinstance(x, list) and not [  # noqa: E731
+        1 for c in x if not isinstance(c, str)] and len(set(x)) == len(x)
+    if isinstance(v, dict) and "categories" not in v and "fill" not in v:
+        v.update(categories=[[] for _ in range(sizes[0])], fill=[])
+    if not (isinstance(v, dict) and sorted(v) == sorted(CSV_MODEL)):
+        return False
+    names, classes, cats = v["columns"], v["classes"], v["categories"]
+    if not (texts(names) and texts(classes) and isinstance(cats, list) and
+            len(cats) == len(names) - 1 and not [1 for c in cats if not texts(c)]):
+        return False
+    classify = v["task"] == "classify"
+    return bool(sum(len(c) or 1 for c in cats) == sizes[0]
+                and (v["fill"] == [] or numbers(v["fill"], sizes[0]))
+                and v["target"] in names and v["task"] in ("classify", "regress")
+                and len(classes) == (sizes[-1] if classify else 0)
+                and numbers(v["x_mean"], sizes[0]) and numbers(v["x_std"], sizes[0])
+                and numbers(v["y_mean"], 0 if classify else sizes[-1])
+                and numbers(v["y_std"], 0 if classify else sizes[-1])
+                and not [1 for s in v["x_std"] + v["y_std"] if s <= 0])
+
+FIELDS["csv"] = _csv_model
+
 def _input_names(info):
     """What each input of a `train` model is: a feature's name, or one text
     of it ("color = red"), in the order of the network's inputs."""
@@ -3439,6 +3637,101 @@ def _input_names(info):
 
 def _features(info):
     return [c for c in info["columns"] if c != info["target"]]
+
+class _Dataset:
+    """A CSV file made ready to train on, by `train` and the page: ``info``,
+    the model's csv section; ``X`` and ``values``, each row's inputs (filled
+    in) and target; ``fit``, ``val`` and ``held``, the rows to train,
+    validate (with ``validate``, a fifth) and test on (the part ``test``);
+    ``inputs(rows)`` and ``targets(rows)``, those rows for the network."""
+    def __init__(self, path, o, test, validate):
+        target = -1 if o["target"] is None else int(o["target"]) if o["target"] and not [
+            c for c in o["target"] if c not in "0123456789"] else o["target"]
+        info, X, values, lines = _read_table(path, target, task=o["task"],
+                                             missing=o["missing"], delimiter=o["delimiter"])
+        uses = ["train"] + ["validate"] * validate + ["test"] * (test > 0)
+        if len(X) < len(uses) + 1:
+            raise ValueError("%s: %d rows; train needs at least %d, to %s" % (
+                path, len(X), len(uses) + 1, " and ".join([", ".join(uses[:-1])] + uses[-1:])
+                if len(uses) > 1 else uses[0]))
+        rows = list(range(len(X)))
+        fit, held = split(rows, rows, test=test, seed=o["seed"])[:2] if test else (rows, [])
+        fit, val = split(fit, fit, test=0.2, seed=o["seed"])[:2] if validate else (fit, [])
+        names = _input_names(info)
+        info["fill"] = _means(path, [X[i] for i in fit], names) if o["missing"] == "mean" \
+            else []
+        X = [_filled(path, n, row, info["fill"], names) for n, row in zip(lines, X)]
+        try:
+            scale = Standardizer([X[i] for i in fit], names=names)
+            scale_y = None if info["classes"] else Standardizer([[values[i]] for i in fit],
+                                                                names=[info["target"]])
+        except ValueError as e:
+            raise ValueError("%s: %s" % (path, e)) from None
+        info.update(x_mean=scale.mean, x_std=scale.std, y_mean=scale_y.mean if scale_y else [],
+                    y_std=scale_y.std if scale_y else [])
+        self.info, self.X, self.values, self.fit, self.val, self.held = \
+            info, X, values, fit, val, held
+
+    def inputs(self, rows):
+        return _standardized(self.info, [self.X[i] for i in rows])
+
+    def targets(self, rows):
+        if self.info["classes"]:
+            return one_hot([int(self.values[i]) for i in rows], len(self.info["classes"]))
+        return Standardizer(mean=self.info["y_mean"], std=self.info["y_std"]).transform(
+            [[self.values[i]] for i in rows])
+
+def _standardized(info, X):
+    """The rows X of a model's inputs as its network takes them."""
+    return Standardizer(mean=info["x_mean"], std=info["x_std"]).transform(X) if X else []
+
+class _ModelRows:
+    """A CSV file read as the model ``info`` reads it: its ``columns`` of
+    features and target ``t`` (None: none), by name with a header, else in
+    the model's order; ``inputs(n, cells)``, a row's inputs, encoded and
+    filled in; ``target(n, cells)``, its target as the model counts it."""
+    def __init__(self, info, path, delimiter=None):
+        self.info, self.csv = info, CsvFile(path, delimiter)
+        self.names, self.index = _input_names(info), dict(
+            (c, float(i)) for i, c in enumerate(info["classes"]))
+        names, features = self.csv.names, _features(info)
+        if self.csv.header:
+            for name in features:
+                if name not in names:
+                    raise ValueError("%s: line 1: no column %r; the model reads %s" % (
+                        path, _cut(name), _cut(", ".join(features), 200)))
+            where = dict((name, k) for k, name in enumerate(names))
+            self.columns, self.t = [where[name] for name in features], where.get(info["target"])
+        elif len(names) in (len(features), len(info["columns"])):
+            self.t = info["columns"].index(info["target"]) if len(names) > len(features) \
+                else None
+            self.columns = [k for k in range(len(names)) if k != self.t]
+        else:
+            raise ValueError("%s: line 1 has %d columns and no header; the model reads %d (%s)"
+                             % (path, len(names), len(features), _cut(", ".join(features),
+                                                                      200)))
+
+    def inputs(self, n, cells):
+        row = _encoded(self.csv.path, n, cells, self.csv.names, self.columns,
+                       self.info["categories"])
+        return _filled(self.csv.path, n, row, self.info["fill"], self.names)
+
+    def target(self, n, cells):
+        return _target(self.csv.path, n, cells[self.t], self.t, self.info, self.index)
+
+def _target(path, n, cell, t, info, index):
+    """The target a cell holds as the model counts it (a class number in
+    ``index``, or a number), None if it holds none; ValueError if the model
+    cannot score it."""
+    cell = cell.strip()
+    if _missing(cell):
+        return None
+    if not info["classes"]:
+        return _cell(path, n, t, {t: info["target"]}, cell)
+    if cell not in index:
+        raise ValueError("%s: %r is not a class the model knows (%s)" % (
+            _where(path, n, t, info["target"]), _cut(cell), _cut(", ".join(info["classes"]))))
+    return index[cell]
 
 def _writable(path, flag):
     """ValueError unless a file can be written at ``path`` (checked before a
@@ -3457,6 +3750,15 @@ def _writable(path, flag):
 def _check_train(o):
     """Every option of `train` that is wrong, before anything is printed."""
     check_name(o["optimizer"], "--optimizer", OPTIMIZERS)
+    for flag, name, option in _optimizer_flags():
+        if flag[0] in o["given"]:
+            if name not in OPTIMIZERS[o["optimizer"]].options:
+                raise UsageError("%s: not an option of --optimizer %s" % (flag[0],
+                                                                          o["optimizer"]))
+            try:
+                option.check(o[name])
+            except (TypeError, ValueError) as e:
+                raise UsageError("--%s" % e) from None
     check_name(o["activation"], "--activation", [k for k in ACTIVATIONS if
                                                   ACTIVATIONS[k].hidden])
     check_name(o["missing"], "--missing", ("error", "drop", "mean"))
@@ -3465,48 +3767,29 @@ def _check_train(o):
     if o["save"]:
         _writable(o["save"], "--save")
 
+def _optimizer_options(o):
+    """The options of the optimizer that the command line gives."""
+    return dict((name, o[name]) for flag, name, option in _optimizer_flags()
+                if flag[0] in o["given"])
+
 def _train_csv(o):
     """`train`: read, split, fill in, standardize, train with early stopping,
     report, save; on Ctrl-C, save what there is."""
-    path = o["data"]
     _check_train(o)
-    info, body, X, values = _csv_table(path, o)
-    names = _input_names(info)
-    test = 0.0 if o["test_file"] else o["test"]
-    uses = ["train"] + ["validate"] * bool(o["patience"]) + ["test"] * (test > 0)
-    if len(X) < len(uses) + 1:
-        raise ValueError("%s: %d rows; train needs at least %d, to %s" % (
-            path, len(X), len(uses) + 1, " and ".join([", ".join(uses[:-1])] + uses[-1:])
-            if len(uses) > 1 else uses[0]))
-    rows = list(range(len(X)))
-    fit, held = split(rows, rows, test=test, seed=o["seed"])[:2] if test else (rows, [])
-    fit, val = split(fit, fit, test=0.2, seed=o["seed"])[:2] if o["patience"] else (fit, [])
-    info["fill"] = _means(path, [X[i] for i in fit], names) if o["missing"] == "mean" else []
-    X = _filled(path, X, [n for n, _ in body], info["fill"], names)
-    X_test, v_test = [X[i] for i in held], [values[i] for i in held]
+    data = _Dataset(o["data"], o, 0.0 if o["test_file"] else o["test"], bool(o["patience"]))
+    info, X, values = data.info, data.X, data.values
+    X_test, v_test = [X[i] for i in data.held], [values[i] for i in data.held]
     if o["test_file"]:
         X_test, v_test = _scored(info, o["test_file"], o["delimiter"], o["missing"] == "drop")
     net = _csv_network(o, len(X[0]), info["classes"])
-    try:
-        scale = Standardizer([X[i] for i in fit], names=names)
-        scale_y = None if info["classes"] else Standardizer([[values[i]] for i in fit],
-                                                            names=[info["target"]])
-    except ValueError as e:
-        raise ValueError("%s: %s" % (path, e)) from None
-    info.update(x_mean=scale.mean, x_std=scale.std, y_mean=scale_y.mean if scale_y else [],
-                y_std=scale_y.std if scale_y else [])
     net.csv = info
-
-    def targets(rows):
-        if info["classes"]:
-            return one_hot([int(values[i]) for i in rows], len(info["classes"]))
-        return scale_y.transform([[values[i]] for i in rows])
-    options = dict(validation=(scale.transform([X[i] for i in val]), targets(val)),
+    options = dict(validation=(data.inputs(data.val), data.targets(data.val)),
                    patience=o["patience"]) if o["patience"] else {}
-    _describe(o, info, X, fit, val, X_test, net)
-    progress = Progress(o["epochs"], len(net._params()))
+    options.update(_optimizer_options(o))
+    _describe(o, info, X, data.fit, data.val, X_test, net)
+    progress = Progress(o["epochs"], _size(net))
     try:
-        history = net.train(scale.transform([X[i] for i in fit]), targets(fit), o["epochs"],
+        history = net.train(data.inputs(data.fit), data.targets(data.fit), o["epochs"],
                             o["lr"], batch_size=o["batch_size"], optimizer=o["optimizer"],
                             reduction="mean", l2=o["l2"], report_every=1,
                             callback=progress.show, **options)
@@ -3517,10 +3800,10 @@ def _train_csv(o):
     finally:
         progress.finish()
     _show_fit(net, history, o)
-    measure = _accuracy if info["classes"] else _errors
-    for what, rows, v in (("training", [X[i] for i in fit], [values[i] for i in fit]),
+    measure = _accuracy_lines if info["classes"] else _error_lines
+    for what, rows, v in (("training", [X[i] for i in data.fit], [values[i] for i in data.fit]),
                           ("test", X_test, v_test)):
-        for line in measure(net, what, _predicted(net, rows), v):
+        for line in measure(net, what, _predictions(net, rows)[1], v):
             print(line)
     if o["save"]:
         save(net, o["save"])
@@ -3555,69 +3838,38 @@ def _keep(net, o):
         print("interrupted: the weights %s are not saved (--save FILE keeps them)" % which)
 
 def _scored(info, path, delimiter, drop):
-    """The rows of a test file with targets, read as the model reads them."""
-    records, header, sep, body, columns, t, X = _model_rows(info, path, delimiter, drop)
-    if t is None:
+    """The rows of a test file with targets, read as the model reads them:
+    their inputs and targets (a row with a missing input left out, if ``drop``)."""
+    rows = _ModelRows(info, path, delimiter)
+    if rows.t is None:
         raise ValueError("%s: no column %r, the target; a test file needs it"
                          % (path, _cut(info["target"])))
-    v = [_target(path, n, cells[t], t, info) for n, cells in body]
-    kept = [k for k in range(len(v)) if v[k] is not None]
-    return [X[k] for k in kept], [v[k] for k in kept]
-
-def _model_rows(info, path, delimiter=None, drop=False):
-    """A CSV file read as the model ``info`` reads its rows: its records, if
-    the first is a header, its delimiter, the other records (with a missing value: left
-    out, if ``drop``), the features' columns, the target's (or None), and
-    each row's inputs, encoded and filled in."""
-    records, header, sep = _csv_lines(path, delimiter)
-    names = _csv_names(path, records, header)
-    body = records[header:]
-    if not body:
-        raise ValueError("%s: a header and no rows" % path)
-    _widths(path, body, names, sep)
-    columns, t = _feature_columns(path, names, header, info)
-    if drop:
-        body = [(n, cells) for n, cells in body if not [j for j in columns
-                                                         if _missing(cells[j])]]
-    X = [_encoded(path, n, cells, names, columns, info["categories"]) for n, cells in body]
-    X = _filled(path, X, [n for n, _ in body], info["fill"], _input_names(info))
-    return records, header, sep, body, columns, t, X
-
-def _target(path, n, cell, t, info):
-    """The target a cell holds as the model counts it (a class number or a
-    number), None if it holds none; ValueError if the model cannot score it."""
-    cell = cell.strip()
-    if _missing(cell):
-        return None
-    if not info["classes"]:
-        return _cell(path, n, t, {t: info["target"]}, cell)
-    x = _number(cell)
-    label = "%d" % x if x is not None and x == int(x) and "%d" % x in info["classes"] else cell
-    if label not in info["classes"]:
-        raise ValueError("%s: %r is not a class the model knows (%s)" % (
-            _where(path, n, t, info["target"]), _cut(cell), _cut(", ".join(info["classes"]))))
-    return float(info["classes"].index(label))
+    X, v = [], []
+    for n, cells in rows.csv.records():
+        t = rows.target(n, cells)
+        if t is not None and not (drop and [j for j in rows.columns if _missing(cells[j])]):
+            X.append(rows.inputs(n, cells))
+            v.append(t)
+    return X, v
 
 def _csv_network(o, inputs, classes):
     """The network `train` makes: He's weights for ReLU units, else Xavier's;
     softmax and cross-entropy for classes, else a linear output and mse."""
     return Network([inputs] + o["hidden"] + [len(classes) or 1], seed=o["seed"],
-                   init="he" if o["activation"] == "relu" else "xavier",
+                   init=ACTIVATIONS[o["activation"]].init,
                    activation=o["activation"],
                    output_activation="softmax" if classes else "linear",
                    loss="cross_entropy" if classes else "mse")
 
-def _predicted(net, X, out=None):
-    """What a network trained by `train` says of feature rows X: class numbers,
-    or the target in its own units; ``out``, its outputs for X if known."""
+def _predictions(net, X):
+    """What a network trained by `train` says of feature rows X: its outputs,
+    and the class numbers, or the target in its own units."""
     info = net.csv
-    if out is None:
-        if not X:
-            return []
-        out = net.predict(Standardizer(mean=info["x_mean"], std=info["x_std"]).transform(X))
+    out = net.predict(_standardized(info, X)) if X else []
     if info["task"] == "classify":
-        return [classify(row) for row in out]
-    return [row[0] for row in Standardizer(mean=info["y_mean"], std=info["y_std"]).inverse(out)]
+        return out, [classify(row) for row in out]
+    return out, [row[0] for row in Standardizer(mean=info["y_mean"], std=info["y_std"]).inverse(
+        out)] if out else []
 
 def _show_fit(net, history, o):
     """How training went: when it stopped, and the losses per epoch as a plot."""
@@ -3637,7 +3889,7 @@ def _show_fit(net, history, o):
             print(line)
         print("")
 
-def _accuracy(net, what, got, labels):
+def _accuracy_lines(net, what, got, labels):
     """The accuracy on some rows; for the test rows, the confusion matrix too."""
     classes = net.csv["classes"]
     if not labels:
@@ -3657,7 +3909,7 @@ def _accuracy(net, what, got, labels):
                                                                      for n in row)))
     return lines
 
-def _errors(net, what, got, values):
+def _error_lines(net, what, got, values):
     """The mean squared and absolute errors and R^2 of predictions, in the
     target's units."""
     if not values:
@@ -3686,54 +3938,33 @@ def _predict_csv(o):
     if o["proba"] and info["task"] != "classify":
         raise ValueError("--proba: %s predicts a number (%s), not a class"
                          % (o["model"], _cut(info["target"])))
-    records, header, sep, body, columns, t, X = _model_rows(info, path, o["delimiter"])
-    out = net.predict(Standardizer(mean=info["x_mean"], std=info["x_std"]).transform(X))
-    got = _predicted(net, X, out)
-    proba = out if o["proba"] else [[]] * len(X)
-    text = []
-    if header:
-        text.append(records[0][1] + ["predicted " + info["target"]] +
+    rows = _ModelRows(info, path, o["delimiter"])
+    records = list(rows.csv.records())
+    out, got = _predictions(net, [rows.inputs(n, cells) for n, cells in records])
+    proba = out if o["proba"] else [[]] * len(records)
+    text, sep = [], rows.csv.sep
+    if rows.csv.header:
+        text.append(rows.csv.head + ["predicted " + info["target"]] +
                     ["P(%s)" % c for c in info["classes"] if o["proba"]])
-    for (n, cells), g, p in zip(body, got, proba):
+    for (n, cells), g, p in zip(records, got, proba):
         text.append(cells + [info["classes"][g] if info["classes"] else repr(g)] +
                     [repr(v) for v in p])
     text = "".join(sep.join(_quoted(c, sep) for c in row) + "\n" for row in text)
-    _write(o["out"], text, "%d predictions" % len(X))
-    if t is not None:
-        _score(net, path, body, t, got)
+    _write(o["out"], text, "%d predictions" % len(records))
+    if rows.t is not None:
+        _score(net, rows, records, got)
 
-def _score(net, path, body, t, got):
+def _score(net, rows, records, got):
     """predict's scores, on stderr, for the rows whose target is known."""
-    info = net.csv
     try:
-        v = [_target(path, n, cells[t], t, info) for n, cells in body]
+        v = [rows.target(n, cells) for n, cells in records]
     except ValueError as e:
         sys.stderr.write("no score: %s\n" % e)
         return
     kept = [k for k in range(len(v)) if v[k] is not None]
-    measure = _accuracy if info["classes"] else _errors
-    for line in measure(net, path, [got[k] for k in kept], [v[k] for k in kept]):
+    measure = _accuracy_lines if net.csv["classes"] else _error_lines
+    for line in measure(net, rows.csv.path, [got[k] for k in kept], [v[k] for k in kept]):
         sys.stderr.write(line + "\n")
-
-def _feature_columns(path, names, header, info):
-    """Where the model's features are in a file, and its target (or None):
-    by name with a header, else in the model's order, with or without the
-    target's column."""
-    features = _features(info)
-    if header:
-        for name in features:
-            if name not in names:
-                raise ValueError("%s: line 1: no column %r; the model reads %s" % (
-                    path, _cut(name), _cut(", ".join(features), 200)))
-        where = dict((name, k) for k, name in enumerate(names))
-        return [where[name] for name in features], where.get(info["target"])
-    if len(names) == len(features):
-        return list(range(len(features))), None
-    if len(names) == len(info["columns"]):
-        t = info["columns"].index(info["target"])
-        return [k for k in range(len(names)) if k != t], t
-    raise ValueError("%s: line 1 has %d columns and no header; the model reads %d (%s)"
-                     % (path, len(names), len(features), _cut(", ".join(features), 200)))
 
 def main(argv=None):
     """Run the command line (``argv``, default sys.argv[1:]); return the exit status."""
@@ -3857,7 +4088,7 @@ def export_python(net, *, train=False):
     standardization (and a regressor's outputs come in the target's units)."""
     net = _network(net)
     check_bool(train, "train")
-    numbers = "".join("    %s,\n" % _real(v) for v in net._params())
+    numbers = "".join("    %s,\n" % _real(v) for v in _parameters(net))
     source = EXPORT_HEAD % (net.sizes, "  train(X, Y, epochs, lr) goes on learning."
                             if train else "") + "P = [\n%s]\n" % numbers
     info = net.csv or dict((key, []) for key in CSV_MODEL)
@@ -3912,11 +4143,11 @@ def export_c(net, *, dtype="double"):
     net = _network(net)
     exp, tanh, limit = C_TYPES[check_name(dtype, "dtype", C_TYPES)]
     for name in net.activations:
-        if ACTIVATIONS[name].c is None:
+        if ACTIVATIONS[name].F_c is None:
             raise ValueError("activations: no C for %r (C has %s)" % (name, ", ".join(
-                sorted(k for k in ACTIVATIONS if ACTIVATIONS[k].c is not None))))
+                sorted(k for k in ACTIVATIONS if ACTIVATIONS[k].F_c is not None))))
     info = net.csv or {}
-    numbers = net._params() + [v for key in ("x_mean", "x_std", "y_mean", "y_std", "fill")
+    numbers = _parameters(net) + [v for key in ("x_mean", "x_std", "y_mean", "y_std", "fill")
                                for v in info.get(key, [])]
     top = max([abs(float(v)) for v in numbers])
     if dtype == "float" and top > FLOAT_MAX:
@@ -3975,7 +4206,7 @@ def _c_layers(net, exp, tanh, limit):
                  "            a += %s[i] * bp_w%d[i][j];" % (src, l)]
         body.append("        a += bp_b%d[j];" % l if net.bias else "        (void)bp_b%d;" % l)
         F = ACTIVATIONS[net.activations[l]]
-        body += ["        %s[j] = %s;" % (dst, F.c.format(exp=exp, tanh=tanh, limit=limit)),
+        body += ["        %s[j] = %s;" % (dst, F.F_c.format(exp=exp, tanh=tanh, limit=limit)),
                  "    }"]
         if F.rows:              # softmax: the sums' exp, each over their total
             body += ["    bp_real m = y[0], t = 0;",

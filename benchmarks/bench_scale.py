@@ -101,7 +101,7 @@ def floor_epoch(W1, b1, W2, b2, state, X, Y, t):
 
 def run_floor(sizes, X, Y):
     net = network(sizes)
-    P = net._params()
+    P = bp._parameters(net)
     state = [[0.0] * len(P), [0.0] * len(P)]
     start = time.perf_counter()
     floor_epoch(net.weights[0], net.biases[0], net.weights[1], net.biases[1], state, X, Y, 0)
@@ -175,7 +175,7 @@ def main(argv):
         for _ in range(rounds):
             seconds, compiled = run_backprop(sizes, X, Y, None)
             times["default"].append(seconds / (4 * count))
-            path = "compiled" if compiled and len(network(sizes)._params()) <= \
+            path = "compiled" if compiled and bp._size(network(sizes)) <= \
                 bp.COMPILE_LIMIT else "rows" if compiled else "lists"
             times["lists"].append(run_backprop(sizes, X, Y, False)[0] / (4 * count))
             times["floor"].append(run_floor(sizes, X, Y) / (3 * count))

@@ -131,8 +131,19 @@ function settings() {
   return { data: f.data, hidden: f.hidden.split(",").map(Number), activation: f.activation,
            output: f.output, loss: f.loss, optimizer: f.optimizer, lr: Number(f.lr),
            batch: Number(f.batch), epochs: Number(f.epochs), seed: Number(f.seed),
-           init: f.activation === "relu" ? "he" : "xavier", csv: csvText, target: f.target || null };
+           csv: csvText, target: f.target || null };
 }
+
+// The choices of activation, output, loss and optimizer are backprop.py's
+// registries' names: Python knows them, the page asks.
+document.addEventListener("python-ready", async () => {
+  const names = await python("choices");
+  for (const [field, options] of Object.entries(names)) {
+    const select = form.elements[field], keep = params.get(field) || select.value;
+    select.replaceChildren(...options.map((name) => new Option(name, name)));
+    select.value = options.includes(keep) ? keep : select.value;
+  }
+}, { once: true });
 
 // The settings live in the URL: a link gives the same run.
 function remember() {

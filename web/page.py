@@ -61,51 +61,63 @@ RUN = {}
 
 
 def _data(s):
-    """(X, Y, labels or None, inputs' names) of the data set s asks for."""
+    """(X, Y, labels or None, inputs' names) of a toy data set s asks for."""
     if s["data"] == "xor":
         return bp.XOR_X, bp.XOR_Y, [0, 1, 1, 0], ["x1", "x2"]
     if s["data"] == "circle":
         X, Y = bp._circle(200, s["seed"])
         return X, Y, [int(t[0]) for t in Y], ["x1", "x2"]
-    if s["data"] == "spiral":
-        X, Y, labels = bp.spiral(seed=s["seed"])
-        return X, Y, labels, ["x1", "x2"]
+    X, Y, labels = bp.spiral(seed=s["seed"])
+    return X, Y, labels, ["x1", "x2"]
+
+
+def _csv(s):
+    """The uploaded CSV file as `train` reads it (bp._Dataset): its rules,
+    its errors; a fifth of the rows to validate on, none held out to test."""
     with open("upload.csv", "w") as f:
         f.write(s["csv"])
-    target = s.get("target") or -1
-    names, rows, classes = bp.read_csv("upload.csv", target=target)
-    k = bp._column(target, names, "target")
-    X = [row[:k] + row[k + 1:] for row in rows]
-    scale = bp.Standardizer(X)
-    X = scale.transform(X)
-    if classes:
-        labels = [int(row[k]) for row in rows]
-        return X, bp.one_hot(labels, len(classes)), labels, names[:k] + names[k + 1:]
-    return X, [[row[k]] for row in rows], None, names[:k] + names[k + 1:]
+    o = {"target": s.get("target"), "task": None, "missing": s.get("missing") or "error",
+         "delimiter": None, "seed": s["seed"], "hidden": s["hidden"],
+         "activation": s["activation"]}
+    return o, bp._Dataset("upload.csv", o, 0.0, True)
 
 
 def columns(text):
-    """The column names of a CSV file's text, as read_csv reads them."""
+    """The column names of a CSV file's text, as `train` reads them."""
     with open("upload.csv", "w") as f:
         f.write(text)
-    records, header, sep = bp._csv_lines("upload.csv")
-    return bp._csv_names("upload.csv", records, header)
+    return bp.CsvFile("upload.csv").names
 
 
-def start(s):
-    """A new network for the settings s, at its first weights."""
-    X, Y, labels, names = _data(s)
+def _network(s, X, Y):
+    """A toy data set's network, from the settings s; its split rows."""
     xor = s["data"] == "xor"
     outputs = len(Y[0])
     net = bp.Network([len(X[0])] + s["hidden"] + [outputs], seed=s["seed"],
                      activation=s["activation"],
                      output_activation=s["output"] if outputs > 1 or s["output"] != "softmax"
-                     else "sigmoid",
-                     loss=s["loss"], init="randn" if xor else s["init"])
+                     else "sigmoid", loss=s["loss"],
+                     init="randn" if xor else bp.ACTIVATIONS[s["activation"]].init)
     order = list(range(len(X)))
     bp.shuffle(order, bp.Random(s["seed"]))
     cut = 0 if xor else len(X) // 5        # XOR: the article's four rows, in its order
-    val, fit = order[:cut], order[cut:] if cut else list(range(len(X)))
+    return net, order[cut:] if cut else list(range(len(X))), order[:cut]
+
+
+def start(s):
+    """A new network for the settings s, at its first weights: a CSV file's
+    is the one `train` makes of it, with the same preprocessing."""
+    if s["data"] == "csv":
+        o, data = _csv(s)
+        every = list(range(len(data.X)))
+        X, Y, names = data.inputs(every), data.targets(every), bp._input_names(data.info)
+        labels = [int(v) for v in data.values] if data.info["classes"] else None
+        net, fit, val = bp._csv_network(o, len(X[0]), data.info["classes"]), data.fit, data.val
+        net.csv = data.info
+    else:
+        X, Y, labels, names = _data(s)
+        net, fit, val = _network(s, X, Y)
+    cut = len(val)
     RUN.clear()
     RUN.update(net=net, s=s, X=[X[i] for i in fit], Y=[Y[i] for i in fit],
                val=([X[i] for i in val], [Y[i] for i in val]) if cut else None,
@@ -152,7 +164,7 @@ def downloads():
     """The trained model as save writes it, and as export writes it."""
     net = RUN["net"]
     return {"json": bp._dumps(net), "python": bp.export_python(net),
-            "c": bp.export_c(net) if all(bp.ACTIVATIONS[a].c for a in net.activations)
+            "c": bp.export_c(net) if all(bp.ACTIVATIONS[a].F_c for a in net.activations)
             else None}
 
 
@@ -172,6 +184,14 @@ def challenges(story):
     return {"lines": lines, "cases": cases}
 
 
+def choices():
+    """The names the settings offer, from backprop.py's registries."""
+    acts = bp.ACTIVATIONS
+    return {"activation": sorted(k for k in acts if acts[k].hidden),
+            "output": sorted(k for k in acts if acts[k].output),
+            "loss": sorted(bp.LOSSES), "optimizer": sorted(bp.OPTIMIZERS)}
+
+
 def call(request):
     """The worker's entry: ``{"fn": name, "args": [...]}`` as JSON, the answer as JSON."""
     r = json.loads(request)
@@ -180,4 +200,5 @@ def call(request):
     return json.dumps(globals()[r["fn"]](*r["args"]))
 
 
-CALLS = ("example", "check", "columns", "start", "train", "downloads", "challenges")
+CALLS = ("example", "check", "columns", "start", "train", "downloads", "challenges",
+         "choices")
