@@ -3196,15 +3196,12 @@ def _trace_sample(net, x, y):
     row = _encoded("--x", None, x, features, range(len(x)), info["categories"])
     if None in row and not info["fill"]:
         raise UsageError("--x: a missing value, and the model fills in none")
-    row = _standardized(info, [_filled("--x", 1, row, info["fill"], _input_names(info))])[0]
-    t = _target("--y", None, y[0], 0, info, dict((c, float(i)) for i, c in
-                                                 enumerate(info["classes"])))
+    row = _scaled(info, [_filled("--x", 1, row, info["fill"], _input_names(info))])[0]
+    t = _target("--y", None, y[0], 0, info, _class_numbers(info["classes"]))
     if t is None:
         raise UsageError("--y: no value; expected the target's")
-    if info["classes"]:
-        target = one_hot([int(t)], len(info["classes"]))[0]
-    else:
-        target = Standardizer(mean=info["y_mean"], std=info["y_std"]).transform([[t]])[0]
+    target = one_hot([int(t)], len(info["classes"]))[0] if info["classes"] else \
+        _scaled(info, [[t]], "y")[0]
     _wrapped(print, "The model's preprocessing first (as predict's): %s, so x = %s and "
              "t = %s" % ("one-hot texts, missing values filled in, then each input less its "
                          "training mean, over its deviation", ", ".join("%.6g" % v for v in row),
@@ -3490,7 +3487,7 @@ def _read_table(path, target, *, task=None, missing="error", delimiter=None):
                 raise ValueError("%s: no target value (%r); --missing drop leaves such rows "
                                  "out" % (_where(path, n, k, names[k]), _cut(cells[k])))
             continue
-        lost = [j for j in features if _missing(cells[j])]
+        lost = _lost(cells, features)
         if lost and missing == "error":
             raise ValueError("%s: a missing value (%r); --missing drop leaves such rows out, "
                              "--missing mean fills in the column's mean" % (
@@ -3509,7 +3506,7 @@ def _read_table(path, target, *, task=None, missing="error", delimiter=None):
             "categories": [c.categories(path, names, j) for c, j in zip(columns, features)]}
     info["task"], info["classes"] = _task(path, names[k], labels, task) if k is not None \
         else (None, [])
-    index = dict((c, float(i)) for i, c in enumerate(info["classes"]))
+    index = _class_numbers(info["classes"])
     X, values, lines = [], [], []
     for n, cells in csv.records():                      # the second pass
         if k is not None and _missing(cells[k]):
@@ -3673,17 +3670,26 @@ class _Dataset:
             info, X, values, fit, val, held
 
     def inputs(self, rows):
-        return _standardized(self.info, [self.X[i] for i in rows])
+        return _scaled(self.info, [self.X[i] for i in rows])
 
     def targets(self, rows):
         if self.info["classes"]:
             return one_hot([int(self.values[i]) for i in rows], len(self.info["classes"]))
-        return Standardizer(mean=self.info["y_mean"], std=self.info["y_std"]).transform(
-            [[self.values[i]] for i in rows])
+        return _scaled(self.info, [[self.values[i]] for i in rows], "y")
 
-def _standardized(info, X):
-    """The rows X of a model's inputs as its network takes them."""
-    return Standardizer(mean=info["x_mean"], std=info["x_std"]).transform(X) if X else []
+def _scaled(info, rows, key="x", back=False):
+    """Rows of a model's inputs (``key`` "x") or targets ("y") standardized as
+    its network takes them (``back``: the other way, to their own units)."""
+    scale = Standardizer(mean=info[key + "_mean"], std=info[key + "_std"])
+    return (scale.inverse if back else scale.transform)(rows) if rows else []
+
+def _class_numbers(classes):
+    """Each class's text -> its number, a float (the network's class)."""
+    return dict((c, float(i)) for i, c in enumerate(classes))
+
+def _lost(cells, columns):
+    """The columns whose cells hold no value."""
+    return [j for j in columns if _missing(cells[j])]
 
 class _ModelRows:
     """A CSV file read as the model ``info`` reads it: its ``columns`` of
@@ -3692,8 +3698,7 @@ class _ModelRows:
     filled in; ``target(n, cells)``, its target as the model counts it."""
     def __init__(self, info, path, delimiter=None):
         self.info, self.csv = info, CsvFile(path, delimiter)
-        self.names, self.index = _input_names(info), dict(
-            (c, float(i)) for i, c in enumerate(info["classes"]))
+        self.names, self.index = _input_names(info), _class_numbers(info["classes"])
         names, features = self.csv.names, _features(info)
         if self.csv.header:
             for name in features:
@@ -3750,15 +3755,10 @@ def _writable(path, flag):
 def _check_train(o):
     """Every option of `train` that is wrong, before anything is printed."""
     check_name(o["optimizer"], "--optimizer", OPTIMIZERS)
-    for flag, name, option in _optimizer_flags():
-        if flag[0] in o["given"]:
-            if name not in OPTIMIZERS[o["optimizer"]].options:
-                raise UsageError("%s: not an option of --optimizer %s" % (flag[0],
-                                                                          o["optimizer"]))
-            try:
-                option.check(o[name])
-            except (TypeError, ValueError) as e:
-                raise UsageError("--%s" % e) from None
+    try:                # the optimizer's options as the trainer checks them
+        Settings(Network([1, 1]), 1.0, dict(_optimizer_options(o), optimizer=o["optimizer"]))
+    except (TypeError, ValueError) as e:
+        raise UsageError("--%s" % e) from None
     check_name(o["activation"], "--activation", [k for k in ACTIVATIONS if
                                                   ACTIVATIONS[k].hidden])
     check_name(o["missing"], "--missing", ("error", "drop", "mean"))
@@ -3847,7 +3847,7 @@ def _scored(info, path, delimiter, drop):
     X, v = [], []
     for n, cells in rows.csv.records():
         t = rows.target(n, cells)
-        if t is not None and not (drop and [j for j in rows.columns if _missing(cells[j])]):
+        if t is not None and not (drop and _lost(cells, rows.columns)):
             X.append(rows.inputs(n, cells))
             v.append(t)
     return X, v
@@ -3865,11 +3865,10 @@ def _predictions(net, X):
     """What a network trained by `train` says of feature rows X: its outputs,
     and the class numbers, or the target in its own units."""
     info = net.csv
-    out = net.predict(_standardized(info, X)) if X else []
+    out = net.predict(_scaled(info, X)) if X else []
     if info["task"] == "classify":
         return out, [classify(row) for row in out]
-    return out, [row[0] for row in Standardizer(mean=info["y_mean"], std=info["y_std"]).inverse(
-        out)] if out else []
+    return out, [row[0] for row in _scaled(info, out, "y", back=True)]
 
 def _show_fit(net, history, o):
     """How training went: when it stopped, and the losses per epoch as a plot."""

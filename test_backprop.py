@@ -49,10 +49,10 @@ if os.path.dirname(sys.executable) not in os.environ.get("PATH", "").split(os.pa
 REQUIRE_ALL = os.environ.get("BACKPROP_ALL_INTERPRETERS") == "1"
 
 
-def run(*args, python=sys.executable, timeout=120):
+def run(*args, python=sys.executable, timeout=120, cwd=HERE):
     """Run backprop.py as a user would; return (status, stdout, stderr)."""
     p = subprocess.run([python, SCRIPT] + list(args), capture_output=True,
-                       text=True, timeout=timeout, cwd=HERE)
+                       text=True, timeout=timeout, cwd=cwd)
     return p.returncode, p.stdout, p.stderr
 
 
@@ -2577,10 +2577,22 @@ def test_train_checks_every_option_and_the_save_path_before_it_prints(tmp_path):
             (["--missing", "guess"], "--missing: unknown name 'guess'"),
             (["--activation", "softmax"], "--activation"),
             (["--target", "colour"], "mixed.csv: --target: no column 'colour'"),
-            (["--delimiter", "ab"], "--delimiter: expected one character")):
+            (["--delimiter", "ab"], "--delimiter: expected one character"),
+            (["--momentum", "0.9"], "--momentum: not an option of optimizer 'adam'"),
+            (["--optimizer", "sgd", "--eps", "1e-6"], "--eps: not an option of optimizer 'sgd'"),
+            (["--betas", "0.9"], "--betas: expected a pair of numbers"),
+            (["--optimizer", "sgd", "--nesterov"], "--nesterov: needs a momentum above 0"),
+            (["--optimizer", "sgd", "--momentum", "1"], "--momentum: expected a number")):
         status, out, err = run("train", data, *args)
         assert status == 2 and out == "" and err.count("\n") == 1 and fragment in err, \
             (args, err)
+    # each optimizer's options are flags of `train`, from its OPTIMIZERS entry
+    status, out, err = run("train", data, "--optimizer", "sgd", "--momentum", "0.9",
+                           "--nesterov", "--epochs", "3", "--lr", "0.01")
+    assert status == 0 and "sgd, lr 0.01" in " ".join(out.split()), err
+    for name, entry in bp.OPTIMIZERS.items():
+        for key, option in entry.options.items():
+            assert "--%s" % key.replace("_", "-") in bp.usage("train")
     dup = write(tmp_path, "dup.csv", "a,b,a,c\n1,2,3,x\n4,5,6,y\n")
     status, out, err = run("train", dup)
     assert status == 2 and out == "" and "dup.csv: line 1, column 3: 'a' again" in err
@@ -3240,6 +3252,44 @@ def test_extreme_numbers_standardize_train_and_score(tmp_path):
     lines = "huge,y\n1.7e308,0\n1.7e308,1\n-1.7e308,0\n-1.7e308,1\n1.7e308,0\n1e308,1\n"
     status, out, err = run("train", write(tmp_path, "f.csv", lines), "--epochs", "2")
     assert status == 2 and "f.csv: rows: column 1 (huge): its values spread" in err
+
+
+def page_module(monkeypatch, tmp_path):
+    """web/page.py, the page's Python, imported as the worker imports it
+    (beside backprop.py), in a folder of its own, as the worker's is."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(os.path.join(HERE, "web"))
+    monkeypatch.delitem(sys.modules, "page", raising=False)
+    import page
+    return page
+
+
+def test_the_page_reads_a_csv_file_with_trains_reader_and_rules(monkeypatch, tmp_path):
+    # the repository's shop.csv (semicolons, a quoted name, one-hot texts,
+    # missing values) trains in the page as `train` reads it, and what the
+    # page downloads is a model predict reads the raw file with
+    page = page_module(monkeypatch, tmp_path)
+    shop = os.path.join(HERE, "benchmarks", "shop.csv")
+    s = dict(data="csv", csv=open(shop).read(), target=None, missing="mean", hidden=[6],
+             activation="tanh", output="sigmoid", loss="mse", optimizer="adam", lr=0.01,
+             batch=8, epochs=20, seed=0)
+    started = page.start(s)
+    info = page.RUN["net"].csv
+    assert info["columns"][-1] == "bought" and info["classes"] == ["no", "yes"]
+    assert started["sizes"] == [len(bp._input_names(info)), 6, 2]
+    assert page.train(20)["epoch"] == 20
+    model = str(tmp_path / "page-model.json")
+    with open(model, "w") as f:
+        f.write(page.downloads()["json"])
+    status, out, err = run("predict", model, shop)
+    assert status == 0 and "accuracy" in err and out.count("\n") == 41
+    # a file train refuses, the page refuses with the same words
+    for text in ("a,b\n1,x\n2,y\n3,\n", 'a;b\n1;"2\n', "a,b\n1,2\n", "a\n1\n2\n"):
+        (tmp_path / "upload.csv").write_text(text)
+        status, out, err = run("train", "upload.csv", cwd=str(tmp_path))
+        with pytest.raises(ValueError) as e:
+            page.start(dict(s, csv=text, missing="error"))
+        assert status == 2 and err == "backprop.py: error: %s\n" % e.value
 
 
 def test_tables_a_missing_target_and_names_with_line_breaks(tmp_path):
