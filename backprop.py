@@ -946,17 +946,13 @@ def _outputs(net, X):
 
 class Trainer:
     """The practical trainer: ``net.train(X, y, epochs, lr, ...)`` with its
-    options (docs/reference.md), which Part I's loop hands here: updates
-    of ``batch_size`` rows, shuffled by the network's own generator; the
-    ``optimizer`` (and its options), ``reduction``, ``l2``, ``clip``;
-    ``validation=(X, y)``, each report's third entry, and ``patience=k``:
-    stop when it has not improved for k reports, with the best report's
-    weights (``net.stopped``).  ``net.state`` keeps the optimizer's state
-    and the shuffled order, to go on exactly; a failed epoch (Diverged, an
-    error in the callback, Ctrl-C) is undone whole.  ``P`` is the weights
-    and biases as one list, ``S`` the optimizer's state, ``t`` its step
-    count, ``best`` the best report ``(score, epoch, P)``, ``waited`` the
-    reports since it."""
+    options (docs/reference.md): ``batch_size``, ``optimizer`` (and its own),
+    ``reduction``, ``l2``, ``clip``, ``validation=(X, y)`` and ``patience``.
+    ``net.state`` keeps the optimizer's state and the shuffled order, to go
+    on exactly; a failed epoch (Diverged, an error in the callback, Ctrl-C)
+    is undone whole.  ``P``: the weights and biases as one list, ``S`` the
+    optimizer's state, ``t`` its step; ``best``, the best report ``(score,
+    epoch, P)``, and ``waited``, the reports since it."""
     def __init__(self, net, X, y, lr, batch_size, compiled, options):
         self.net, self.X, self.y = net, X, y
         self.k = None if batch_size is None else check_whole(batch_size, "batch_size", 1)
@@ -964,13 +960,22 @@ class Trainer:
         fast = compiled is not False and "step" in FAST and FAST["step"](
             net, h, self.k is None, len(X), compiled)
         net.compiled, self.step = bool(fast), fast or self.step_on_lists
-        self.state = _resumed(net, h, len(X), self.k)
+        state = dict(net.state)     # the optimizer's, afresh if another or one short of slots
+        if state.get("optimizer") != h.optimizer or [s for s in h.slots if s not in state]:
+            state = {"optimizer": h.optimizer, "t": 0}
+            for s in h.slots:
+                state[s] = [0.0] * _size(net)
+        if self.k is not None:      # the shuffled order, on from where it was
+            order = net.state.get("order", ())
+            state["order"] = list(order) if len(order) == len(X) else list(range(len(X)))
+        self.state = state
         self.P, self.S, self.t = _parameters(net), [self.state[s] for s in h.slots], \
             self.state["t"]
         self.best, self.waited = None, 0
 
-    def run(self, epochs, every, callback):
-        """Train ``epochs`` epochs; the history, a report every ``every``."""
+    def epochs(self, epochs, every, callback):
+        """Train ``epochs`` epochs, an epoch at each step of this generator
+        (a program may work between them); its value: the history."""
         net, history = self.net, []
         net.stopped = None
         try:
@@ -988,6 +993,7 @@ class Trainer:
                 if reported:            # a full batch's loss is its step's
                     self.keep(history, epoch, loss if measured is None else measured, score,
                               callback)
+                yield epoch
         except KeyboardInterrupt:
             if self.best:           # stopped by hand: as early stopping would have
                 net.stopped = (net.epoch, self.best[1])
@@ -1065,22 +1071,17 @@ class Trainer:
             callback(epoch, loss)
             self.P = _parameters(self.net)
 
-def _resumed(net, h, n, k):
-    """net.state for this run: the optimizer's (afresh if another, or one
-    without the slots needed), and the shuffled order of n rows."""
-    state = dict(net.state)
-    if state.get("optimizer") != h.optimizer or [s for s in h.slots if s not in state]:
-        state = {"optimizer": h.optimizer, "t": 0}
-        for s in h.slots:
-            state[s] = [0.0] * _size(net)
-    if k is not None:       # shuffled on in place, from where it was
-        order = net.state.get("order", ())
-        state["order"] = list(order) if len(order) == n else list(range(n))
-    return state
+def _finished(steps):
+    """Run a generator to its end; the value it returns."""
+    try:
+        while True:
+            next(steps)
+    except StopIteration as e:
+        return e.value
 
 TRAINER["train"] = lambda net, X, y, epochs, lr, report_every, batch_size, callback, \
-    compiled, **options: Trainer(net, X, y, lr, batch_size, compiled, options).run(
-        epochs, report_every, callback)
+    compiled, **options: _finished(Trainer(net, X, y, lr, batch_size, compiled, options).epochs(
+        epochs, report_every, callback))
 
 # Version 2 adds what training needs to go on exactly: the epoch count, the
 # optimizer's state and shuffled order (net.state) and the generator's state.
@@ -1124,8 +1125,8 @@ def save(net, path):
     write_file(path, text)
 
 def write_file(path, text):
-    """Write ``text`` to ``path`` atomically: to a temporary file of its own
-    beside it (a new name, created exclusively, with the file's mode from the
+    """Write ``text`` (or bytes) to ``path`` atomically: to a temporary file
+    of its own beside it (a new name, created exclusively, with the file's mode from the
     start), flushed to disk, then renamed over it; through a symbolic link,
     the file it names is replaced and the link kept.  A target that is not a
     regular file (a FIFO, a device, a folder) raises ValueError; an OSError
@@ -1148,7 +1149,8 @@ def write_file(path, text):
         mode = kind & 0o7777
     tmp, fd = _temporary(os, target, 0o666 if mode is None else mode)
     try:
-        with os.fdopen(fd, "w") if fd is not None else open(tmp, "w") as f:
+        how = "wb" if isinstance(text, bytes) else "w"
+        with os.fdopen(fd, how) if fd is not None else open(tmp, how) as f:
             f.write(text)
             f.flush()
             if hasattr(os, "fsync"):
@@ -1402,8 +1404,10 @@ def _squares(d):
 
 IMPLEMENTATION = getattr(getattr(sys, "implementation", None), "name", "")  # cpython, pypy...
 # Weights and biases up to which training compiles (docs/speed.md): PyPy's
-# JIT and MicroPython's WebAssembly stack give up on longer functions.
-COMPILE_LIMIT = 200 if IMPLEMENTATION in ("pypy", "micropython") else 3000
+# JIT gives up on longer functions, and a board's heap; MicroPython's
+# compiler (its WebAssembly port's big heap too) refuses about 600 and more.
+COMPILE_LIMIT = {"pypy": 200, "micropython": 600 if sys.platform == "webassembly" else 200}.get(
+    IMPLEMENTATION, 3000)
 # samples x weights written out without a loop; on MicroPython the loop is
 # as fast, and its shorter source compiles in a board's heap
 UNROLL_LIMIT = 0 if IMPLEMENTATION == "micropython" else 600
@@ -1419,9 +1423,8 @@ def _indent(lines):
     return ["    " + text for text in lines]
 
 def _block(lines, depth):
-    """Lines as one string, each on a new line indented ``depth`` levels: one
-    join, where indenting level by level would copy every line each time
-    (MicroPython then needs far more heap to compile a network)."""
+    """Lines as one string indented ``depth`` levels, in one join: indenting
+    level by level copies each line, too much heap for a board's compiler."""
     pad = "\n" + "    " * depth
     return pad + pad.join(lines)
 
@@ -1448,11 +1451,10 @@ def _forward_lines(net, xs):
     return body
 
 def _sample(net, xs, ys, loss):
-    """One sample's work as lines of Python, its inputs named xs and its
-    targets ys: the forward pass, r = y - o, the output deltas (and with
-    ``loss`` its share of the loss, E) as its LOSSES entry writes them, the
-    deltas back to the first layer, and the sums of o_i * d_j.  Every sum is
-    written left to right, as the list code adds."""
+    """One sample's work as lines of Python (inputs xs, targets ys): the forward
+    pass, r = y - o, the output deltas (with ``loss``, its share of E) as its
+    LOSSES entry writes them, the hidden deltas, the sums of o_i * d_j; every
+    sum left to right, as the list code adds."""
     sizes, L = net.sizes, len(net.sizes) - 1
     body = _forward_lines(net, xs)     # which checks the activations' names
     acts = [ACTIVATIONS[name] for name in net.activations]
@@ -1483,9 +1485,8 @@ def _summed(name, terms):
             for n in range(0, len(terms), 50)]
 
 def _updates(net, params, slots, optimizer, uses):
-    """The end of a trainer's step as lines of Python: each parameter's
-    gradient g (from its sum of o_i * d_j, as _gradient) and its optimizer's
-    step into new names, returned with the new state."""
+    """The end of a trainer's step in Python: each parameter's gradient (as
+    _gradient) and its optimizer's step, returned with the new state."""
     weights = sum(len(W) * len(W[0]) for W in net.weights)
     lines = ["# updates: the gradient g of each parameter, then the %s step" % optimizer]
     code, grads = OPTIMIZERS[optimizer].code(uses), []
@@ -1512,9 +1513,8 @@ def _updates(net, params, slots, optimizer, uses):
                                                "[%s]" % state if slots else "S")]
 
 def _article_ends(net, params):
-    """The head and the end of an epoch of the article's loop as lines of
-    Python: each weight and bias from W and B; then each new one, w + (sum of
-    o_i * d_j) * lr, returned as lists, with their sum (finite if all are)."""
+    """The head and end of the article's epoch in Python: each weight and bias
+    from W and B; each new one, w + (sum of o_i * d_j) * lr, back as lists."""
     sizes, L = net.sizes, len(net.sizes) - 1
     head, W, B = [], [], []
     for l in range(L):
@@ -1538,9 +1538,8 @@ def _names(net):
         ["b%d_%d" % (l, j) for l in range(L) for j in range(sizes[l + 1] * net.bias)]
 
 def _hot(net, xs, ys):
-    """CPython numbers locals in order of first use and names the first 256
-    in one byte, the rest in two: a line that gives the short ones to the
-    sample's own values, which the loop reads most (about 15 % faster)."""
+    """A line giving CPython's one-byte local slots (the first 256 it numbers)
+    to the sample's own values, which the loop reads most (15 % faster)."""
     hot = xs + ys + ["%s%d_%d" % (c, l, j) for l in range(1, len(net.sizes))
                      for j in range(net.sizes[l]) for c in "aod"]
     return ["# the sample's own names first: they get the one-byte slots",
@@ -1548,8 +1547,7 @@ def _hot(net, xs, ys):
 
 def _check_names(optimizer):
     """ValueError if the optimizer's compiled code would assign a name the
-    compiler keeps (RESERVED, or one with a digit), or its slots (prefixes of
-    its state's names, m_w0_1_2) are not lower-case words."""
+    compiler keeps, or its slots (m in m_w0_1_2) are not lower-case words."""
     opt = OPTIMIZERS[optimizer]
     every = ("momentum", "nesterov", "l2", "mean", "clip")     # all its lines
     words = [word for line in opt.setup(every) + opt.code(every)
@@ -1624,15 +1622,13 @@ def equations(net, *, full_batch=True, samples=0, optimizer="sgd", uses=(), arti
 
 _COMPILED = {}
 
-# A full MicroPython heap is left in pieces too small for the compiler's
-# next block: main() asks for early collections; a library leaves that to
-# the program that imports it (docs/boards.md).
+# A full MicroPython heap is left in pieces too small for the compiler: main()
+# asks for early collections (a library leaves that to its program).
 _EARLY = []          # [True] once main() has asked for early collections
 
 def _collect(compiled=False):
-    """Collect the garbage now (on MicroPython); if main() asked for early
-    collections, collect next after a sixteenth of the heap, or once the
-    step is ``compiled``, after half of what is free (if that is more)."""
+    """Collect the garbage now (MicroPython); with early collections asked for,
+    next after a sixteenth of the heap (``compiled``: or half what is free)."""
     if IMPLEMENTATION != "micropython":
         return
     import gc
@@ -1642,33 +1638,38 @@ def _collect(compiled=False):
     if _EARLY and heap <= 1 << 20:
         gc.threshold(max(heap // 16, free // 2) if compiled else heap // 16)
 
-def _define(key, name, write):
-    """The function ``name`` that the source ``write()`` defines, kept under
-    ``key``; None (use the lists) where it cannot be made: no exec, no room
-    to write or compile it, or a function too long."""
+def _define(key, name, write, *trial):
+    """The function ``name`` that ``write()``'s source defines, kept under
+    ``key``; None (the lists) where it cannot be made or run: no exec, room,
+    or a function too long or (a call with ``trial``) deep for the stack."""
     if key not in _COMPILED:
-        scope = {"exp": math.exp, "tanh": math.tanh, "log": math.log, "sqrt": math.sqrt,
-                 "softplus": softplus}
+        scope, _COMPILED[key] = {"exp": math.exp, "tanh": math.tanh, "log": math.log,
+                                 "sqrt": math.sqrt, "softplus": softplus}, None
         try:
             _collect()
             source = write()
             _collect()
             exec(source, scope)
+            scope[name](*trial)
+            _COMPILED[key] = scope[name]
         except (NameError, MemoryError, RuntimeError):
-            return None
+            pass
         finally:
             _collect(compiled=True)
-        _COMPILED[key] = scope[name]
     return _COMPILED[key]
+
+def _zeros(net, n):
+    """Weights, biases, n rows of inputs and of targets, all 0.0: a trial call's."""
+    return _shaped(net, [0.0] * _size(net)) + ([[0.0] * net.sizes[0]] * n,
+                                             [[0.0] * net.sizes[-1]] * n)
 
 def _shape_key(net):
     return (tuple(net.sizes), tuple(net.activations), net.loss_name, net.bias)
 
 def _compiled_descend(net, n, force=None):
-    """An epoch of the article's loop on ``n`` rows, compiled (a network too
-    big to compile: on CPython, row by row), as Network._descend: a function
-    of (X, y, lr) giving the loss and whether it updated the weights; None:
-    the lists.  Part I's FAST["descend"]."""
+    """Network._descend on ``n`` rows compiled (too big to compile: on CPython,
+    row by row), a function of (X, y, lr) giving the loss and whether it
+    updated the weights; None: the lists.  Part I's FAST["descend"]."""
     size = _size(net)
     if size > COMPILE_LIMIT and not force:
         run = IMPLEMENTATION == "cpython" and (lambda W, B, X, Y, lr: _rowwise_epoch(
@@ -1676,7 +1677,8 @@ def _compiled_descend(net, n, force=None):
     else:       # a small full batch is written out sample by sample: no loop
         samples = n if n * size <= UNROLL_LIMIT else 0
         run = _define(("descend", samples) + _shape_key(net), "descend",
-                      lambda: equations(net, samples=samples, article=True))
+                      lambda: equations(net, samples=samples, article=True),
+                      *_zeros(net, n) + (0.0,))
     if not run:
         return None
 
@@ -1697,8 +1699,10 @@ def _compiled_step(net, h, full_batch, n, force=None):
         return _layered(net, h)
     samples = n if full_batch and n * size <= UNROLL_LIMIT else 0
     key = ("step", full_batch, samples, h.optimizer, h.uses) + _shape_key(net)
+    P, S, (X, Y) = [0.0] * size, [[0.0] * size for _ in h.slots], _zeros(net, n)[2:]
     return _define(key, "step", lambda: equations(net, full_batch=full_batch, samples=samples,
-                                                  optimizer=h.optimizer, uses=h.uses))
+                                                  optimizer=h.optimizer, uses=h.uses),
+                   P, S, 1, X, Y, None if full_batch else [0], h)
 
 # Above COMPILE_LIMIT, written-out code would take seconds and a gigabyte to
 # compile.  CPython then does each sum of products of the list code as
@@ -1721,9 +1725,8 @@ def _rowwise(W, b, acts, X, add_up, mul):
     return a, o
 
 def _rowwise_sums(net, W, b, X, Y):
-    """``(a, o, dW, db)``: the forward pass of the weights W and biases b,
-    the deltas, and their sums over the batch, of o_i * delta_j per weight
-    and of delta_j per bias, as the list code has them, row by row."""
+    """``(a, o, dW, db)``: the forward pass of W and b, and the sums over the
+    batch of o_i * delta_j and of delta_j, as the list code has them."""
     from operator import mul
     add_up, acts = _add_up(), [ACTIVATIONS[name] for name in net.activations]
     a, o = _rowwise(W, b, acts, X, add_up, mul)
@@ -1749,7 +1752,7 @@ def _forward_rows(net, X):
                     X, _add_up(), mul)
 
 def _rowwise_epoch(net, W, B, X, Y, lr):
-    """The compiled epoch's ``descend(W, B, X, Y, lr)`` (see equations), row by row."""
+    """The compiled ``descend(W, B, X, Y, lr)`` (see equations), row by row."""
     a, o, dW, db = _rowwise_sums(net, W, B, X, Y)
     W = [[[w + u * lr for w, u in zip(rw, ru)] for rw, ru in zip(M, U)] for M, U in zip(W, dW)]
     B = [[v + u * lr for v, u in zip(bv, bu)] for bv, bu in zip(B, db)] if net.bias else B
@@ -1772,8 +1775,7 @@ def _layered(net, h):
     return step
 
 def _forward_source(net):
-    """Python source of ``forward(P, X)``: the output rows of ``net`` with the
-    flat weights P for the rows of X, one sample's forward pass a row."""
+    """Python source of ``forward(P, X)``: the output rows for X, weights P."""
     L, xs = len(net.sizes) - 1, ["o0_%d" % i for i in range(net.sizes[0])]
     body = ["%s, = row" % ", ".join(xs)] + _forward_lines(net, xs) + [
         "out.append([%s])" % ", ".join("o%d_%d" % (L, j) for j in range(net.sizes[-1]))]
@@ -1782,16 +1784,15 @@ def _forward_source(net):
         "\n    return out\n"
 
 def _predicted_rows(net, X):
-    """``net``'s outputs for the rows X: compiled from PREDICT_ROWS rows up
-    (a few are not worth compiling for, nor the memory on a board), row by
-    row for a network too big to compile; None, use the lists: Part I's
-    FAST["predict"]."""
+    """``net``'s outputs for the rows X, compiled from PREDICT_ROWS rows up (or
+    row by row, too big to compile); None, the lists: Part I's FAST["predict"]."""
     if _size(net) > COMPILE_LIMIT:
         rows = _forward_rows(net, X)
         return rows[1][-1] if rows else None
     if len(X) < PREDICT_ROWS:
         return None
-    run = _define(("forward",) + _shape_key(net), "forward", lambda: _forward_source(net))
+    run = _define(("forward",) + _shape_key(net), "forward", lambda: _forward_source(net),
+                  [0.0] * _size(net), X[:1])
     return run(_parameters(net), X) if run else None
 
 FAST["descend"], FAST["step"] = _compiled_descend, _compiled_step
@@ -2050,21 +2051,18 @@ def check_loss(loss, output):
 # --8<-- the library ends here; the programs follow --------------------------
 # Part IV -- seeing it: the walkthrough of any network, plots in the terminal.
 
-__all__ += tuple(
-    "gradient_check updates_to_converge converging trace unit_names line_plot shade_map "
-    "bar_chart surface walkthrough ERRATA errata spiral "
-    "spiral_demo show_example show_xor CHALLENGES show_challenges read_csv export_python "
-    "export_c library main UsageError trace_steps check_steps serve".split())
+__all__ += tuple("gradient_check updates_to_converge converging trace unit_names line_plot "
+    "shade_map bar_chart surface walkthrough ERRATA errata spiral spiral_demo show_example "
+    "show_xor CHALLENGES show_challenges read_csv export_python export_c library main "
+    "UsageError trace_steps check_steps serve".split())
 
-# Seeing that the gradient is right: the gradient check.  Its step, and what
-# it measures for a right gradient: in single precision (Part I's SINGLE) E itself is only good to about 1e-7,
-# so a step near its cube root does best, and right means below 1e-2.
+# The gradient check's step, and its bound for a right gradient: in single precision (SINGLE)
+# E is good to about 1e-7 only, so a step near its cube root does best, and right is below 1e-2.
 GRADIENT_STEP, GRADIENT_RIGHT = (1e-2, 1e-2) if SINGLE else (1e-6, 1e-7)
 
 def gradient_check(net, X, y, eps=GRADIENT_STEP, **options):
-    """The largest error of ``net.gradients`` against central differences
-    of ``net.objective``, relative to max(|analytic|, |numeric|, 1e-3): at
-    most GRADIENT_RIGHT if right.  ``options``: ``reduction``, ``l2``.
+    """The largest error of ``net.gradients(X, y, **options)`` against central differences of
+    ``net.objective``, relative to max(|analytic|, |numeric|, 1e-3): <= GRADIENT_RIGHT if right.
 
     >>> gradient_check(Network([3, 4, 2], seed=1), [[0.1, 0.2, 0.3]], [[0.0, 1.0]]) < 1e-7
     True
@@ -2074,8 +2072,7 @@ def gradient_check(net, X, y, eps=GRADIENT_STEP, **options):
         raise ValueError("eps: expected a number between 0 and 1, got %s" % _show(eps))
     dW, db = net.gradients(X, y, **options)
     pairs = [(w, g) for W, G in zip(net.weights, dW) for w, g in zip(W, G)]
-    if net.bias:
-        pairs += list(zip(net.biases, db))
+    pairs += list(zip(net.biases, db)) if net.bias else []
     worst = 0.0
     for row, grads in pairs:
         for j in range(len(row)):
@@ -2097,10 +2094,9 @@ class Unit:
         self.label, self.out, self.sum, self.delta, self.k = label, out, sum_, delta, k
 
 def unit_names(sizes):
-    """The article's names for any sizes, a list of Units per layer: units
-    are numbered 1, 2, ... inputs first (``x_g``/``y_g`` is unit g's output,
-    ``delta_g`` its delta); those after the inputs again k = 1, 2, ... for
-    their sums ``a_k``, labels ``h_k``/``O_k`` and the weights ``w_ik`` into them.
+    """The article's names for any sizes, a list of Units per layer: units are numbered 1, 2, ...
+    inputs first (``x_g``/``y_g`` is unit g's output, ``delta_g`` its delta); those after the
+    inputs again k = 1, 2, ... for their sums ``a_k``, labels ``h_k``/``O_k`` and weights ``w_ik``.
 
     >>> [(u.label, u.out, u.sum, u.delta, u.k) for u in unit_names([2, 2, 1])[2]]
     [('O3', 'y5', 'a3', 'delta5', 3)]
@@ -2224,11 +2220,8 @@ class Trace:
         write("Each layer's first numbers, for one update (--all: every number)")
         a, o = net._forward(X)
         delta = net._deltas(o, Y)
-        old = _parameters(net)
-        E = LOSSES[net.loss_name].objective(a[-1], o[-1], Y, ACTIVATIONS[net.activations[-1]])
-        if not net.update(o, delta, lr):
-            raise Diverged("lr: the update made a weight infinite or NaN; weights left as "
-                           "they were")
+        old, E = _parameters(net), net.objective(X, Y)
+        net.step(X, Y, lr)
         new = _parameters(net)
         for l in range(1, L + 1):
             write("Layer %d, %d units (%s)" % (l, net.sizes[l], net.activations[l - 1]))
@@ -2237,17 +2230,14 @@ class Trace:
             write("  delta = %s" % first(delta[l][0]))
         changes = [abs(p - q) for p, q in zip(new, old)]
         k = changes.index(max(changes))
-        a, o = net._forward(X)
-        after = LOSSES[net.loss_name].objective(a[-1], o[-1], Y, ACTIVATIONS[net.activations[-1]])
         write("E = %s before the update, %s after; the largest change: parameter %d of %d, "
-              "by %s" % (self.g(E), self.g(after), k + 1, len(new), self.g(new[k] - old[k])))
+              "by %s" % (self.g(E), self.g(net.objective(X, Y)), k + 1, len(new),
+                         self.g(new[k] - old[k])))
 
 def trace(net, x, y, lr, *, digits=6, ascii=False, out=None, brief=False):
-    """Print one sample's forward pass, deltas and update, every number shown,
-    in the article's notation (see unit_names): check a hand calculation.  It
-    updates ``net``; bad arguments raise TypeError or ValueError and do not.
-    ``brief``: per layer, the first sums, outputs and deltas and the largest
-    weight change, for a network too big to read number by number.
+    """Print one sample's forward pass, deltas and update in the article's notation (unit_names),
+    every number shown: check a hand calculation.  It updates ``net``, unless an argument is bad
+    (TypeError, ValueError); ``brief``: each layer's first numbers and the largest weight change.
 
     >>> lines = []
     >>> trace(worked_example(), [0.35, 0.7], [0.5], lr=1, out=lines)
@@ -2267,19 +2257,16 @@ def trace(net, x, y, lr, *, digits=6, ascii=False, out=None, brief=False):
     show.forward(a, o, Y)
     delta = net._deltas(o, Y)
     show.deltas(o, delta, Y)
-    old_W, old_b = list(net.weights), list(net.biases)   # update() makes new lists
-    if not net.update(o, delta, lr):
-        raise Diverged("lr: the update made a weight infinite or NaN; weights left as they were")
+    old_W, old_b = list(net.weights), list(net.biases)   # step() makes new lists
+    net.step(X, Y, lr)
     show.updates(o, delta, lr, old_W, old_b)
     show.write("After the update")
     a, o = net._forward(X)
     show.forward(a, o, Y, error=False)
 
 def trace_steps(lines):
-    """The numbers of a trace, in order, as ``(symbol, value, text)``: the
-    symbol the trace prints (``a1``, ``y5``, ``delta4``, ``Delta w23``; a new
-    weight ``new w23``, the pass after the update ``y5 after``), the value as
-    printed, and the line that works it out.
+    """A trace's numbers in order, as ``(symbol, value, text)``: the symbol it prints (``a1``,
+    ``Delta w23``; ``new w23``, ``y5 after``), the value as printed, the line that works it out.
 
     >>> lines = []
     >>> trace(worked_example(), [0.35, 0.7], [0.5], lr=1, out=lines)
@@ -2307,10 +2294,9 @@ def trace_steps(lines):
     return steps
 
 def check_steps(steps, given, shown=None):
-    """The lines that judge a hand calculation: ``given`` maps symbols of
-    ``steps`` to the numbers worked out by hand, each right if it rounds as
-    written; the first wrong one (in the trace's order) is shown worked out
-    (as ``shown``, the same steps printed to fewer digits, has it)."""
+    """The lines that judge a hand calculation: ``given`` maps symbols of ``steps`` to the numbers
+    worked out by hand, each right if it rounds as written; the first wrong one (in the trace's
+    order) is shown worked out (as ``shown``, the same steps printed to fewer digits, has it)."""
     known = dict((symbol, (value, text)) for symbol, value, text in steps)
     for symbol in given:
         if symbol not in known:
@@ -2322,14 +2308,11 @@ def check_steps(steps, given, shown=None):
         if symbol in given:
             mine, places = given[symbol]
             if abs(mine - value) <= 0.5 * 10.0 ** -places * (1 + 1e-9) + 1e-12 * abs(value):
-                lines.append("check: %s = %s is right" % (symbol, _places(mine, places)))
+                lines.append("check: %s = %.*f is right" % (symbol, max(places, 0), mine))
             else:
-                return lines + ["check: %s = %s is the first wrong step; it is" % (
-                    symbol, _places(mine, places)), "  " + text]
+                return lines + ["check: %s = %.*f is the first wrong step; it is" % (
+                    symbol, max(places, 0), mine), "  " + text]
     return lines + ["check: every step checked is right"]
-
-def _places(v, places):
-    return "%.*f" % (max(places, 0), v)
 
 def _decimals(text):
     """How many decimal places a number is written to: 2 in 0.67, 4 in 1.5e-3."""
@@ -2341,12 +2324,10 @@ def ascii_only():
     encoding = getattr(sys.stdout, "encoding", None) or "utf-8"   # MicroPython: UTF-8
     return encoding.lower().replace("-", "").replace("_", "") not in ("utf8", "utf8mb4")
 
-def line_plot(values, *, height=10, width=64, log=False, ascii=False, first=0, step=1,
-              also=()):
-    """A series as text lines, a column per value (thinned to ``width``), the
-    y range on the left, x from ``first`` by ``step`` below (``log``: values > 0);
-    ``also`` holds more series of the same length as ``(values, mark)``, drawn
-    under it, where None leaves a column empty.
+def line_plot(values, *, height=10, width=64, log=False, ascii=False, first=0, step=1, also=()):
+    """A series as text lines, a column per value (thinned to ``width``), the y range on the left,
+    x from ``first`` by ``step`` below (``log``: values > 0); ``also`` holds more series of the
+    same length as ``(values, mark)``, drawn under it, where None leaves a column empty.
 
     >>> print("\\n".join(line_plot([4, 3, 2, 1, 2], height=4, ascii=True)))
              4 |*
@@ -2378,10 +2359,8 @@ def line_plot(values, *, height=10, width=64, log=False, ascii=False, first=0, s
             if other[i] is not None:
                 rows[height - 1 - int((y(other[i]) - lo) / span * (height - 1) + 0.5)][c] = mark
     label = (lambda v: "%.0e" % 10 ** v) if log else (lambda v: "%.3g" % v)
-    lines = []
-    for r, row in enumerate(rows):
-        tag = label(hi) if r == 0 else label(lo) if r == height - 1 else ""
-        lines.append("%10s |%s" % (tag, "".join(row).rstrip()))
+    tags = [label(hi)] + [""] * (height - 2) + [label(lo)]
+    lines = ["%10s |%s" % (tag, "".join(row).rstrip()) for tag, row in zip(tags, rows)]
     ends = ["%d" % x if x == int(x) else "%g" % x for x in (first, first + picks[-1] * step)]
     return lines + ["%10s +%s" % ("", "-" * len(picks)),
                     "%11s %s%*s" % ("", ends[0], len(picks) - len(ends[0]), ends[1])]
@@ -2389,8 +2368,7 @@ def line_plot(values, *, height=10, width=64, log=False, ascii=False, first=0, s
 SHADES, ASCII_SHADES = " ░▒▓█", " .:-=+*#%@"
 
 def shade_map(grid, *, ascii=False):
-    """A grid of values in [0, 1] as characters, darker nearer 1, two a cell;
-    rows top to bottom, as over the square 0 <= x, y <= 1.
+    """A grid of values in [0, 1] as characters, two a cell, darker nearer 1; rows from y = 1 down.
 
     >>> print("\\n".join(shade_map([[0.0, 0.4, 0.7, 1.0]] * 2, ascii=True)))
     1 |  ==##@@|
@@ -2399,31 +2377,24 @@ def shade_map(grid, *, ascii=False):
     """
     check_matrix(grid, "grid", finite=True)
     shades = ASCII_SHADES if ascii else SHADES
-    lines = []
-    for r, row in enumerate(grid):
-        cells = "".join(shades[min(len(shades) - 1, int(max(0.0, v) * len(shades)))] * 2
-                        for v in row)
-        tag = "1" if r == 0 else "0" if r == len(grid) - 1 else " "
-        lines.append("%s |%s|" % (tag, cells))
-    return lines + ["   0%*s" % (2 * len(grid[0]) - 1, "1")]
+    tags, n = "1" + " " * (len(grid) - 2) + "0", len(shades)
+    return ["%s |%s|" % (tag, "".join(shades[min(n - 1, int(max(0.0, v) * n))] * 2 for v in row))
+            for tag, row in zip(tags, grid)] + ["   0%*s" % (2 * len(grid[0]) - 1, "1")]
 
 def surface(net, *, columns=32, rows=16):
-    """The first output of ``net`` (of two inputs) over the square 0 <= x1,
-    x2 <= 1, as rows of values from x2 = 1 at the top."""
+    """The first output of ``net`` (of two inputs) over 0 <= x1, x2 <= 1: rows from x2 = 1 down."""
     columns, rows = check_whole(columns, "columns", 2), check_whole(rows, "rows", 2)
     # a point at a time: a board's heap fragments far less than with a row of them
     return [[net.predict([[c / (columns - 1), 1.0 - r / (rows - 1)]])[0][0]
              for c in range(columns)] for r in range(rows)]
 
 class Progress:
-    """Epoch, loss, speed and time left of a long run on one line, updated in
-    place after the first second, on a terminal only; ``show`` is a train()
-    callback reporting every epoch, ``write`` prints a line above it,
-    ``finish`` clears it.  Given the network's ``weights``, the first epoch
-    (of a run that will take over LONG_RUN seconds) prints the estimate."""
+    """A long run's epoch, loss, speed and time left, on one terminal line redrawn after a second:
+    ``show`` is a train() callback, ``write`` prints a line above it, ``finish`` clears it; given
+    the network's ``weights``, a run of over LONG_RUN seconds prints its estimate first."""
     def __init__(self, epochs, weights=None, clock=None):
         isatty = getattr(sys.stdout, "isatty", None)
-        self.epochs, self.weights, self.shown = epochs, weights, False
+        self.epochs, self.weights, self.shown, self.first = epochs, weights, False, None
         self.tty, self.clock = bool(isatty and isatty()), clock
         if clock is None:
             try:
@@ -2432,7 +2403,6 @@ class Progress:
             except ImportError:
                 pass
         self.start = self.clock() if self.clock else None
-        self.first = None           # (time, epoch) of the first report
 
     def show(self, epoch, loss):
         if self.start is None:
@@ -2440,10 +2410,8 @@ class Progress:
         now = self.clock()
         elapsed, second = now - self.start, self.first is not None
         # timed from the second report on: the first also pays for compiling the step
-        if not second:
-            self.first = (now, epoch)
-        each = (now - self.first[0]) / (epoch - self.first[1]) if second else elapsed / (
-            epoch + 1)
+        self.first = self.first or (now, epoch)         # (time, epoch) of the first report
+        each = (now - self.first[0]) / (epoch - self.first[1]) if second else elapsed / (epoch + 1)
         left = each * (self.epochs - epoch - 1)
         if second and epoch == self.first[1] + 1 and self.weights and elapsed + left > LONG_RUN:
             self.write("about %s for %d epochs at most (%s an epoch), %d weights" % (
@@ -2473,14 +2441,9 @@ def _duration(seconds):
     >>> _duration(0.42), _duration(12.3), _duration(200), _duration(5400)
     ('0.42 s', '12 s', '3 min', '1.5 h')
     """
-    if seconds < 1.0:
-        return "%.2g s" % seconds
     if seconds < 100:
-        return "%.0f s" % seconds
+        return ("%.2g s" if seconds < 1.0 else "%.0f s") % seconds
     return "%.0f min" % (seconds / 60) if seconds < 5400 else "%.1f h" % (seconds / 3600)
-
-# The article's three challenges of backpropagation, each made to happen on
-# a small problem and then cured: the numbers come from the library itself.
 
 def bar_chart(rows, *, low, high, width=40, ascii=False):
     """Labelled values as bars on a log scale from ``low`` to ``high`` (> 0).
@@ -2493,13 +2456,9 @@ def bar_chart(rows, *, low, high, width=40, ascii=False):
     if not (is_real(low) and is_real(high) and 0 < low < high):
         raise ValueError("low, high: expected 0 < low < high, got %r and %r" % (low, high))
     check_whole(width, "width", 1)
-    bar = "#" if ascii else "\u2588"
-    span = math.log10(high / low)
-    lines = []
-    for label, value in rows:
-        n = int(max(0.0, min(1.0, math.log10(max(value, low) / low) / span)) * width + 0.5)
-        lines.append("  %-8s %7.1e |%s" % (label, value, bar * n))
-    return lines
+    bar, span = "#" if ascii else "\u2588", math.log10(high / low)
+    share = lambda v: max(0.0, min(1.0, math.log10(max(v, low) / low) / span))  # noqa: E731
+    return ["  %-8s %7.1e |%s" % (k, v, bar * int(share(v) * width + 0.5)) for k, v in rows]
 
 def _wrapped(write, text, width=79):
     """Write ``text`` as lines of at most ``width`` characters, broken at spaces."""
@@ -2510,11 +2469,6 @@ def _wrapped(write, text, width=79):
             line = ""
         line = line + " " + word if line else word
     write(line)
-
-def _decades(values):
-    """The powers of ten just around ``values``: a log scale's ends."""
-    return (10.0 ** math.floor(math.log10(min(values))),
-            10.0 ** math.ceil(math.log10(max(values))))
 
 def _rms(rows):
     """The root-mean-square of the numbers in a matrix."""
@@ -2533,35 +2487,37 @@ def _wave(points, seed):
     X = [[-3.0 + 6.0 * rng.random()] for _ in range(points)]
     return X, [[math.sin(x[0]) + 0.3 * rng.gauss()] for x in X]
 
-def _gradient_rms(net, X, y):
-    return [_rms(W) for W in net.gradients(X, y, reduction="mean")[0]]
-
-def _delta_rms(net, X, y):
-    return [_rms(d) for d in net.deltas(X, y)[1:]]
-
+# The article's three challenges, each made to happen on a small problem and then cured.
 class Story:
-    """One of the article's challenges: ``intro``; ``data()``, its (X, y,
-    validation); a network of ``sizes`` with ``net`` options, trained
-    ``epochs`` at ``lr`` with ``train`` options; ``cases``, the problem then
-    its cures, each ``(name, mark, label, network options, train options)``;
-    ``measure``, what is charted per layer for the first two (or None), and
-    ``why``."""
+    """One of the article's challenges: ``intro``; ``data()``, its (X, y, validation); a network
+    of ``sizes`` with ``net`` options, trained ``epochs`` at ``lr`` with ``train`` options;
+    ``cases``, the problem then its cures, each ``(name, mark, label, network options, train
+    options)``; ``measure``, what is charted per layer for the first two (or None); ``why``."""
     def __init__(self, intro, data, sizes, epochs, lr, net, train, cases, measure, why):
         self.intro, self.data, self.sizes, self.epochs, self.lr = intro, data, sizes, epochs, lr
         self.net, self.train, self.cases, self.measure, self.why = net, train, cases, measure, why
 
     def run(self, X, y, validation):
         """``{name: (history or the Diverged error, net, measure or None)}``."""
+        return _finished(self.running(X, y, validation))
+
+    def running(self, X, y, validation):
+        """run() an epoch at a time: a generator, each step ``(case, epoch)``
+        (the page runs a story in steps: its MicroPython-wasm frees memory
+        only between them); its value, run()'s."""
         runs = {}
-        for name, mark, label, net_options, train_options in self.cases:
+        for case, (name, mark, label, net_options, train_options) in enumerate(self.cases):
             net = Network(self.sizes, seed=0, **dict(self.net, **net_options))
-            train = dict(self.train, **train_options)
-            if validation:
-                train["validation"] = validation
+            train = dict(self.train, validation=validation, **train_options)
             measured = self.measure[1](net, X, y) if self.measure else None
+            every, lr = train.pop("report_every"), train.pop("lr", self.lr)
+            epochs = Trainer(net, *net._data(X, y) + (lr, None, None, train)).epochs(
+                self.epochs, every, None)
             try:
-                runs[name] = (net.train(X, y, self.epochs, train.pop("lr", self.lr), **train),
-                              net, measured)
+                while True:
+                    yield case, next(epochs)
+            except StopIteration as e:
+                runs[name] = (e.value, net, measured)
             except Diverged as e:
                 runs[name] = (e, net, measured)
         return runs
@@ -2574,9 +2530,10 @@ class Story:
             values = runs[name][2]
             write("")
             _wrapped(write, "%s, %s (log scale):" % (self.measure[0], label))
-            for line in bar_chart([("layer %d" % (l + 1), values[l]) for l in
-                                   range(len(values) - 1, -1, -1)],
-                                  low=_decades(values)[0], high=_decades(values)[1], ascii=ascii):
+            low = 10.0 ** math.floor(math.log10(min(values)))     # the powers of ten around them
+            high = 10.0 ** math.ceil(math.log10(max(values)))
+            bars = [("layer %d" % (l + 1), v) for l, v in enumerate(values)][::-1]
+            for line in bar_chart(bars, low=low, high=high, ascii=ascii):
                 write(line)
             r = values[0] / values[-1]
             _wrapped(write, "The first layer's is %s the last's." % (
@@ -2601,11 +2558,10 @@ class Story:
         for line in line_plot(main[0], also=also, log=True, ascii=ascii, step=step, height=12):
             write(line)
         for name, mark, label, _, _ in self.cases:
-            history, net = runs[name][:2]
+            history = runs[name][0]
             if not isinstance(history, list):
                 _wrapped(write, "  %s %s: Diverged, %s" % (mark, label, history))
-                continue
-            if validation:
+            elif validation:
                 best = min(history, key=lambda e: e[2])
                 write("  %s %-20s training %.3g, validation %.3g (best %.3g at %d)" % (
                     mark, label, history[-1][1], history[-1][2], best[2], best[0]))
@@ -2624,15 +2580,14 @@ CHALLENGES = {
         [("sigmoid", "o", "sigmoid units, randn", {}, {}),
          ("relu", "*", "ReLU units, He's weights", {"activation": "relu", "init": "he"}, {})],
         ("The size of the gradient, layer by layer from the output back (rms of dW)",
-         _gradient_rms),
+         lambda net, X, y: [_rms(W) for W in net.gradients(X, y, reduction="mean")[0]]),
         "Why: each delta is the next layer's, times the weights, times F'(o); the sigmoid's "
         "o(1 - o) is at most 1/4, so with every layer back the gradient shrinks, and the first "
         "layers hardly learn."),
     "exploding": Story(
-        "Exploding gradients.  A ReLU network {sizes} with a linear output, on the same kind "
-        "of points ({points}), starts from the article's randn weights: variance 1, where "
-        "He's rule asks 2/12.  Training it with lr {lr} diverges; three cures, {epochs} "
-        "epochs each.",
+        "Exploding gradients.  A ReLU network {sizes} with a linear output, on the same kind of "
+        "points ({points}), starts from the article's randn weights: variance 1, where He's rule "
+        "asks 2/12.  Training it with lr {lr} diverges; three cures, {epochs} epochs each.",
         lambda: _circle(48) + (None,), [2] + [12] * 5 + [1], 100, 0.01,
         {"activation": "relu", "output_activation": "linear"},
         {"reduction": "mean", "report_every": 1},
@@ -2640,7 +2595,8 @@ CHALLENGES = {
          ("he", "o", "He's starting weights", {"init": "he"}, {}),
          ("small lr", "x", "lr 1e-6", {}, {"lr": 1e-6}),
          ("clip", "*", "clip=1 (the gradient's norm at most 1)", {}, {"clip": 1.0})],
-        ("The error delta, layer by layer from the output back (rms)", _delta_rms),
+        ("The error delta, layer by layer from the output back (rms)",
+         lambda net, X, y: [_rms(d) for d in net.deltas(X, y)[1:]]),
         "Why: going back, each layer multiplies delta by its weights; with weights too large "
         "the product grows, and one step of lr * gradient overshoots."),
     "overfitting": Story(
@@ -2654,13 +2610,11 @@ CHALLENGES = {
         [("plain", "o", "no cure", {}, {}), ("l2", "*", "L2 (l2=0.01)", {}, {"l2": 0.01}),
          ("early", "x", "early stopping (10)", {}, {"patience": 10})],
         None, "Why: with far more weights than samples the network can fit the noise too; L2 "
-        "keeps the weights small, and early stopping keeps those of the best validation "
-        "loss."),
+        "keeps the weights small, and early stopping keeps those of the best validation loss."),
 }
 
 def show_challenges(story=None, *, ascii=False, out=None):
-    """The article's three challenges, or the one named ``story``, each told
-    (see Story); returns ``{story: its runs}``."""
+    """The article's three challenges, or the one named ``story``, told: ``{story: its runs}``."""
     if story is not None and story not in CHALLENGES:
         raise ValueError("story: expected one of %s, got %s" % (", ".join(CHALLENGES),
                                                               _show(story)))
@@ -2725,13 +2679,10 @@ def errata():
 
 def errata_table():
     """The errata as aligned text lines, as the README shows them."""
-    lines = ["    %-12s %10s %12s  %s" % ("quantity", "article", "correct", "why")]
-    for name, printed, value, why in errata():
-        lines.append("    %-12s %10s %12.6f  %s" % (name, printed, value, why))
-    return lines
+    return ["    %-12s %10s %12s  %s" % ("quantity", "article", "correct", "why")] + [
+        "    %-12s %10s %12.6f  %s" % row for row in errata()]
 
 # The article's words "until convergence", counted.
-
 def updates_to_converge(tolerance=0.001, lr=1):
     """How many updates until the example's output is within ``tolerance`` of 0.5."""
     return len(converging(tolerance, lr)) - 1
@@ -2752,8 +2703,7 @@ def converging(tolerance=0.001, lr=1, limit=100000):
     return outputs
 
 def show_example(digits=6, *, ascii=False, out=None):
-    """The worked example as a story: the network, the forward pass, the
-    error, the deltas, the updates, the errata, and the output converging."""
+    """The worked example told: its trace (every number), the errata, and the output converging."""
     write = _writer(out)
     write("The article's worked example: x1 = 0.35, x2 = 0.7, target t1 = 0.5, eta = 1")
     trace(worked_example(), EXAMPLE_X[0], EXAMPLE_Y[0], 1, digits=digits, ascii=ascii, out=out)
@@ -2784,8 +2734,8 @@ def show_xor(epochs=10000, lr=0.1, hidden=4, seed=0, *, quiet=False, ascii=False
             progress.finish()
     if quiet or not history:
         return net
-    lines = ["", "The loss, every %d epochs (log scale):" % step]
-    lines += line_plot(history, log=True, ascii=ascii, step=step) + ["", "  x1  x2  target  output"]
+    lines = ["", "The loss, every %d epochs (log scale):" % step] + line_plot(
+        history, log=True, ascii=ascii, step=step) + ["", "  x1  x2  target  output"]
     lines += ["  %2d  %2d  %6d  %.4f" % (x[0], x[1], t[0], o[0])
               for x, t, o in zip(XOR_X, XOR_Y, net.predict(XOR_X))]
     lines += ["", "What it learned: the output over 0 <= x1, x2 <= 1 (darker is nearer 1)"]
@@ -2793,22 +2743,19 @@ def show_xor(epochs=10000, lr=0.1, hidden=4, seed=0, *, quiet=False, ascii=False
         write(line)
     return net
 
-
 def spiral(points=50, classes=3, seed=0):
-    """A classic toy data set: ``classes`` interleaved spiral arms in the
-    plane, ``points`` per arm, with seeded noise: (X, one-hot y, labels)."""
+    """Toy data: ``classes`` spiral arms of ``points`` each, seeded: (X, one-hot y, labels)."""
     check_whole(points, "points", 1)
     check_whole(classes, "classes", 2)
     rng = Random(seed)
-    X, y, labels = [], [], []
+    X, labels = [], []
     for c in range(classes):
         for i in range(points):
             r = i / max(1, points - 1)
             t = 4.0 * (c + r) + 0.2 * rng.gauss()
             X.append([r * math.sin(t), r * math.cos(t)])
-            y.append([1.0 if k == c else 0.0 for k in range(classes)])
             labels.append(c)
-    return X, y, labels
+    return X, one_hot(labels, classes), labels
 
 def spiral_demo(epochs=200, lr=0.02, batch_size=10, seed=0, *, callback=None, out=None):
     """Train a [2, 16, 16, 3] tanh network, softmax and cross-entropy, on
@@ -2905,6 +2852,9 @@ export   a saved network as code of its own, for a board: Python or a C99 header
 serve    the page that runs this file in a web browser (web/), on this machine only
          (needs `npm ci` in tools/ first, for the runtimes: see docs/web.md)
   --port        0..65535    8000    the port (0: any free one)
+site     the page as a folder for any static web host (GitHub Pages too): backprop.py,
+         web/ and the runtimes (after `npm ci` in tools/), site --out FOLDER
+  --out         file        -       the folder to write it in
 library  the library alone (the part of this file above its cut line), for a board
          where `import backprop` should cost least
   --out         file        -       write to FILE (atomically), not to the screen
@@ -2915,8 +2865,7 @@ ARGUMENTS = {"trace": "[MODEL.json]", "challenges": "[STORY]", "train": "DATA.cs
              "predict": "MODEL.json DATA.csv", "export": "MODEL.json"}
 MAX_UNITS = 1000        # per layer: a bigger network would not train in a reasonable time
 METAVARS = {">0": "F", ">=0": "F", "fraction": "F", "list": "X,X,...", "layers": "L;L;...",
-            "texts": "X,X,...",
-            "sizes": "N,N,...", "name": "NAME", "file": "FILE"}
+            "texts": "X,X,...", "sizes": "N,N,...", "name": "NAME", "file": "FILE"}
 NUMBERS = {">0": "a finite number > 0", ">=0": "a finite number >= 0",
            "fraction": "a number from 0 up to 1 (not 1)"}
 
@@ -2989,7 +2938,6 @@ def _convert(flag, kind, text):
 def usage(command=None):
     """The help text: every command, or one command with its options."""
     table = commands()
-    # how the user ran this file: as a script, or with -m
     program = "python -m backprop" if getattr(globals().get("__spec__"), "name", None) == \
         "backprop" else "python backprop.py"
     if command is None:
@@ -3027,9 +2975,8 @@ def _arguments(command, args):
     return dict(zip(names, words + [None] * (len(names) - len(words))))
 
 def _parse(args, options, values):
-    """``--flag value`` or ``--flag=value`` pairs, against a command's options;
-    the values by name (dashes as underscores) added to ``values``, and the
-    flags given."""
+    """``--flag value`` or ``--flag=value`` pairs, against a command's options: ``values`` with
+    theirs added by name (dashes as underscores), and the flags given."""
     kinds = dict((flag, kind) for flag, kind, _, _ in options)
     values.update((flag[2:].replace("-", "_"), default) for flag, _, default, _ in options)
     given = []
@@ -3078,6 +3025,8 @@ def _run(command, o):
         _write(o["out"], library(), "the library")
     elif command == "serve":
         serve(o["port"])
+    elif command == "site":
+        site(o["out"])
     else:
         net = _trace_network(o)
         if o["x"] is None or o["y"] is None:
@@ -3130,10 +3079,10 @@ def library():
     return text if cut < 0 else text[:cut + 1]
 
 def serve(port=8000):
-    """Serve the folder this file is in on 127.0.0.1 (the page is at /web/),
-    printing the address, until Ctrl-C."""
+    """Serve this file's folder on 127.0.0.1 (the page at /web/), printing where, until Ctrl-C."""
     try:
         import os
+        from functools import partial
         from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
     except ImportError:
         raise OSError("serve: this Python has no http.server; run it with CPython or PyPy")
@@ -3144,12 +3093,9 @@ def serve(port=8000):
             ".mjs": "text/javascript", ".js": "text/javascript", ".wasm": "application/wasm",
             ".py": "text/plain; charset=utf-8"})
 
-        def __init__(self, *args, **kwargs):
-            SimpleHTTPRequestHandler.__init__(self, *args, directory=root, **kwargs)
-
         def log_message(self, *args):      # quiet: the address is what matters
             pass
-    server = ThreadingHTTPServer(("127.0.0.1", port), Files)
+    server = ThreadingHTTPServer(("127.0.0.1", port), partial(Files, directory=root))
     print("backprop.py in your browser: http://127.0.0.1:%d/web/ (Ctrl-C stops)"
           % server.server_address[1])
     getattr(sys.stdout, "flush", lambda: None)()
@@ -3158,10 +3104,56 @@ def serve(port=8000):
     finally:
         server.server_close()
 
+# The page's files: all a web server gives the browser (`serve`, `site`).
+PAGE_FILES = ["backprop.py"] + ["web/" + name for name in (
+    "index.html", "app.js", "zh.js", "style.css", "worker.js", "page.py")] + [
+    "tools/node_modules/" + name for name in (
+        "@micropython/micropython-webassembly-pyscript/micropython.mjs",
+        "@micropython/micropython-webassembly-pyscript/micropython.wasm",
+        "pyodide/pyodide.mjs", "pyodide/pyodide.asm.mjs", "pyodide/pyodide.asm.wasm",
+        "pyodide/python_stdlib.zip", "pyodide/pyodide-lock.json")]
+
+def _page_files():
+    """The folder this file is in, and the page's files in it; ValueError
+    naming the first that is missing (and how to get it)."""
+    import os
+    root = os.path.dirname(os.path.abspath(globals().get("__file__", "backprop.py")))
+    for name in PAGE_FILES:
+        if not os.path.isfile(os.path.join(root, name)):
+            raise ValueError("%s is missing%s" % (os.path.join(root, name), (
+                "; run `cd tools && npm ci` first" if "node_modules" in name else
+                "; the page needs the repository's web/ beside backprop.py")))
+    return root, PAGE_FILES
+
+def site(out):
+    """`site`: the page as a folder any static host serves, PAGE_FILES as the
+    repository has them, an index.html that opens web/, and .nojekyll
+    (without it GitHub Pages' own build leaves node_modules out)."""
+    import os
+    root, names = _page_files()
+    if out is None:
+        raise UsageError("site needs --out FOLDER")
+    for name in names:
+        _folder(os.path.dirname(os.path.join(out, name)))
+        with open(os.path.join(root, name), "rb") as f:
+            write_file(os.path.join(out, name), f.read())
+    write_file(os.path.join(out, "index.html"), '<!doctype html><meta charset="utf-8">'
+               '<meta http-equiv="refresh" content="0; url=web/"><a href="web/">backprop.py '
+               'in your browser</a>\n')
+    write_file(os.path.join(out, ".nojekyll"), "")
+    print("the page written to %s: serve that folder from any static host; the page is "
+          "web/ in it" % out)
+
+def _folder(path):
+    """Make the folder ``path``, and those it is in, where they are missing."""
+    import os
+    if path and not os.path.isdir(path):
+        _folder(os.path.dirname(path))
+        os.mkdir(path)
+
 def _fell_back(net):
-    """One line on stderr when a network small enough to train compiled ran
-    on the lists: its step did not compile here (no memory for it on a small
-    heap, or a function too long for MicroPython's compiler)."""
+    """One line on stderr when a network small enough to train compiled ran on the lists: its step
+    did not compile here (no memory on a small heap, or too long for MicroPython's compiler)."""
     if getattr(net, "compiled", None) is False and _size(net) <= COMPILE_LIMIT:
         sys.stderr.write("backprop.py: note: trained on the lists, the slow path: the "
                          "compiled step did not fit in this interpreter\n")
@@ -3181,9 +3173,8 @@ def _given(pairs):
 TRACE_ALL = 100         # weights, above which trace shows each layer, not each number
 
 def _trace_sample(net, x, y):
-    """The numbers --x and --y give the network: as written; for a model
-    `train` made, a row of its columns' values and the target's value, put
-    through the model's preprocessing, which one line shows."""
+    """The numbers --x and --y give the network: as written; for a model `train` made, a row of
+    its columns' values and the target's, put through its preprocessing, which one line shows."""
     info = getattr(net, "csv", None)
     if not info:
         return _convert("--x", "list", ",".join(x)), _convert("--y", "list", ",".join(y))
@@ -3232,12 +3223,11 @@ def _trace_network(o):
     net.biases = [list(v) for v in biases]      # its own: a trace updates them in place
     return net
 
-# Your own data: a CSV file in.  MicroPython has no csv module, so the parser
-# is written out here, and one reader serves `train`, `predict`, a test file,
-# `trace` of a model, the page and read_csv, with one set of rules.  A cell
-# that holds no value is one of MISSING (any case); a column whose cells are
-# mostly text is one-hot encoded; a target of text, or of at most MAX_CLASSES
-# whole numbers, is classified, its classes the texts of its cells.
+# Your own data: a CSV file in.  MicroPython has no csv module, so the parser is written out
+# here, and one reader serves `train`, `predict`, a test file, `trace` of a model, the page and
+# read_csv, with one set of rules.  A cell that holds no value is one of MISSING (any case); a
+# column whose cells are mostly text is one-hot encoded; a target of text, or of at most
+# MAX_CLASSES whole numbers, is classified, its classes the texts of its cells.
 
 MISSING = ("", "?", "na", "n/a", "nan", "null")
 MAX_CATEGORIES = 50     # texts in a column, at most, to encode one-hot
@@ -3247,9 +3237,8 @@ def _missing(cell):
     return cell.strip().lower() in MISSING
 
 def _delimiter(line, given):
-    """The delimiter: ``given`` (one character, or "tab"), else the one of
-    comma, semicolon and tab that the header ``line`` holds most of outside
-    quotes (a comma if none)."""
+    """The delimiter: ``given`` (one character, or "tab"), else the one of comma, semicolon and
+    tab that the header ``line`` holds most of outside quotes (a comma if none)."""
     if given is not None:
         sep = "\t" if given in ("tab", "\\t") else given
         if len(sep) != 1 or sep in "\"\r\n" or _number(sep) is not None:
@@ -3261,9 +3250,8 @@ def _delimiter(line, given):
     return sep if outside.count(sep) else ","
 
 def _lines(path):
-    """``(number, line)`` of each line of a text file, read one at a time:
-    UTF-8 (else ValueError naming the line), a byte-order mark and the line
-    ends (\\n, \\r\\n or \\r) taken off."""
+    """``(number, line)`` of each line of a text file, read one at a time: UTF-8 (else ValueError
+    naming the line), a byte-order mark and the line ends (\\n, \\r\\n or \\r) taken off."""
     n = 0
     with open(path, "rb") as f:
         for raw in f:
@@ -3279,10 +3267,9 @@ def _lines(path):
                 yield n, part
 
 def _records(lines, sep, path):
-    """``(line, cells)`` of each record that is not blank: ``sep`` splits a
-    line, except in a field that starts with a double quote, which may hold
-    ``sep``, line breaks and "" for one quote; elsewhere a quote is a
-    character, as Python's csv module reads it.  Linear in the text."""
+    """``(line, cells)`` of each record that is not blank, in linear time: ``sep`` splits a line,
+    except in a field that starts with a double quote, which may hold ``sep``, line breaks and ""
+    for one quote; elsewhere a quote is a character, as Python's csv module reads it."""
     lines = iter(lines)
     for n, line in lines:
         if '"' not in line:
@@ -3292,17 +3279,14 @@ def _records(lines, sep, path):
         cells, cell, state = [], [], "start"        # start, plain, quoted, quote
         while True:
             for c in line:
-                if state == "quoted":
-                    if c == '"':
-                        state = "quote"
-                    else:
-                        cell.append(c)
-                elif c == sep and state != "quoted":
-                    cells.append("".join(cell))
-                    cell, state = [], "start"
-                elif state == "quote" and c == '"':     # "" within quotes
+                if state == "quoted" and c == '"':
+                    state = "quote"
+                elif state == "quoted" or state == "quote" and c == '"':    # "" within quotes
                     cell.append(c)
                     state = "quoted"
+                elif c == sep:
+                    cells.append("".join(cell))
+                    cell, state = [], "start"
                 elif state == "start" and c == '"':
                     state = "quoted"
                 else:
@@ -3318,20 +3302,18 @@ def _records(lines, sep, path):
         yield n, cells + ["".join(cell)]
 
 class CsvFile:
-    """A CSV file to read: ``path``; ``sep``, its delimiter; ``header``, if its
-    first record is one (none of its cells a number); ``names``, the columns'
-    (or "column 1", ...).  ``records()`` reads the others afresh, one at a
-    time, as ``(line, cells)``, one cell per column (else ValueError)."""
+    """A CSV file to read: ``path``; ``sep``, its delimiter; ``header``, if its first record is
+    one (no cell a number); ``names``, the columns' (or "column 1", ...).  ``records()`` reads
+    the others afresh, one at a time, as ``(line, cells)``, a cell per column (else ValueError)."""
     def __init__(self, path, delimiter=None):
         self.path = path = _path(path)
-        lines, first = _lines(path), None
-        for n, line in lines:
-            if line.strip():
-                first = line
+        lines = _lines(path)
+        for n, first in lines:
+            if first.strip():
                 break
-        lines.close()               # a board has few files to keep open
-        if first is None:
+        else:
             raise ValueError("%s: no rows" % path)
+        lines.close()               # a board has few files to keep open
         self.sep = _delimiter(first, delimiter)
         records = self._all()
         n, cells = next(records)
@@ -3343,12 +3325,11 @@ class CsvFile:
         return _records(_lines(self.path), self.sep, self.path)
 
     def records(self):
-        rows, first = 0, True
+        rows, skip = 0, self.header
         for n, cells in self._all():
-            if first and self.header:
-                first = False
+            if skip:
+                skip = False
                 continue
-            first = False
             if len(cells) != len(self.names):
                 hint = " (is the delimiter %r? --delimiter sets it)" % self.sep if \
                     min(len(cells), len(self.names)) == 1 else ""
@@ -3384,15 +3365,13 @@ def _cell(path, n, k, names, cell):
     return v
 
 def _where(path, n, k, name):
-    """Where a cell is, as errors say it: file, line, column and its name
-    (or, for a flag's list, n None: which value)."""
+    """Where a cell is, as errors say it: file, line, column, name (n None: a flag's value k)."""
     if n is None:
         return "%s: value %d (%s)" % (path, k + 1, _cut(name))
     return "%s: line %d, column %d (%s)" % (path, n, k + 1, _cut(name))
 
 def _column(column, names, what):
-    """The index of a column given by name, by number from 1, or from the end
-    by a negative number (-1 is the last)."""
+    """The index of a column given by name, by number from 1, or from the end (-1 is the last)."""
     if isinstance(column, str) and column in names:
         return names.index(column)
     if is_real(column, whole=True) and 1 <= abs(int(column)) <= len(names):
@@ -3411,9 +3390,8 @@ def _number(text):
     return value if value is not None and value - value == 0.0 else None
 
 class _Column:
-    """What a first pass sees of a feature column: how many cells hold a
-    value, the first of them that is not a number, and the texts of its
-    cells (at most MAX_CATEGORIES + 1 kept)."""
+    """What a first pass sees of a feature column: how many cells hold a value, the first of them
+    that is not a number, and the texts of its cells (at most MAX_CATEGORIES + 1 kept)."""
     def __init__(self):
         self.cells, self.numbers, self.first, self.texts = 0, 0, None, {}
 
@@ -3442,15 +3420,13 @@ class _Column:
         return sorted(self.texts)
 
 def _task(path, name, labels, task):
-    """``(task, classes)`` of a target's labels (each text once): classify
-    text, or at most MAX_CLASSES whole numbers, unless ``task`` says.  The
-    classes are the labels' texts, as they are (01 is not 1), in the order of
-    their numbers where all are numbers."""
+    """``(task, classes)`` of a target's labels (each text once): classify text, or at most
+    MAX_CLASSES whole numbers, unless ``task`` says.  The classes are the labels' texts, as they
+    are (01 is not 1), in the order of their numbers where all are numbers."""
     numbers = dict((label, _number(label)) for label in labels)
     text = [label for label in labels if numbers[label] is None]
     whole = not text and not [v for v in numbers.values() if v != int(v)]
-    task = task or ("classify" if text or whole and len(labels) <= MAX_CLASSES
-                    else "regress")
+    task = task or ("classify" if text or whole and len(labels) <= MAX_CLASSES else "regress")
     if task not in ("classify", "regress"):
         raise UsageError("--task: expected classify or regress, got %s" % _show(task))
     if task == "regress":
@@ -3459,20 +3435,18 @@ def _task(path, name, labels, task):
                              % (path, _cut(name), _cut(text[0])))
         return task, []
     if len(labels) > MAX_UNITS or not (text or whole):
+        many = "more than %d" % MAX_UNITS if len(labels) > MAX_UNITS else len(labels)
         raise ValueError("%s: the target %r holds %s different %s, not classes (try --task "
-                         "regress)" % (path, _cut(name), "more than %d" % MAX_UNITS if len(
-                             labels) > MAX_UNITS else len(labels), "values" if text else
-                             "numbers"))
+                         "regress)" % (path, _cut(name), many, "values" if text else "numbers"))
     if len(labels) < 2:
         raise ValueError("%s: the target %r holds one class, %r; there is nothing to learn"
                          % (path, _cut(name), _cut(list(labels)[0]) if labels else ""))
     return task, sorted(labels) if text else sorted(labels, key=lambda c: (numbers[c], c))
 
 def _read_table(path, target, *, task=None, missing="error", delimiter=None):
-    """A CSV file read as `train` reads it, in two passes: ``(info, X,
-    values, lines)``, the model's csv section so far (no scaling), and each
-    kept row's inputs (None where missing), target and line.  ``target``:
-    a column (see _column), or None: every column is a feature."""
+    """A CSV file read as `train` reads it, in two passes: ``(info, X, values, lines)``, the
+    model's csv section so far (no scaling), and each kept row's inputs (None where missing),
+    target and line.  ``target``: a column (see _column), or None: every column is a feature."""
     csv = CsvFile(path, delimiter)
     names = csv.names
     if target is not None and len(names) < 2:
@@ -3521,15 +3495,12 @@ def _read_table(path, target, *, task=None, missing="error", delimiter=None):
     return info, X, values, lines
 
 def read_csv(path, target=None, *, delimiter=None, missing="error", task=None):
-    """A CSV file read by `train`'s reader and rules (docs/csv.md): ``(names,
-    rows, classes)``, the columns' names and the rows as floats, a text
-    column one-hot (a column per text, "name = text").  The ``target`` (a
-    name, a number from 1, -1 for the last) holds classes if it holds text or
-    at most MAX_CLASSES whole numbers (unless ``task`` is "regress"): then
-    ``classes`` are their texts, in order, and a row holds its class's
-    number.  A missing value raises ValueError, or with ``missing`` "drop"
-    leaves the row out, "mean" fills in the column's mean; a cell that
-    cannot be read raises ValueError naming the file, line and column.
+    """A CSV file read by `train`'s reader and rules (docs/csv.md): ``(names, rows, classes)``, the
+    rows as floats, a text column one-hot (a column per text, "name = text").  The ``target`` (a
+    name, a number from 1, -1 for the last) holds classes if it holds text or at most MAX_CLASSES
+    whole numbers (unless ``task`` is "regress"): a row holds its class's number in ``classes``.
+    ValueError names the file, line and column of a cell that cannot be read, or of a missing value
+    unless ``missing`` is "drop" (the row left out) or "mean" (the column's mean filled in).
 
     >>> import os, tempfile
     >>> path = os.path.join(tempfile.mkdtemp(), "iris.csv")
@@ -3543,7 +3514,8 @@ def read_csv(path, target=None, *, delimiter=None, missing="error", task=None):
                                          delimiter=delimiter)
     names = _input_names(info)
     if missing == "mean":
-        X = [_filled(path, n, row, _means(path, X, names), names) for n, row in zip(lines, X)]
+        fill = _means(path, X, names)
+        X = [_filled(path, n, row, fill, names) for n, row in zip(lines, X)]
     if info["target"] is None:
         return names, X, []
     k = info["columns"].index(info["target"])
@@ -3552,9 +3524,8 @@ def read_csv(path, target=None, *, delimiter=None, missing="error", task=None):
             [row[:at] + [v] + row[at:] for row, v in zip(X, values)], info["classes"])
 
 def _encoded(path, n, cells, names, columns, categories):
-    """The network's inputs from the cells of the feature ``columns`` of line
-    n: a number as it is, a text one-hot over its column's ``categories``,
-    None where a value is missing; ValueError for a text not among them."""
+    """The network's inputs from the cells of the feature ``columns`` of line n: a number as it
+    is, a text one-hot over its ``categories``, None where missing; ValueError for another text."""
     row = []
     for j, cats in zip(columns, categories):
         cell = cells[j].strip()
@@ -3570,14 +3541,12 @@ def _encoded(path, n, cells, names, columns, categories):
     return row
 
 def _filled(path, n, row, fill, inputs):
-    """``row`` with each missing value (None) filled in from ``fill``;
-    ValueError naming the first when there is none to fill in."""
+    """``row``, each None filled in from ``fill``; ValueError naming the first if there is none."""
     if None not in row:
         return row
     if not fill:
-        raise ValueError("%s: line %d: no value of %s; the model fills in none "
-                         "(train it with --missing mean)"
-                         % (path, n, _cut(inputs[row.index(None)])))
+        raise ValueError("%s: line %d: no value of %s; the model fills in none (train it with "
+                         "--missing mean)" % (path, n, _cut(inputs[row.index(None)])))
     return [fill[k] if v is None else v for k, v in enumerate(row)]
 
 def _means(path, X, inputs):
@@ -3594,12 +3563,10 @@ CSV_MODEL = ("columns", "target", "task", "classes",      # what `train` adds: s
              "x_mean", "x_std", "y_mean", "y_std", "categories", "fill")
 
 def _csv_model(v, sizes):
-    """True if ``v`` is a net.csv for a network of these ``sizes``: the CSV
-    file's column names, the target's name, the task (classify or regress),
-    the class names, the texts of each feature (one input each; [] for a
-    number), the means that fill in missing inputs ([]: none), the inputs'
-    means and standard deviations, and (to regress) the target's.  A model
-    of version 2 without categories and fill has none."""
+    """True if ``v`` is a net.csv for a network of these ``sizes``: the CSV file's column names,
+    the target's name, the task (classify or regress), the class names, the inputs' means and
+    standard deviations and (to regress) the target's, the texts of each feature (one input each;
+    [] for a number) and the means filling in missing inputs ([]: none), which version 2 lacks."""
     numbers = lambda x, n: isinstance(x, list) and len(x) == n and not [  # noqa: E731
         1 for e in x if not (is_real(e) and is_finite(e))]
     texts = lambda x: isinstance(x, list) and not [  # noqa: E731
@@ -3636,11 +3603,10 @@ def _features(info):
     return [c for c in info["columns"] if c != info["target"]]
 
 class _Dataset:
-    """A CSV file made ready to train on, by `train` and the page: ``info``,
-    the model's csv section; ``X`` and ``values``, each row's inputs (filled
-    in) and target; ``fit``, ``val`` and ``held``, the rows to train,
-    validate (with ``validate``, a fifth) and test on (the part ``test``);
-    ``inputs(rows)`` and ``targets(rows)``, those rows for the network."""
+    """A CSV file made ready to train on, by `train` and the page: ``info``, the model's csv
+    section; ``X`` and ``values``, each row's inputs (filled in) and target; ``fit``, ``val`` and
+    ``held``, the rows to train, validate (with ``validate``, a fifth) and test on (the part
+    ``test``); ``inputs(rows)`` and ``targets(rows)``, those rows for the network."""
     def __init__(self, path, o, test, validate):
         target = -1 if o["target"] is None else int(o["target"]) if o["target"] and not [
             c for c in o["target"] if c not in "0123456789"] else o["target"]
@@ -3655,8 +3621,7 @@ class _Dataset:
         fit, held = split(rows, rows, test=test, seed=o["seed"])[:2] if test else (rows, [])
         fit, val = split(fit, fit, test=0.2, seed=o["seed"])[:2] if validate else (fit, [])
         names = _input_names(info)
-        info["fill"] = _means(path, [X[i] for i in fit], names) if o["missing"] == "mean" \
-            else []
+        info["fill"] = _means(path, [X[i] for i in fit], names) if o["missing"] == "mean" else []
         X = [_filled(path, n, row, info["fill"], names) for n, row in zip(lines, X)]
         try:
             scale = Standardizer([X[i] for i in fit], names=names)
@@ -3692,10 +3657,9 @@ def _lost(cells, columns):
     return [j for j in columns if _missing(cells[j])]
 
 class _ModelRows:
-    """A CSV file read as the model ``info`` reads it: its ``columns`` of
-    features and target ``t`` (None: none), by name with a header, else in
-    the model's order; ``inputs(n, cells)``, a row's inputs, encoded and
-    filled in; ``target(n, cells)``, its target as the model counts it."""
+    """A CSV file read as the model ``info`` reads it: its ``columns`` of features and target
+    ``t`` (or None), by name with a header, else in model order; ``inputs(n, cells)``, a row's
+    inputs, encoded and filled in; ``target(n, cells)``, its target as the model counts it."""
     def __init__(self, info, path, delimiter=None):
         self.info, self.csv = info, CsvFile(path, delimiter)
         self.names, self.index = _input_names(info), _class_numbers(info["classes"])
@@ -3708,13 +3672,11 @@ class _ModelRows:
             where = dict((name, k) for k, name in enumerate(names))
             self.columns, self.t = [where[name] for name in features], where.get(info["target"])
         elif len(names) in (len(features), len(info["columns"])):
-            self.t = info["columns"].index(info["target"]) if len(names) > len(features) \
-                else None
+            self.t = info["columns"].index(info["target"]) if len(names) > len(features) else None
             self.columns = [k for k in range(len(names)) if k != self.t]
         else:
             raise ValueError("%s: line 1 has %d columns and no header; the model reads %d (%s)"
-                             % (path, len(names), len(features), _cut(", ".join(features),
-                                                                      200)))
+                             % (path, len(names), len(features), _cut(", ".join(features), 200)))
 
     def inputs(self, n, cells):
         row = _encoded(self.csv.path, n, cells, self.csv.names, self.columns,
@@ -3725,9 +3687,8 @@ class _ModelRows:
         return _target(self.csv.path, n, cells[self.t], self.t, self.info, self.index)
 
 def _target(path, n, cell, t, info, index):
-    """The target a cell holds as the model counts it (a class number in
-    ``index``, or a number), None if it holds none; ValueError if the model
-    cannot score it."""
+    """The target a cell holds as the model counts it (a class number in ``index``, or a number),
+    None if it holds none; ValueError if the model cannot score it."""
     cell = cell.strip()
     if _missing(cell):
         return None
@@ -3739,8 +3700,7 @@ def _target(path, n, cell, t, info, index):
     return index[cell]
 
 def _writable(path, flag):
-    """ValueError unless a file can be written at ``path`` (checked before a
-    long run, so that its end is not lost)."""
+    """ValueError unless a file can be written at ``path``: checked before a run, not after."""
     import os
     if not (hasattr(os, "path") and hasattr(os, "access")):    # MicroPython: save tells
         return
@@ -3759,8 +3719,7 @@ def _check_train(o):
         Settings(Network([1, 1]), 1.0, dict(_optimizer_options(o), optimizer=o["optimizer"]))
     except (TypeError, ValueError) as e:
         raise UsageError("--%s" % e) from None
-    check_name(o["activation"], "--activation", [k for k in ACTIVATIONS if
-                                                  ACTIVATIONS[k].hidden])
+    check_name(o["activation"], "--activation", [k for k in ACTIVATIONS if ACTIVATIONS[k].hidden])
     check_name(o["missing"], "--missing", ("error", "drop", "mean"))
     if o["test_file"] and "--test" in o["given"]:
         raise UsageError("--test and --test-file: choose one (the test file is the test)")
@@ -3856,8 +3815,7 @@ def _csv_network(o, inputs, classes):
     """The network `train` makes: He's weights for ReLU units, else Xavier's;
     softmax and cross-entropy for classes, else a linear output and mse."""
     return Network([inputs] + o["hidden"] + [len(classes) or 1], seed=o["seed"],
-                   init=ACTIVATIONS[o["activation"]].init,
-                   activation=o["activation"],
+                   init=ACTIVATIONS[o["activation"]].init, activation=o["activation"],
                    output_activation="softmax" if classes else "linear",
                    loss="cross_entropy" if classes else "mse")
 
@@ -3881,12 +3839,9 @@ def _show_fit(net, history, o):
     also = [([entry[2] for entry in history], "o")] if o["patience"] else []
     if len(losses) > 1:
         log = min(losses + (also[0][0] if also else [])) > 0
-        print("")
-        print("The loss per epoch%s: %s training%s" % (" (log scale)" if log else "",
+        print("\nThe loss per epoch%s: %s training%s" % (" (log scale)" if log else "",
               "*" if o["ascii"] else "\u2022", ", o validation" if also else ""))
-        for line in line_plot(losses, also=also, log=log, ascii=o["ascii"]):
-            print(line)
-        print("")
+        print("\n".join(line_plot(losses, also=also, log=log, ascii=o["ascii"])) + "\n")
 
 def _accuracy_lines(net, what, got, labels):
     """The accuracy on some rows; for the test rows, the confusion matrix too."""
@@ -3897,20 +3852,18 @@ def _accuracy_lines(net, what, got, labels):
     lines = ["%s accuracy %.4f (%d of %d rows)" % (what, hits / len(labels), hits, len(labels))]
     if what == "training":
         return lines
-    width = max([len(_cut(c, 20)) for c in classes] + [5])
+    names = [_cut(c, 20) for c in classes]
+    width = max([len(name) for name in names] + [5])
     lines += ["", "%s rows by class (across: predicted as)" % what,
-              "  %-*s %s" % (width, "", " ".join("%*s" % (width, _cut(c, 20)) for c in classes))]
+              "  %-*s %s" % (width, "", " ".join("%*s" % (width, name) for name in names))]
     counts = [[0] * len(classes) for _ in classes]
     for g, c in zip(got, labels):
         counts[int(c)][g] += 1
-    for name, row in zip(classes, counts):
-        lines.append("  %-*s %s" % (width, _cut(name, 20), " ".join("%*d" % (width, n)
-                                                                     for n in row)))
-    return lines
+    return lines + ["  %-*s %s" % (width, name, " ".join("%*d" % (width, n) for n in row))
+                    for name, row in zip(names, counts)]
 
 def _error_lines(net, what, got, values):
-    """The mean squared and absolute errors and R^2 of predictions, in the
-    target's units."""
+    """The mean squared and absolute errors and R^2 of predictions, in the target's units."""
     if not values:
         return []
     mse = _total([(g - v) ** 2 for g, v in zip(got, values)]) / len(values)
@@ -3919,8 +3872,7 @@ def _error_lines(net, what, got, values):
         what, mse, mae, r2([[v] for v in values], [[g] for g in got]), len(values))]
 
 def _quoted(cell, sep=","):
-    """A CSV cell as written: in double quotes if it holds the delimiter, a
-    quote or a line break, or space at its ends."""
+    """A CSV cell as written: quoted if it holds ``sep``, a quote, a line break or end spaces."""
     if sep in cell or '"' in cell or "\n" in cell or "\r" in cell or cell != cell.strip():
         return '"%s"' % cell.replace('"', '""')
     return cell
@@ -3941,13 +3893,11 @@ def _predict_csv(o):
     records = list(rows.csv.records())
     out, got = _predictions(net, [rows.inputs(n, cells) for n, cells in records])
     proba = out if o["proba"] else [[]] * len(records)
-    text, sep = [], rows.csv.sep
-    if rows.csv.header:
-        text.append(rows.csv.head + ["predicted " + info["target"]] +
-                    ["P(%s)" % c for c in info["classes"] if o["proba"]])
-    for (n, cells), g, p in zip(records, got, proba):
-        text.append(cells + [info["classes"][g] if info["classes"] else repr(g)] +
-                    [repr(v) for v in p])
+    text = [rows.csv.head + ["predicted " + info["target"]] +
+            ["P(%s)" % c for c in info["classes"] if o["proba"]]] if rows.csv.header else []
+    text += [cells + [info["classes"][g] if info["classes"] else repr(g)] + [repr(v) for v in p]
+             for (n, cells), g, p in zip(records, got, proba)]
+    sep = rows.csv.sep
     text = "".join(sep.join(_quoted(c, sep) for c in row) + "\n" for row in text)
     _write(o["out"], text, "%d predictions" % len(records))
     if rows.t is not None:
@@ -4000,11 +3950,9 @@ def main(argv=None):
         return 2
     return 0
 
-
-# A trained network as a file of its own, for a board that has no room for
-# this one: Python that needs only math, or one C99 header.  Both are made
-# from the sizes, the registry's activations and the numbers alone: no text
-# of a model file reaches them (load() has checked the names).
+# A trained network as a file of its own, for a board that has no room for this one: Python
+# that needs only math, or one C99 header, made from the sizes, the registry's activations and
+# the numbers alone: no text of a model file reaches them (load() has checked the names).
 
 EXPORT_HEAD = '''"""A %s network exported by backprop.py: its forward pass, weights included.
 
@@ -4081,10 +4029,9 @@ def train(X, Y, epochs, lr):
 '''
 
 def export_python(net, *, train=False):
-    """Python source of a module that predicts as ``net`` does, bit for bit
-    (its forward pass is predict()'s compiled one), with ``train()`` too if
-    asked: see EXPORT_HEAD.  A model made by `train` keeps its features'
-    standardization (and a regressor's outputs come in the target's units)."""
+    """Python source of a module that predicts as ``net`` does, bit for bit (its forward pass is
+    predict()'s compiled one), with ``train()`` too if asked: see EXPORT_HEAD.  A model `train`
+    made keeps its preprocessing, and a regressor's outputs come in the target's units."""
     net = _network(net)
     check_bool(train, "train")
     numbers = "".join("    %s,\n" % _real(v) for v in _parameters(net))
@@ -4094,25 +4041,21 @@ def export_python(net, *, train=False):
     for name, key in (("MEAN", "x_mean"), ("STD", "x_std"), ("Y_MEAN", "y_mean"),
                       ("Y_STD", "y_std"), ("FILL", "fill")):
         source += "%s = [%s]\n" % (name, ", ".join(_real(v) for v in info[key]))
-    source += "FEATURES = [%s]\n" % ", ".join(
-        _python_text(name) for name in (_features(info) if net.csv else []))
-    source += "CATEGORIES = [%s]\n" % ", ".join(
-        "[%s]" % ", ".join(_python_text(c) for c in cats) for cats in info["categories"])
-    source += "CLASSES = [%s]\n" % ", ".join(_python_text(c) for c in info["classes"])
-    source += "\n\n"
+    texts = lambda items: ", ".join(_python_text(c) for c in items)  # noqa: E731
+    source += "FEATURES = [%s]\nCATEGORIES = [%s]\nCLASSES = [%s]\n\n\n" % (
+        texts(_features(info) if net.csv else []),
+        ", ".join("[%s]" % texts(cats) for cats in info["categories"]), texts(info["classes"]))
     source += _forward_source(net) + EXPORT_TAIL
     if train:
         source += "\n\n" + equations(net, full_batch=True) + EXPORT_TRAIN
     return source
 
 def _real(v):
-    """A finite number as Python or C writes it, exactly: never another
-    object's repr."""
+    """A finite number as Python or C writes it, exactly: never another object's repr."""
     return repr(float(v))
 
 def _python_text(text):
-    """A Python string literal of ``text``, written here character by
-    character: printable ASCII as it is, anything else escaped."""
+    """A Python string literal of ``text``, made here: printable ASCII as is, all else escaped."""
     return "'%s'" % "".join(c if " " <= c <= "~" and c not in "\\'" else "\\" + c
                             if c in "\\'" else "\\U%08x" % ord(c) for c in str(text))
 
@@ -4128,31 +4071,29 @@ def _c_comment(text):
     return "".join(c if "a" <= c.lower() <= "z" or "0" <= c <= "9" or c in " _.,:;=()+-'"
                    else "?" for c in str(text))
 
-# C: what a C type calls exp and tanh, and where its exp overflows (each
-# activation's F(a) in C is its ACTIVATIONS entry's ``c``)
+# C: what a C type calls exp and tanh, and where its exp overflows (F(a) is an entry's F_c)
 C_TYPES = {"double": ("exp", "tanh", "709.0"), "float": ("expf", "tanhf", "88.0f")}
 
 def export_c(net, *, dtype="double"):
-    """One C99 header: the weights as ``dtype`` constants and ``static
-    inline bp_predict(x, y)``, the forward pass of one sample.  A model made
-    by `train` says in a comment what each input is (a number, or 1/0 for
-    one text of a column), names its classes in ``bp_classes``, standardizes
-    its inputs (filling in a missing one, NAN, where it learned a mean) and
-    gives a regressor's outputs in the target's units."""
+    """One C99 header: the weights as ``dtype`` constants and ``static inline bp_predict(x, y)``,
+    the forward pass of one sample.  A model `train` made says what each input is (a number, or
+    1/0 for one text of a column), names its classes (``bp_classes``), fills in a missing input
+    (NAN) where it learned a mean, standardizes, and gives a regressor's outputs in its units."""
     net = _network(net)
     exp, tanh, limit = C_TYPES[check_name(dtype, "dtype", C_TYPES)]
     for name in net.activations:
         if ACTIVATIONS[name].F_c is None:
             raise ValueError("activations: no C for %r (C has %s)" % (name, ", ".join(
                 sorted(k for k in ACTIVATIONS if ACTIVATIONS[k].F_c is not None))))
-    info = net.csv or {}
-    numbers = _parameters(net) + [v for key in ("x_mean", "x_std", "y_mean", "y_std", "fill")
-                               for v in info.get(key, [])]
+    info, scales = net.csv or {}, ("x_mean", "x_std", "y_mean", "y_std", "fill")
+    numbers = _parameters(net) + [v for key in scales for v in info.get(key, [])]
     top = max([abs(float(v)) for v in numbers])
     if dtype == "float" and top > FLOAT_MAX:
         raise ValueError("dtype: float holds at most %.8g; this model holds %r (use double)"
                          % (FLOAT_MAX, top))
     real = (lambda v: _real(v) + "f") if dtype == "float" else _real
+    array = lambda kind, name, values, form: "static const %s bp_%s[%d] = {%s};" % (  # noqa: E731
+        kind, name, len(values), ", ".join(form(v) for v in values))
     lines = ["/* A %s network exported by backprop.py: bp_predict(x, y) is its" % net.sizes,
              "   forward pass, x the %d inputs, y the %d outputs. */" % (net.sizes[0],
                                                                       net.sizes[-1]),
@@ -4163,20 +4104,14 @@ def export_c(net, *, dtype="double"):
                                                       "is missing" if info["fill"] else "")]
         lines += ["   x[%d]: %s" % (k, _c_comment(name)) for k, name in
                   enumerate(_input_names(info))] + ["*/"]
-        lines.append("static const char *const bp_inputs[%d] = {%s};" % (
-            net.sizes[0], ", ".join(_c_text(name) for name in _input_names(info))))
+        lines.append(array("char *const", "inputs", _input_names(info), _c_text))
         if info["classes"]:
-            lines.append("static const char *const bp_classes[%d] = {%s};" % (
-                len(info["classes"]), ", ".join(_c_text(c) for c in info["classes"])))
+            lines.append(array("char *const", "classes", info["classes"], _c_text))
     for l, (W, b) in enumerate(zip(net.weights, net.biases)):
         rows = ", ".join("{%s}" % ", ".join(real(v) for v in row) for row in W)
         lines.append("static const bp_real bp_w%d[%d][%d] = {%s};" % (l, len(W), len(W[0]), rows))
-        lines.append("static const bp_real bp_b%d[%d] = {%s};" % (l, len(b), ", ".join(
-            real(v) for v in b)))
-    for name in ("x_mean", "x_std", "y_mean", "y_std", "fill"):
-        if info.get(name):
-            lines.append("static const bp_real bp_%s[%d] = {%s};" % (
-                name, len(info[name]), ", ".join(real(v) for v in info[name])))
+        lines.append(array("bp_real", "b%d" % l, b, real))
+    lines += [array("bp_real", name, info[name], real) for name in scales if info.get(name)]
     lines += ["", "static inline void bp_predict(const bp_real *x, bp_real *y)", "{"]
     if info:                    # the preprocessing `backprop.py train` fitted
         v = "(x[i] != x[i] ? bp_fill[i] : x[i])" if info["fill"] else "x[i]"
@@ -4214,8 +4149,6 @@ def _c_layers(net, exp, tanh, limit):
                      % (n_out, exp),
                      "    for (int j = 0; j < %d; j++) y[j] /= t;" % n_out]
     return body
-
-
 
 if __name__ == "__main__":
     sys.exit(main())

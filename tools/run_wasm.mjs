@@ -45,8 +45,10 @@ const decode = (chunks) => new TextDecoder().decode(Uint8Array.from(chunks.flatM
 let py, run;
 if (kind === "micropython") {
   const { loadMicroPython } = await import("@micropython/micropython-webassembly-pyscript");
+  // the page's Python stack (web/worker.js): a compiled step of a few hundred
+  // weights is one function with as many locals
   py = await loadMicroPython({ stdout: (b) => out.push(b), stderr: (b) => err.push(b),
-                               linebuffer: false });
+                               linebuffer: false, pystack: 256 * 1024 });
   py.FS.writeFile("backprop.py", source);
   py.runPython(driver);
   run = (job) => {

@@ -2,10 +2,13 @@
 
 Each function takes and returns plain data (the worker passes it as JSON).
 Every number comes from backprop.py itself: the worked example from its
-trace, the training from Network.train, the downloads from save's and
-export's own text.
+trace, the training from Network.train, a CSV file through `train`'s own
+reader, the challenges from their Story, the downloads from save's and
+export's own text.  Work that takes long goes in steps: MicroPython's
+WebAssembly port frees memory only between the worker's calls.
 """
 import json
+import time
 
 import backprop as bp
 
@@ -27,10 +30,31 @@ def _traced(v, digits):
     return lines
 
 
+def _uses(text):
+    """The units and weights a step's formula names (its symbols, before the
+    numbers): a unit by its label (its sum, output and delta are its), a
+    weight by its name; the target and E are the output unit's."""
+    units = {"t1": "O3", "E": "O3"}
+    for layer in bp.unit_names([2, 2, 1]):
+        for u in layer:
+            for name in (u.out, u.sum, u.delta, u.label):
+                units[name] = u.label
+    symbols = text.split(" -> ")[0].split(": ")[0].split(" = ")
+    words = "".join(c if c.isalpha() or c.isdigit() else " " for c in " ".join(symbols[:2]))
+    found = {"units": [], "weights": []}
+    for word in words.split():
+        kind, name = ("weights", word) if word[:1] == "w" and len(word) == 3 else \
+            ("units", units.get(word))
+        if name and name not in found[kind]:
+            found[kind].append(name)
+    return found
+
+
 def example(v):
-    """Every number of the worked example for the values v: its symbol, its
-    value, the line that works it out, and the article's value where the
-    inputs are the article's and it printed a wrong one."""
+    """Every number of the worked example for the values v, in the trace's
+    order: its symbol, its value, the line that works it out, the units and
+    weights that line uses, and the article's value where the inputs are
+    the article's and it printed a wrong one, with why."""
     v = dict((k, float(v[k])) for k in EXAMPLE)
     shown, exact = bp.trace_steps(_traced(v, 6)), bp.trace_steps(_traced(v, 17))
     article = {}
@@ -41,18 +65,21 @@ def example(v):
                 name = "new " + name
             article[name + (" after" if quantity.endswith(" after") else "")] = [printed, why]
     return {"steps": [{"symbol": s, "value": e[1], "shown": "%.6g" % e[1], "text": t,
-                       "article": article.get(s)} for (s, _, t), e in zip(shown, exact)],
-            "lines": _traced(v, 6)}
+                       "uses": _uses(t), "article": article.get(s)}
+                      for (s, _, t), e in zip(shown, exact)]}
 
 
 def check(v, given):
-    """A hand calculation judged: ``given`` maps symbols to the texts typed."""
+    """A hand calculation judged: ``given`` maps symbols to the texts typed;
+    the lines of the verdict, the first wrong step, and the symbols whose
+    text is not a number (left out of the verdict)."""
     v = dict((k, float(v[k])) for k in EXAMPLE)
-    pairs = ["%s=%s" % (k, t) for k, t in given.items() if t.strip()]
+    invalid = [k for k, t in given.items() if t.strip() and bp._number(t.strip()) is None]
+    pairs = ["%s=%s" % (k, t) for k, t in given.items() if t.strip() and k not in invalid]
     lines = bp.check_steps(bp.trace_steps(_traced(v, 17)), bp._given(pairs),
                            bp.trace_steps(_traced(v, 6))) if pairs else []
     wrong = [line[7:line.index(" = ")] for line in lines if line.endswith("first wrong step; it is")]
-    return {"lines": lines, "wrong": wrong[0] if wrong else None}
+    return {"lines": lines, "wrong": wrong[0] if wrong else None, "invalid": invalid}
 
 
 # Training you can watch: one network at a time, trained a chunk of epochs
@@ -117,29 +144,37 @@ def start(s):
     else:
         X, Y, labels, names = _data(s)
         net, fit, val = _network(s, X, Y)
-    cut = len(val)
     RUN.clear()
     RUN.update(net=net, s=s, X=[X[i] for i in fit], Y=[Y[i] for i in fit],
-               val=([X[i] for i in val], [Y[i] for i in val]) if cut else None,
+               val=([X[i] for i in val], [Y[i] for i in val]) if val else None,
                labels=labels and [labels[i] for i in fit], names=names, all=(X, labels))
+    net.train(RUN["X"], RUN["Y"], 0, s["lr"], **_options())     # its step compiled now
     return {"sizes": net.sizes, "epoch": 0, "rows": len(fit), "validation": len(val),
+            "output": net.activations[-1], "loss": net.loss_name,
             "surface": _surface() if len(X[0]) == 2 else None, "points": _points()}
 
 
-def train(epochs):
-    """``epochs`` more epochs; their losses (and validation losses), the
-    accuracy where there are classes, and the surface for two inputs."""
+def train(epochs, surface=True):
+    """``epochs`` more epochs: their losses (and validation losses), the
+    accuracy where there are classes, and (``surface``) the surface for two
+    inputs.  The article's own settings train by the article's loop."""
     net, s = RUN["net"], RUN["s"]
-    options = {"optimizer": s["optimizer"]}
-    if RUN["val"]:
-        options["validation"] = RUN["val"]
-    history = net.train(RUN["X"], RUN["Y"], epochs, s["lr"], report_every=1,
-                        batch_size=s["batch"] or None, **options)
+    history = net.train(RUN["X"], RUN["Y"], epochs, s["lr"], report_every=1, **_options())
     out = {"epoch": net.epoch, "history": [list(entry) for entry in history],
            "accuracy": net.accuracy(RUN["X"], RUN["labels"]) if RUN["labels"] else None}
-    if len(RUN["X"][0]) == 2:
+    if surface and len(RUN["X"][0]) == 2:
         out["surface"] = _surface()
     return out
+
+
+def _options():
+    """train()'s options from the settings: none for the article's own."""
+    s, options = RUN["s"], {"batch_size": RUN["s"]["batch"] or None}
+    if s["optimizer"] != "sgd" or s["batch"] or RUN["val"]:
+        options["optimizer"] = s["optimizer"]
+    if RUN["val"]:
+        options["validation"] = RUN["val"]
+    return options
 
 
 def _points():
@@ -149,10 +184,13 @@ def _points():
 
 
 def _surface(n=24):
-    """The network's class (or first output) over the data's box, n x n, top row first."""
+    """The network's class (or first output) over the data's box and a margin
+    around it, n x n, top row first."""
     X, net = RUN["all"][0], RUN["net"]
     lo = [min(x[k] for x in X) for k in (0, 1)]
     hi = [max(x[k] for x in X) for k in (0, 1)]
+    pad = [0.1 * ((hi[k] - lo[k]) or 1.0) for k in (0, 1)]
+    lo, hi = [lo[k] - pad[k] for k in (0, 1)], [hi[k] + pad[k] for k in (0, 1)]
     grid = [[lo[0] + (hi[0] - lo[0]) * c / (n - 1), hi[1] - (hi[1] - lo[1]) * r / (n - 1)]
             for r in range(n) for c in range(n)]
     out = net.predict(grid)
@@ -168,19 +206,43 @@ def downloads():
             else None}
 
 
-def challenges(story):
-    """One of the article's three challenges, happening and then cured: as the
-    command line tells it, and each case's losses (or how it diverged) and
-    what it measures per layer, for the page's plots."""
-    lines = []
-    runs = bp.show_challenges(story, ascii=True, out=lines)[story]
+# The article's three challenges, a story at a time, in steps.
+STORY = {}
+
+
+def challenge(story):
+    """Start one of the article's three challenges (see challenge_step)."""
+    told = bp.CHALLENGES[story]
+    X, y, validation = told.data()
+    STORY.clear()
+    STORY.update(name=story, X=X, validation=validation, steps=told.running(X, y, validation))
+    return {"cases": [case[2] for case in told.cases], "epochs": told.epochs}
+
+
+def challenge_step(seconds):
+    """The started challenge trained on for about ``seconds``: where it is,
+    ``{"case", "epoch"}``; at its end, as the command line tells it, and each
+    case's losses (or how it diverged) and what it measures per layer."""
+    end, step = time.time() + seconds, None
+    try:
+        while step is None or time.time() < end:
+            step = next(STORY["steps"])
+    except StopIteration as e:
+        return _told(e.value)
+    return {"case": step[0], "epoch": step[1]}
+
+
+def _told(runs):
+    told, lines = bp.CHALLENGES[STORY["name"]], []
+    told.tell(runs, STORY["X"], STORY["validation"], lines.append, True)
     cases = []
-    for name, mark, label, _, _ in bp.CHALLENGES[story].cases:
+    for name, mark, label, _, _ in told.cases:
         history, net, measured = runs[name]
         diverged = not isinstance(history, list)
         cases.append({"label": label, "diverged": str(history) if diverged else None,
                       "history": [] if diverged else [list(entry) for entry in history],
                       "measured": measured})
+    STORY.clear()
     return {"lines": lines, "cases": cases}
 
 
@@ -189,7 +251,8 @@ def choices():
     acts = bp.ACTIVATIONS
     return {"activation": sorted(k for k in acts if acts[k].hidden),
             "output": sorted(k for k in acts if acts[k].output),
-            "loss": sorted(bp.LOSSES), "optimizer": sorted(bp.OPTIMIZERS)}
+            "loss": sorted(bp.LOSSES), "optimizer": sorted(bp.OPTIMIZERS),
+            "missing": ["error", "drop", "mean"], "story": list(bp.CHALLENGES)}
 
 
 def call(request):
@@ -200,5 +263,5 @@ def call(request):
     return json.dumps(globals()[r["fn"]](*r["args"]))
 
 
-CALLS = ("example", "check", "columns", "start", "train", "downloads", "challenges",
-         "choices")
+CALLS = ("example", "check", "columns", "start", "train", "downloads", "challenge",
+         "challenge_step", "choices")

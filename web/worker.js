@@ -22,8 +22,10 @@ async function start() {
   } else {
     const { loadMicroPython } = await import(
       modules + "@micropython/micropython-webassembly-pyscript/micropython.mjs");
-    py = await loadMicroPython({ heapsize: 64 * 1024 * 1024, linebuffer: false,
-                                 stdout: () => {}, stderr: () => {} });
+    // a deep Python stack: the compiled step of a network of a few hundred
+    // weights is one function with as many locals (the default 8 KiB is not enough)
+    py = await loadMicroPython({ heapsize: 64 * 1024 * 1024, pystack: 256 * 1024,
+                                 linebuffer: false, stdout: () => {}, stderr: () => {} });
   }
   py.FS.writeFile("backprop.py", backprop);
   py.FS.writeFile("page.py", page);
