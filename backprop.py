@@ -755,10 +755,7 @@ def _downhill(net, U, n, P, reduction, l2, clip):
 def _clipped(G, c):
     """G rescaled to norm c where its norm is larger, as torch's
     clip_grad_norm_ (whose 1e-6 keeps a zero gradient from dividing by 0)."""
-    sq = 0.0
-    for g in G:
-        sq += g * g
-    factor = c / (math.sqrt(sq) + 1e-6)
+    factor = c / (math.sqrt(_total([g * g for g in G])) + 1e-6)
     return [g * factor for g in G] if factor < 1.0 else G
 
 def _gradients(net, X, y, *, reduction="sum", l2=0.0):
@@ -789,12 +786,7 @@ def _objective(net, X, y, *, reduction="sum", l2=0.0):
     a, o = net._forward(X)
     E = LOSSES[net.loss_name].objective(a[-1], o[-1], y, ACTIVATIONS[net.activations[-1]])
     E = E / len(X) if mean else E
-    if l2:
-        squares = 0.0
-        for w in _flat(net, net.weights, ()):
-            squares += w * w
-        E += l2 / 2 * squares
-    return E
+    return E + l2 / 2 * _total([w * w for w in _flat(net, net.weights, ())]) if l2 else E
 
 Network.classify, Network.accuracy = _classes, _accuracy
 Network.gradients, Network.objective = _gradients, _objective
@@ -940,9 +932,16 @@ def _remember(history, entry):
         history.pop()               # between the reports the thinned history keeps
 
 def _outputs(net, X):
-    """``net._forward(X)``, or Part III's row by row, to its numbers."""
-    fast = net.compiled is not False and "forward" in FAST and FAST["forward"](net, X)
-    return fast or net._forward(X)
+    """``(a, o)`` of the output layer for the rows X, as ``net._forward(X)``
+    (or Part III's row by row) gives them, 1024 rows at a time: no layer of
+    all the rows is held but the last."""
+    a, o = [], []
+    for k in range(0, len(X), 1024):
+        block = net.compiled is not False and "forward" in FAST and FAST["forward"](
+            net, X[k:k + 1024]) or net._forward(X[k:k + 1024])
+        a += block[0][-1]
+        o += block[1][-1]
+    return [a], [o]
 
 class Trainer:
     """The practical trainer: ``net.train(X, y, epochs, lr, ...)`` with its
@@ -1125,12 +1124,11 @@ def save(net, path):
     write_file(path, text)
 
 def write_file(path, text):
-    """Write ``text`` (or bytes) to ``path`` atomically: to a temporary file
-    of its own beside it (a new name, created exclusively, with the file's mode from the
-    start), flushed to disk, then renamed over it; through a symbolic link,
-    the file it names is replaced and the link kept.  A target that is not a
-    regular file (a FIFO, a device, a folder) raises ValueError; an OSError
-    names ``path``; either leaves every file as it was."""
+    """Write ``text`` (bytes, or a str's pieces) to ``path`` atomically: to a new temporary
+    file beside it (created exclusively, in the file's mode), flushed to disk, then renamed
+    over it; through a symbolic link, the file it names is replaced.  A target that is not a
+    regular file (a FIFO, a device, a folder) raises ValueError; an OSError names ``path``;
+    either leaves every file as it was."""
     import os
     path = target = _path(path)
     mode = None                         # a new file's
@@ -1151,7 +1149,8 @@ def write_file(path, text):
     try:
         how = "wb" if isinstance(text, bytes) else "w"
         with os.fdopen(fd, how) if fd is not None else open(tmp, how) as f:
-            f.write(text)
+            for piece in [text] if isinstance(text, (str, bytes)) else text:
+                f.write(piece)
             f.flush()
             if hasattr(os, "fsync"):
                 os.fsync(f.fileno())
@@ -2295,8 +2294,9 @@ def trace_steps(lines):
 
 def check_steps(steps, given, shown=None):
     """The lines that judge a hand calculation: ``given`` maps symbols of ``steps`` to the numbers
-    worked out by hand, each right if it rounds as written; the first wrong one (in the trace's
-    order) is shown worked out (as ``shown``, the same steps printed to fewer digits, has it)."""
+    worked out by hand (see _given), each right if it rounds as written (with two significant
+    digits or more); the first wrong one (in the trace's order) is shown worked out (as
+    ``shown``, the same steps printed to fewer digits, has it)."""
     known = dict((symbol, (value, text)) for symbol, value, text in steps)
     for symbol in given:
         if symbol not in known:
@@ -2306,13 +2306,20 @@ def check_steps(steps, given, shown=None):
     for k, (symbol, value, text) in enumerate(steps):
         text = shown[k][2] if shown else text
         if symbol in given:
-            mine, places = given[symbol]
-            if abs(mine - value) <= 0.5 * 10.0 ** -places * (1 + 1e-9) + 1e-12 * abs(value):
+            mine, places, digits = given[symbol]
+            if digits < 2 and value != mine:    # 0 for -0.0027 rounds right, and tells nothing
+                lines.append("check: %s = %.*f has too few digits to judge; write two or "
+                             "more" % (symbol, max(places, 0), mine))
+            elif abs(mine - value) <= 0.5 * 10.0 ** -places * (1 + 1e-9) + 1e-12 * abs(value):
                 lines.append("check: %s = %.*f is right" % (symbol, max(places, 0), mine))
             else:
                 return lines + ["check: %s = %.*f is the first wrong step; it is" % (
                     symbol, max(places, 0), mine), "  " + text]
     return lines + ["check: every step checked is right"]
+
+def _digits(text):
+    """How many significant digits a number is written with: 3 in 0.0819, 0 in 0."""
+    return len(text.lower().partition("e")[0].replace("-", "").replace(".", "").lstrip("0+"))
 
 def _decimals(text):
     """How many decimal places a number is written to: 2 in 0.67, 4 in 1.5e-3."""
@@ -2848,6 +2855,7 @@ export   a saved network as code of its own, for a board: Python or a C99 header
   --to          name        python  python or c
   --train       -           -       python: add train(X, Y, epochs, lr), gradient descent
   --dtype       name        double  c: double or float
+  --name        name        -       c: begins its every name (default: the --out file's, or bp)
   --out         file        -       write to FILE (atomically), not to the screen
 serve    the page that runs this file in a web browser (web/), on this machine only
          (needs `npm ci` in tools/ first, for the runtimes: see docs/web.md)
@@ -3022,6 +3030,7 @@ def _run(command, o):
     elif command == "export":
         _export(o)
     elif command == "library":
+        _apart(o, "--out", [globals().get("__file__")])
         _write(o["out"], library(), "the library")
     elif command == "serve":
         serve(o["port"])
@@ -3050,21 +3059,29 @@ def _export(o):
     """`export`: the model as Python or C, to the screen or to --out."""
     if o["to"] not in ("python", "c"):
         raise UsageError("--to: expected python or c, got %s" % _show(o["to"]))
-    for flag, wrong in (("--train", "c"), ("--dtype", "python")):
+    for flag, wrong in (("--train", "c"), ("--dtype", "python"), ("--name", "python")):
         if flag in o["given"] and o["to"] == wrong:
             raise UsageError("%s: not an option of --to %s" % (flag, wrong))
+    _apart(o, "--out", [o["model"]])
+    name = o["name"] or _c_name_of(o["out"])
+    try:
+        _c_name(name)
+    except ValueError as e:
+        raise UsageError("--%s" % e) from None
     net = load(o["model"])
     text = export_python(net, train=o["train"]) if o["to"] == "python" else \
-        export_c(net, dtype=o["dtype"])
+        export_c(net, dtype=o["dtype"], name=name)
     _write(o["out"], text, "Python" if o["to"] == "python" else "C")
 
 def _write(out, text, what):
-    """``text`` to the screen, or to the file ``out`` (atomically), saying so."""
+    """``text`` (or its pieces, one at a time) to the screen, or to the file
+    ``out`` (atomically), saying so: ``what`` it is (or a function saying it)."""
     if out:
         write_file(out, text)
-        print("%s written to %s" % (what, out))
-    else:
-        sys.stdout.write(text)
+        print("%s written to %s" % (what() if callable(what) else what, out))
+        return
+    for piece in [text] if isinstance(text, str) else text:
+        sys.stdout.write(piece)
 
 def library():
     """The text of this file above its cut line: the library, which a board
@@ -3078,26 +3095,60 @@ def library():
     cut = text.find("\n# --8<--")
     return text if cut < 0 else text[:cut + 1]
 
+SERVE_IDLE = 5          # seconds a connection may wait idle before `serve` closes it
+TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript", ".mjs": "text/javascript",
+         ".css": "text/css", ".wasm": "application/wasm", ".json": "application/json",
+         ".zip": "application/zip", ".py": "text/plain; charset=utf-8"}
+
 def serve(port=8000):
-    """Serve this file's folder on 127.0.0.1 (the page at /web/), printing where, until Ctrl-C."""
+    """`serve`: the page's files (PAGE_FILES alone: no listing, no other
+    file, none through a link out of this folder) on 127.0.0.1, printing
+    the page's address, until Ctrl-C.  It answers only a request for that
+    address (a page elsewhere cannot read it through DNS rebinding), closes
+    a connection idle SERVE_IDLE seconds, and prints nothing of a bad path
+    or an aborted download."""
     try:
         import os
-        from functools import partial
-        from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
     except ImportError:
         raise OSError("serve: this Python has no http.server; run it with CPython or PyPy")
-    root = os.path.dirname(os.path.abspath(globals().get("__file__", "backprop.py")))
+    root, names = _page_files()
+    files = dict(("/" + name, os.path.join(root, name)) for name in names
+                 if os.path.realpath(os.path.join(root, name)).startswith(
+                     os.path.realpath(root) + os.sep))
+    hosts = []
 
-    class Files(SimpleHTTPRequestHandler):
-        extensions_map = dict(SimpleHTTPRequestHandler.extensions_map, **{
-            ".mjs": "text/javascript", ".js": "text/javascript", ".wasm": "application/wasm",
-            ".py": "text/plain; charset=utf-8"})
+    class Page(BaseHTTPRequestHandler):
+        timeout = SERVE_IDLE
+
+        def do_GET(self):
+            path = self.path.split("?")[0]
+            path = path + "index.html" if path == "/web/" else path
+            if self.headers.get("Host") not in hosts or path not in files:
+                return self.send_error(404 if path not in files else 421)
+            with open(files[path], "rb") as f:
+                data = f.read()
+            self.send_response(200)
+            for key, value in (("Content-Type", TYPES.get(os.path.splitext(path)[1],
+                                                          "application/octet-stream")),
+                               ("Content-Length", str(len(data))), ("Cache-Control", "no-cache"),
+                               ("X-Content-Type-Options", "nosniff")):
+                self.send_header(key, value)
+            self.end_headers()
+            self.wfile.write(data)
+
+        def handle(self):
+            try:
+                BaseHTTPRequestHandler.handle(self)
+            except OSError:             # the browser went, or sat idle too long
+                pass
 
         def log_message(self, *args):      # quiet: the address is what matters
             pass
-    server = ThreadingHTTPServer(("127.0.0.1", port), partial(Files, directory=root))
-    print("backprop.py in your browser: http://127.0.0.1:%d/web/ (Ctrl-C stops)"
-          % server.server_address[1])
+    server = ThreadingHTTPServer(("127.0.0.1", port), Page)
+    port = server.server_address[1]
+    hosts[:] = ["127.0.0.1:%d" % port, "localhost:%d" % port]
+    print("backprop.py in your browser: http://127.0.0.1:%d/web/ (Ctrl-C stops)" % port)
     getattr(sys.stdout, "flush", lambda: None)()
     try:
         server.serve_forever()
@@ -3159,7 +3210,7 @@ def _fell_back(net):
                          "compiled step did not fit in this interpreter\n")
 
 def _given(pairs):
-    """--check's symbol=value pairs as ``{symbol: (value, decimal places)}``."""
+    """--check's symbol=value pairs as ``{symbol: (value, places, digits)}``."""
     given = {}
     for pair in pairs:
         symbol, eq, text = pair.partition("=")
@@ -3167,7 +3218,7 @@ def _given(pairs):
         if not eq or value is None:
             raise UsageError("--check: expected symbol=number pairs separated by commas, "
                              "got %r" % _cut(pair))
-        given[symbol.strip()] = (value, _decimals(text.strip()))
+        given[symbol.strip()] = (value, _decimals(text.strip()), _digits(text.strip()))
     return given
 
 TRACE_ALL = 100         # weights, above which trace shows each layer, not each number
@@ -3354,8 +3405,11 @@ def _csv_names(path, n, cells, header):
     return names
 
 def _cut(text, limit=60):
-    """A cell as an error quotes it: at most ``limit`` characters."""
-    return text if len(text) <= limit else text[:limit] + "..."
+    """A name or cell as a message shows it: its first ``limit`` characters,
+    control characters escaped as %r writes them (a terminal never sees one
+    raw, nor half of an escape: the text is cut first)."""
+    return "".join(c if " " <= c != "\x7f" and not "\x80" <= c < "\xa0" else repr(c)[1:-1]
+                   for c in text[:limit]) + ("..." if len(text) > limit else "")
 
 def _cell(path, n, k, names, cell):
     """The number a cell holds; ValueError naming it if it holds none."""
@@ -3534,7 +3588,7 @@ def _encoded(path, n, cells, names, columns, categories):
         elif not cats:
             row.append(_cell(path, n, j, names, cell))
         elif cell in cats:
-            row += [float(cell == c) for c in cats]
+            row += [1.0 if cell == c else 0.0 for c in cats]     # two floats, shared
         else:
             raise ValueError("%s: %r is not one of the texts the model learned (%s)" % (
                 _where(path, n, j, names[j]), _cut(cell), _cut(", ".join(cats))))
@@ -3583,7 +3637,7 @@ def _csv_model(v, sizes):
     return bool(sum(len(c) or 1 for c in cats) == sizes[0]
                 and (v["fill"] == [] or numbers(v["fill"], sizes[0]))
                 and v["target"] in names and v["task"] in ("classify", "regress")
-                and len(classes) == (sizes[-1] if classify else 0)
+                and len(classes) == (sizes[-1] if classify else 0) != 1
                 and numbers(v["x_mean"], sizes[0]) and numbers(v["x_std"], sizes[0])
                 and numbers(v["y_mean"], 0 if classify else sizes[-1])
                 and numbers(v["y_std"], 0 if classify else sizes[-1])
@@ -3604,9 +3658,9 @@ def _features(info):
 
 class _Dataset:
     """A CSV file made ready to train on, by `train` and the page: ``info``, the model's csv
-    section; ``X`` and ``values``, each row's inputs (filled in) and target; ``fit``, ``val`` and
-    ``held``, the rows to train, validate (with ``validate``, a fifth) and test on (the part
-    ``test``); ``inputs(rows)`` and ``targets(rows)``, those rows for the network."""
+    section; ``X`` and ``values``, each row's inputs (filled in, standardized) and target;
+    ``fit``, ``val`` and ``held``, the rows to train, validate (with ``validate``, a fifth) and
+    test on (the part ``test``); ``inputs(rows)`` and ``targets(rows)``, those for the network."""
     def __init__(self, path, o, test, validate):
         target = -1 if o["target"] is None else int(o["target"]) if o["target"] and not [
             c for c in o["target"] if c not in "0123456789"] else o["target"]
@@ -3631,11 +3685,13 @@ class _Dataset:
             raise ValueError("%s: %s" % (path, e)) from None
         info.update(x_mean=scale.mean, x_std=scale.std, y_mean=scale_y.mean if scale_y else [],
                     y_std=scale_y.std if scale_y else [])
+        for row in X:       # in place: the table is held once, as the network takes it
+            row[:] = [(v - m) / s for v, m, s in zip(row, scale.mean, scale.std)]
         self.info, self.X, self.values, self.fit, self.val, self.held = \
             info, X, values, fit, val, held
 
     def inputs(self, rows):
-        return _scaled(self.info, [self.X[i] for i in rows])
+        return [self.X[i] for i in rows]
 
     def targets(self, rows):
         if self.info["classes"]:
@@ -3646,7 +3702,13 @@ def _scaled(info, rows, key="x", back=False):
     """Rows of a model's inputs (``key`` "x") or targets ("y") standardized as
     its network takes them (``back``: the other way, to their own units)."""
     scale = Standardizer(mean=info[key + "_mean"], std=info[key + "_std"])
-    return (scale.inverse if back else scale.transform)(rows) if rows else []
+    out = (scale.inverse if back else scale.transform)(rows) if rows else []
+    if not all_finite([sum(row) for row in out]):
+        k = [k for row in out for k, v in enumerate(row) if v - v != 0.0][0]
+        raise ValueError("the model's field csv, %s_std[%d] = %r: a value %s by it is not a "
+                         "finite number" % (key, k, scale.std[k], "times" if back else
+                                            "divided"))
+    return out
 
 def _class_numbers(classes):
     """Each class's text -> its number, a float (the network's class)."""
@@ -3664,12 +3726,12 @@ class _ModelRows:
         self.info, self.csv = info, CsvFile(path, delimiter)
         self.names, self.index = _input_names(info), _class_numbers(info["classes"])
         names, features = self.csv.names, _features(info)
-        if self.csv.header:
+        if self.csv.header:             # by name, through a dict: any number of columns
+            where = dict((name, k) for k, name in enumerate(names))
             for name in features:
-                if name not in names:
+                if name not in where:
                     raise ValueError("%s: line 1: no column %r; the model reads %s" % (
                         path, _cut(name), _cut(", ".join(features), 200)))
-            where = dict((name, k) for k, name in enumerate(names))
             self.columns, self.t = [where[name] for name in features], where.get(info["target"])
         elif len(names) in (len(features), len(info["columns"])):
             self.t = info["columns"].index(info["target"]) if len(names) > len(features) else None
@@ -3712,6 +3774,16 @@ def _writable(path, flag):
     if not os.access(folder, os.W_OK):
         raise ValueError("%s: %s: no permission to write in that folder" % (flag, folder))
 
+def _apart(o, flag, inputs):
+    """UsageError if the file that ``flag`` names is one this command reads."""
+    import os
+    real = getattr(getattr(os, "path", None), "realpath", str)    # MicroPython: as given
+    if o.get(flag[2:]):
+        for path in inputs:
+            if path and real(path) == real(o[flag[2:]]):
+                raise UsageError("%s: %s is a file this command reads; write to another"
+                                 % (flag, o[flag[2:]]))
+
 def _check_train(o):
     """Every option of `train` that is wrong, before anything is printed."""
     check_name(o["optimizer"], "--optimizer", OPTIMIZERS)
@@ -3723,6 +3795,7 @@ def _check_train(o):
     check_name(o["missing"], "--missing", ("error", "drop", "mean"))
     if o["test_file"] and "--test" in o["given"]:
         raise UsageError("--test and --test-file: choose one (the test file is the test)")
+    _apart(o, "--save", [o["data"], o["test_file"]])
     if o["save"]:
         _writable(o["save"], "--save")
 
@@ -3737,7 +3810,7 @@ def _train_csv(o):
     _check_train(o)
     data = _Dataset(o["data"], o, 0.0 if o["test_file"] else o["test"], bool(o["patience"]))
     info, X, values = data.info, data.X, data.values
-    X_test, v_test = [X[i] for i in data.held], [values[i] for i in data.held]
+    X_test, v_test = data.inputs(data.held), [values[i] for i in data.held]
     if o["test_file"]:
         X_test, v_test = _scored(info, o["test_file"], o["delimiter"], o["missing"] == "drop")
     net = _csv_network(o, len(X[0]), info["classes"])
@@ -3759,10 +3832,14 @@ def _train_csv(o):
     finally:
         progress.finish()
     _show_fit(net, history, o)
-    measure = _accuracy_lines if info["classes"] else _error_lines
-    for what, rows, v in (("training", [X[i] for i in data.fit], [values[i] for i in data.fit]),
+    for what, rows, v in (("training", data.inputs(data.fit), [values[i] for i in data.fit]),
                           ("test", X_test, v_test)):
-        for line in measure(net, what, _predictions(net, rows)[1], v):
+        scores = _Scores(info["classes"])
+        for k in range(0, len(rows), PREDICT_BLOCK):        # a block at a time: no copies
+            for g, t in zip(_predictions(net, rows[k:k + PREDICT_BLOCK], raw=False)[1],
+                            v[k:k + PREDICT_BLOCK]):
+                scores.add(g, t)
+        for line in scores.lines(what):
             print(line)
     if o["save"]:
         save(net, o["save"])
@@ -3798,7 +3875,8 @@ def _keep(net, o):
 
 def _scored(info, path, delimiter, drop):
     """The rows of a test file with targets, read as the model reads them:
-    their inputs and targets (a row with a missing input left out, if ``drop``)."""
+    their inputs, standardized, and targets (a row with a missing input left
+    out, if ``drop``)."""
     rows = _ModelRows(info, path, delimiter)
     if rows.t is None:
         raise ValueError("%s: no column %r, the target; a test file needs it"
@@ -3807,7 +3885,7 @@ def _scored(info, path, delimiter, drop):
     for n, cells in rows.csv.records():
         t = rows.target(n, cells)
         if t is not None and not (drop and _lost(cells, rows.columns)):
-            X.append(rows.inputs(n, cells))
+            X.append(_scaled(info, [rows.inputs(n, cells)])[0])
             v.append(t)
     return X, v
 
@@ -3819,11 +3897,12 @@ def _csv_network(o, inputs, classes):
                    output_activation="softmax" if classes else "linear",
                    loss="cross_entropy" if classes else "mse")
 
-def _predictions(net, X):
-    """What a network trained by `train` says of feature rows X: its outputs,
-    and the class numbers, or the target in its own units."""
+def _predictions(net, X, raw=True):
+    """What a network trained by `train` says of rows X of its inputs (in the
+    file's units if ``raw``, else standardized): its outputs, and the class
+    numbers, or the target in its own units."""
     info = net.csv
-    out = net.predict(_scaled(info, X)) if X else []
+    out = net.predict(_scaled(info, X) if raw else X) if X else []
     if info["task"] == "classify":
         return out, [classify(row) for row in out]
     return out, [row[0] for row in _scaled(info, out, "y", back=True)]
@@ -3843,33 +3922,59 @@ def _show_fit(net, history, o):
               "*" if o["ascii"] else "\u2022", ", o validation" if also else ""))
         print("\n".join(line_plot(losses, also=also, log=log, ascii=o["ascii"])) + "\n")
 
-def _accuracy_lines(net, what, got, labels):
-    """The accuracy on some rows; for the test rows, the confusion matrix too."""
-    classes = net.csv["classes"]
-    if not labels:
-        return []
-    hits = len([1 for g, c in zip(got, labels) if g == int(c)])
-    lines = ["%s accuracy %.4f (%d of %d rows)" % (what, hits / len(labels), hits, len(labels))]
-    if what == "training":
-        return lines
-    names = [_cut(c, 20) for c in classes]
-    width = max([len(name) for name in names] + [5])
-    lines += ["", "%s rows by class (across: predicted as)" % what,
-              "  %-*s %s" % (width, "", " ".join("%*s" % (width, name) for name in names))]
-    counts = [[0] * len(classes) for _ in classes]
-    for g, c in zip(got, labels):
-        counts[int(c)][g] += 1
-    return lines + ["  %-*s %s" % (width, name, " ".join("%*d" % (width, n) for n in row))
-                    for name, row in zip(names, counts)]
+MAX_MATRIX = 20     # classes, at most, of a confusion matrix shown whole
+PREDICT_BLOCK = 256     # rows `predict` reads, predicts and writes at a time
 
-def _error_lines(net, what, got, values):
-    """The mean squared and absolute errors and R^2 of predictions, in the target's units."""
-    if not values:
-        return []
-    mse = _total([(g - v) ** 2 for g, v in zip(got, values)]) / len(values)
-    mae = _total([abs(g - v) for g, v in zip(got, values)]) / len(values)
-    return ["%s MSE %.6g, MAE %.6g, R^2 %.6f (%d rows)" % (
-        what, mse, mae, r2([[v] for v in values], [[g] for g in got]), len(values))]
+class _Scores:
+    """A model's scores, gathered a row at a time in memory that does not
+    grow with the rows: for classes, the accuracy and the confusion matrix
+    (beyond MAX_MATRIX classes, the classes most often wrong); for a
+    number, the mean squared and absolute errors and R^2 (the targets' mean
+    and squares as Welford's running mean and sum, which lose no digits)."""
+    def __init__(self, classes):
+        k = len(classes)
+        self.classes, self.n, self.right, self.seen = classes, 0, [0] * k, [0] * k
+        self.counts = [[0] * k for _ in range(k)] if k <= MAX_MATRIX else None
+        self.sq = self.abs = self.mean = self.m2 = 0.0
+        self.failed = False         # a target the model cannot score was met
+
+    def add(self, got, value):
+        self.n += 1
+        if self.classes:
+            c = int(value)
+            self.seen[c] += 1
+            self.right[c] += got == c
+            if self.counts is not None:
+                self.counts[c][got] += 1
+            return
+        d, step = got - value, value - self.mean
+        self.sq, self.abs = self.sq + d * d, self.abs + abs(d)
+        self.mean += step / self.n
+        self.m2 += step * (value - self.mean)
+
+    def lines(self, what):
+        if not self.n:
+            return []
+        if not self.classes:
+            r2 = 1.0 - self.sq / self.m2 if self.m2 else float(self.sq == 0.0)
+            return ["%s MSE %.6g, MAE %.6g, R^2 %.6f (%d rows)" % (
+                what, self.sq / self.n, self.abs / self.n, r2, self.n)]
+        hits = sum(self.right)
+        lines = ["%s accuracy %.4f (%d of %d rows)" % (what, hits / self.n, hits, self.n)]
+        if what == "training":
+            return lines
+        names = [_cut(c, 20) for c in self.classes]
+        if self.counts is None:         # a matrix of that many classes is unreadable
+            worst = sorted(range(len(names)), key=lambda c: (
+                self.right[c] - self.seen[c], c))[:5]
+            return lines + ["%s: %d classes; most often wrong: %s" % (what, len(names), ", ".join(
+                "%s (%d of %d right)" % (names[c], self.right[c], self.seen[c]) for c in worst
+                if self.seen[c] > self.right[c]) or "none")]
+        width = max([len(name) for name in names] + [5])
+        lines += ["", "%s rows by class (across: predicted as)" % what,
+                  "  %-*s %s" % (width, "", " ".join("%*s" % (width, name) for name in names))]
+        return lines + ["  %-*s %s" % (width, name, " ".join("%*d" % (width, n) for n in row))
+                        for name, row in zip(names, self.counts)]
 
 def _quoted(cell, sep=","):
     """A CSV cell as written: quoted if it holds ``sep``, a quote, a line break or end spaces."""
@@ -3879,7 +3984,9 @@ def _quoted(cell, sep=","):
 
 def _predict_csv(o):
     """`predict`: the rows of a CSV file, each with the model's prediction
-    added; with the target's column, the scores on stderr."""
+    added, a few hundred rows at a time (a file of any size in little
+    memory); with the target's column, the scores on stderr."""
+    _apart(o, "--out", [o["model"], o["data"]])
     net, path = load(o["model"]), o["data"]
     info = net.csv
     if info is None:
@@ -3890,37 +3997,116 @@ def _predict_csv(o):
         raise ValueError("--proba: %s predicts a number (%s), not a class"
                          % (o["model"], _cut(info["target"])))
     rows = _ModelRows(info, path, o["delimiter"])
-    records = list(rows.csv.records())
-    out, got = _predictions(net, [rows.inputs(n, cells) for n, cells in records])
-    proba = out if o["proba"] else [[]] * len(records)
-    text = [rows.csv.head + ["predicted " + info["target"]] +
-            ["P(%s)" % c for c in info["classes"] if o["proba"]]] if rows.csv.header else []
-    text += [cells + [info["classes"][g] if info["classes"] else repr(g)] + [repr(v) for v in p]
-             for (n, cells), g, p in zip(records, got, proba)]
-    sep = rows.csv.sep
-    text = "".join(sep.join(_quoted(c, sep) for c in row) + "\n" for row in text)
-    _write(o["out"], text, "%d predictions" % len(records))
-    if rows.t is not None:
-        _score(net, rows, records, got)
-
-def _score(net, rows, records, got):
-    """predict's scores, on stderr, for the rows whose target is known."""
-    try:
-        v = [rows.target(n, cells) for n, cells in records]
-    except ValueError as e:
-        sys.stderr.write("no score: %s\n" % e)
-        return
-    kept = [k for k in range(len(v)) if v[k] is not None]
-    measure = _accuracy_lines if net.csv["classes"] else _error_lines
-    for line in measure(net, rows.csv.path, [got[k] for k in kept], [v[k] for k in kept]):
+    scores, count = _Scores(info["classes"]) if rows.t is not None else None, [0]
+    _write(o["out"], _predicted_lines(net, rows, o["proba"], scores, count),
+           lambda: "%d predictions" % count[0])
+    for line in scores.lines(path) if scores and not scores.failed else ():
         sys.stderr.write(line + "\n")
+
+def _predicted_lines(net, rows, proba, scores, count):
+    """The output of `predict`, a piece for every PREDICT_BLOCK rows: each
+    row with its prediction added (``proba``: the classes' probabilities too),
+    scored into ``scores`` (None: not), counted into ``count[0]``."""
+    info, sep = net.csv, rows.csv.sep
+    if rows.csv.header:
+        yield _csv_line(rows.csv.head + ["predicted " + info["target"]] +
+                        ["P(%s)" % c for c in info["classes"] if proba], sep)
+    block = []
+    for record in rows.csv.records():
+        block.append(record)
+        if len(block) == PREDICT_BLOCK:
+            yield _predicted_block(net, rows, block, proba, scores, count)
+            block = []
+    yield _predicted_block(net, rows, block, proba, scores, count)
+
+def _predicted_block(net, rows, block, proba, scores, count):
+    info, sep = net.csv, rows.csv.sep
+    out, got = _predictions(net, [rows.inputs(n, cells) for n, cells in block])
+    count[0] += len(block)
+    if scores and not scores.failed:
+        try:
+            for (n, cells), g in zip(block, got):
+                t = rows.target(n, cells)
+                if t is not None:
+                    scores.add(g, t)
+        except ValueError as e:
+            scores.failed = True
+            sys.stderr.write("no score: %s\n" % e)
+    return "".join(_csv_line(cells + [info["classes"][g] if info["classes"] else repr(g)] + (
+        [repr(v) for v in p] if proba else []), sep) for (n, cells), g, p in zip(block, got, out))
+
+def _csv_line(cells, sep):
+    return sep.join(_quoted(c, sep) for c in cells) + "\n"
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP (`kill`, `timeout`, a closed terminal): Ctrl-C's way out."""
+
+def _terminated(signum, frame):
+    raise Terminated()
+
+class _Output:
+    """stdout for the command line on CPython, whose own loses the end of a
+    short write (a full disk) without a word: text kept to the end of a line
+    (on a terminal, not at all), then written whole with os.write, or OSError."""
+    def __init__(self, stream):
+        import os
+        self.stream, self.os, self.fd = stream, os, stream.fileno()
+        self.encoding, self.errors, self.tty = stream.encoding, stream.errors, stream.isatty()
+        self.kept, self.size = [], 0
+
+    def isatty(self):
+        return self.tty
+
+    def fileno(self):
+        return self.fd
+
+    def write(self, text):
+        self.kept.append(text)
+        self.size += len(text)
+        if self.tty or text.endswith("\n") or self.size > 65536:
+            self.flush()
+        return len(text)
+
+    def flush(self):
+        data = "".join(self.kept).encode(self.encoding, self.errors)
+        self.kept, self.size = [], 0
+        self.stream.flush()
+        try:
+            while data:                 # OSError where nothing more fits
+                data = data[self.os.write(self.fd, data):]
+        except OSError as e:
+            raise OSError(e.errno, "stdout: %s (a full disk?)" % e.strerror) from None
+
+def _checked(stream):
+    """An _Output for ``stream`` where there can be one, else the stream."""
+    try:
+        return stream if IMPLEMENTATION == "micropython" else _Output(stream)
+    except (AttributeError, OSError, ValueError):       # no fd: a test's capture
+        return stream
+
+def _signals(handlers=None):
+    """Make SIGTERM and SIGHUP raise Terminated (or put ``handlers`` back);
+    the handlers they had."""
+    old = {}
+    try:
+        import signal
+        for name in ("SIGTERM", "SIGHUP"):
+            old[name] = signal.signal(getattr(signal, name),
+                                      handlers[name] if handlers else _terminated)
+    except (ImportError, AttributeError, ValueError, KeyError):  # none, or not the main thread
+        pass
+    return old
 
 def main(argv=None):
     """Run the command line (``argv``, default sys.argv[1:]); return the exit status."""
     args = list(getattr(sys, "argv", [])[1:] if argv is None else argv)
     _EARLY[:] = [True]
     _collect()
+    stdout, handlers = sys.stdout, _signals()
+    checked = _checked(stdout)
     try:
+        if checked is not stdout:       # (MicroPython's sys cannot be assigned to)
+            sys.stdout = checked
         if getattr(sys, "stdout", None) is None:
             raise OSError("stdout is closed: nowhere to write the output")
         command = args.pop(0) if args and not args[0].startswith("-") else None
@@ -3929,14 +4115,16 @@ def main(argv=None):
             raise UsageError("unknown command %r (try --help)" % command)
         if "-h" in args or "--help" in args:
             print(usage(command))
+            getattr(sys.stdout, "flush", lambda: None)()     # (a board's has none)
             return 0
         o, given = _parse(args, options[0], _arguments(command, args))
         o.update(ascii=o["ascii"] or ascii_only(), given=given)
         _run(command, o)
         getattr(sys.stdout, "flush", lambda: None)()     # a closed pipe shows here
-    except KeyboardInterrupt:
-        sys.stderr.write("backprop.py: interrupted\n")
-        return 130
+    except KeyboardInterrupt as e:
+        sys.stderr.write("backprop.py: %s\n" % ("terminated" if isinstance(e, Terminated)
+                                                else "interrupted"))
+        return 143 if isinstance(e, Terminated) else 130
     except (UsageError, ValueError, TypeError, OSError, ArithmeticError) as e:
         if getattr(e, "errno", None) == 32:     # EPIPE: the reader (``| head``) left
             try:        # so that the flush at exit cannot fail a second time
@@ -3948,6 +4136,10 @@ def main(argv=None):
         # one line, no traceback: a bad value (or a run it made diverge)
         sys.stderr.write("backprop.py: error: %s\n" % e)
         return 2
+    finally:
+        if checked is not stdout:
+            sys.stdout = stdout
+        _signals(handlers)
     return 0
 
 # A trained network as a file of its own, for a board that has no room for this one: Python
@@ -4074,16 +4266,19 @@ def _c_comment(text):
 # C: what a C type calls exp and tanh, and where its exp overflows (F(a) is an entry's F_c)
 C_TYPES = {"double": ("exp", "tanh", "709.0"), "float": ("expf", "tanhf", "88.0f")}
 
-def export_c(net, *, dtype="double"):
-    """One C99 header: the weights as ``dtype`` constants and ``static inline bp_predict(x, y)``,
-    the forward pass of one sample.  A model `train` made says what each input is (a number, or
-    1/0 for one text of a column), names its classes (``bp_classes``), fills in a missing input
-    (NAN) where it learned a mean, standardizes, and gives a regressor's outputs in its units."""
+def export_c(net, *, dtype="double", name="bp"):
+    """One C99 header: the weights as ``dtype`` constants and ``static inline NAME_predict(x,
+    y)``, the forward pass of one sample (``name``, a C name, begins every name the header
+    defines and its guard, so headers of two models go in one program).  A model `train` made
+    says what each input is (a number, or 1/0 for one text of a column), names its classes
+    (``NAME_classes``), fills in a missing input (NAN) where it learned a mean, standardizes,
+    and gives a regressor's outputs in its units."""
     net = _network(net)
     exp, tanh, limit = C_TYPES[check_name(dtype, "dtype", C_TYPES)]
-    for name in net.activations:
-        if ACTIVATIONS[name].F_c is None:
-            raise ValueError("activations: no C for %r (C has %s)" % (name, ", ".join(
+    p = _c_name(name)
+    for act in net.activations:
+        if ACTIVATIONS[act].F_c is None:
+            raise ValueError("activations: no C for %r (C has %s)" % (act, ", ".join(
                 sorted(k for k in ACTIVATIONS if ACTIVATIONS[k].F_c is not None))))
     info, scales = net.csv or {}, ("x_mean", "x_std", "y_mean", "y_std", "fill")
     numbers = _parameters(net) + [v for key in scales for v in info.get(key, [])]
@@ -4092,58 +4287,76 @@ def export_c(net, *, dtype="double"):
         raise ValueError("dtype: float holds at most %.8g; this model holds %r (use double)"
                          % (FLOAT_MAX, top))
     real = (lambda v: _real(v) + "f") if dtype == "float" else _real
-    array = lambda kind, name, values, form: "static const %s bp_%s[%d] = {%s};" % (  # noqa: E731
-        kind, name, len(values), ", ".join(form(v) for v in values))
-    lines = ["/* A %s network exported by backprop.py: bp_predict(x, y) is its" % net.sizes,
+    array = lambda kind, what, values, form: "static const %s %s_%s[%d] = {%s};" % (  # noqa
+        kind, p, what, len(values), ", ".join(form(v) for v in values))
+    lines = ["/* A %s network exported by backprop.py: %s_predict(x, y) is its" % (net.sizes, p),
              "   forward pass, x the %d inputs, y the %d outputs. */" % (net.sizes[0],
                                                                       net.sizes[-1]),
-             "#ifndef BACKPROP_NETWORK_H", "#define BACKPROP_NETWORK_H", "#include <math.h>",
-             "typedef %s bp_real;" % dtype, ""]
+             "#ifndef %s_H" % p.upper(), "#define %s_H" % p.upper(), "#include <math.h>",
+             "typedef %s %s_real;" % (dtype, p), ""]
     if info:
         lines += ["/* The inputs, x[0] to x[%d]%s:" % (net.sizes[0] - 1, ", NAN where a value "
                                                       "is missing" if info["fill"] else "")]
-        lines += ["   x[%d]: %s" % (k, _c_comment(name)) for k, name in
+        lines += ["   x[%d]: %s" % (k, _c_comment(text)) for k, text in
                   enumerate(_input_names(info))] + ["*/"]
         lines.append(array("char *const", "inputs", _input_names(info), _c_text))
         if info["classes"]:
             lines.append(array("char *const", "classes", info["classes"], _c_text))
     for l, (W, b) in enumerate(zip(net.weights, net.biases)):
         rows = ", ".join("{%s}" % ", ".join(real(v) for v in row) for row in W)
-        lines.append("static const bp_real bp_w%d[%d][%d] = {%s};" % (l, len(W), len(W[0]), rows))
-        lines.append(array("bp_real", "b%d" % l, b, real))
-    lines += [array("bp_real", name, info[name], real) for name in scales if info.get(name)]
-    lines += ["", "static inline void bp_predict(const bp_real *x, bp_real *y)", "{"]
+        lines.append("static const %s_real %s_w%d[%d][%d] = {%s};" % (p, p, l, len(W), len(W[0]),
+                                                                       rows))
+        lines.append(array(p + "_real", "b%d" % l, b, real))
+    lines += [array(p + "_real", key, info[key], real) for key in scales if info.get(key)]
+    lines += ["", "static inline void %s_predict(const %s_real *x, %s_real *y)" % (p, p, p), "{"]
     if info:                    # the preprocessing `backprop.py train` fitted
-        v = "(x[i] != x[i] ? bp_fill[i] : x[i])" if info["fill"] else "x[i]"
-        lines += ["    bp_real x0[%d];" % net.sizes[0],
+        v = "(x[i] != x[i] ? %s_fill[i] : x[i])" % p if info["fill"] else "x[i]"
+        lines += ["    %s_real x0[%d];" % (p, net.sizes[0]),
                   "    for (int i = 0; i < %d; i++)" % net.sizes[0],
-                  "        x0[i] = (%s - bp_x_mean[i]) / bp_x_std[i];" % v, "    x = x0;"]
-    lines += _c_layers(net, exp, tanh, limit)
+                  "        x0[i] = (%s - %s_x_mean[i]) / %s_x_std[i];" % (v, p, p), "    x = x0;"]
+    lines += _c_layers(net, exp, tanh, limit, p)
     if info.get("y_mean"):
         lines += ["    for (int j = 0; j < %d; j++)" % net.sizes[-1],
-                  "        y[j] = y[j] * bp_y_std[j] + bp_y_mean[j];"]
+                  "        y[j] = y[j] * %s_y_std[j] + %s_y_mean[j];" % (p, p)]
     lines += ["}", "#endif", ""]
     return "\n".join(lines)
 
+def _c_name_of(path):
+    """The C name a header at ``path`` takes by default: its file name's
+    letters, digits and _ (the rest as _), or bp."""
+    stem = (path or "").replace("\\", "/").split("/")[-1].split(".")[0].lower()
+    stem = "".join(c if c in "abcdefghijklmnopqrstuvwxyz0123456789_" else "_" for c in stem)
+    return stem[:32] if stem[:1].isalpha() else "bp"
+
+def _c_name(name):
+    """``name`` if it is a C name that export may begin every name with: a
+    letter, then letters, digits and _, at most 32; else ValueError."""
+    if not (isinstance(name, str) and 0 < len(name) <= 32 and "a" <= name[0].lower() <= "z"
+            and not [c for c in name.lower() if c not in "abcdefghijklmnopqrstuvwxyz0123456789_"]):
+        raise ValueError("name: expected a C name (a letter, then letters, digits or _; at most "
+                         "32), got %s" % _show(name))
+    return name
+
 FLOAT_MAX = (2.0 - 2.0 ** -23) * 2.0 ** 127     # the largest finite float of C
 
-def _c_layers(net, exp, tanh, limit):
-    """The lines of bp_predict's body: each layer's sums, then its outputs."""
+def _c_layers(net, exp, tanh, limit, p):
+    """The lines of the predict function's body: each layer's sums, then its outputs."""
     L, body = len(net.weights), []
     for l in range(L):
         n_in, n_out = net.sizes[l], net.sizes[l + 1]
         src, dst = "x" if l == 0 else "o%d" % l, "y" if l == L - 1 else "o%d" % (l + 1)
         if l < L - 1:
-            body.append("    bp_real %s[%d];" % (dst, n_out))
-        body += ["    for (int j = 0; j < %d; j++) {" % n_out, "        bp_real a = 0;",
+            body.append("    %s_real %s[%d];" % (p, dst, n_out))
+        body += ["    for (int j = 0; j < %d; j++) {" % n_out, "        %s_real a = 0;" % p,
                  "        for (int i = 0; i < %d; i++)" % n_in,
-                 "            a += %s[i] * bp_w%d[i][j];" % (src, l)]
-        body.append("        a += bp_b%d[j];" % l if net.bias else "        (void)bp_b%d;" % l)
+                 "            a += %s[i] * %s_w%d[i][j];" % (src, p, l)]
+        body.append("        a += %s_b%d[j];" % (p, l) if net.bias else
+                    "        (void)%s_b%d;" % (p, l))
         F = ACTIVATIONS[net.activations[l]]
         body += ["        %s[j] = %s;" % (dst, F.F_c.format(exp=exp, tanh=tanh, limit=limit)),
                  "    }"]
         if F.rows:              # softmax: the sums' exp, each over their total
-            body += ["    bp_real m = y[0], t = 0;",
+            body += ["    %s_real m = y[0], t = 0;" % p,
                      "    for (int j = 1; j < %d; j++) if (y[j] > m) m = y[j];" % n_out,
                      "    for (int j = 0; j < %d; j++) { y[j] = %s(y[j] - m); t += y[j]; }"
                      % (n_out, exp),

@@ -2598,9 +2598,9 @@ def test_train_checks_every_option_and_the_save_path_before_it_prints(tmp_path):
     assert status == 2 and out == "" and "dup.csv: line 1, column 3: 'a' again" in err
 
 
-def _interrupted(args, tmp_path):
-    """Run `train` with ``args``, send it a real SIGINT once it has trained a
-    second, and return (status, stdout, stderr)."""
+def _interrupted(args, tmp_path, sent=signal.SIGINT):
+    """Run `train` with ``args``, send it a real SIGINT (or ``sent``) once it
+    has trained a second, and return (status, stdout, stderr)."""
     # SIGINT as a terminal leaves it, even if this run was started with it ignored
     p = subprocess.Popen([sys.executable, SCRIPT, "train"] + args, stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, text=True, cwd=HERE,
@@ -2610,7 +2610,7 @@ def _interrupted(args, tmp_path):
         lines.append(p.stdout.readline())
         assert lines[-1], p.stderr.read()
     time.sleep(1.5)
-    p.send_signal(signal.SIGINT)
+    p.send_signal(sent)
     out, err = p.communicate(timeout=60)
     return p.returncode, "".join(lines) + out, err
 
@@ -2635,6 +2635,18 @@ def test_ctrl_c_saves_the_work_and_exits_130(tmp_path):
     # without --save, one line says what was lost
     status, out, err = _interrupted([data, "--epochs", "1000000", "--patience", "0"], tmp_path)
     assert status == 130 and "are not saved (--save FILE keeps them)" in out
+
+
+def test_sigterm_saves_the_work_and_leaves_no_temporary_file(tmp_path):
+    # `kill` and `timeout` send SIGTERM: as Ctrl-C, the work saved whole,
+    # exit 143, and no temporary file of the save left beside it
+    data, _ = mixed_csv(tmp_path, rows=600)
+    model = tmp_path / "m.json"
+    status, out, err = _interrupted([data, "--save", str(model), "--epochs", "1000000",
+                                     "--patience", "0"], tmp_path, signal.SIGTERM)
+    assert status == 143 and err == "backprop.py: terminated\n", err
+    assert "interrupted: saved the weights after" in out and bp.load(str(model)).epoch >= 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.json", "mixed.csv"]
 
 
 def test_trace_of_a_model_applies_its_preprocessing(tmp_path):
@@ -2729,6 +2741,13 @@ def test_trace_check_judges_a_hand_calculation():
     assert tail[1] == "check: delta5 = 0.7414 is the first wrong step; it is"
     assert tail[2].startswith("  delta5 = y5*(1 - y5)*(t1 - y5) = ") and \
         tail[2].endswith("= %.6g" % delta5)
+    # one significant digit says nothing (0 for -0.0027 rounds right): not judged
+    status, out, err = run(*args, "--check", "y5=0.8,delta5=0,a1=0.3775")
+    assert status == 0 and out.splitlines()[-4:] == [
+        "check: a1 = 0.3775 is right",          # Mazur: 0.15*0.05 + 0.2*0.1 + 0.35
+        "check: y5 = 0.8 has too few digits to judge; write two or more",
+        "check: delta5 = 0 has too few digits to judge; write two or more",
+        "check: every step checked is right"], out
     status, out, err = run(*args, "--check", "y9=1")
     assert status == 2 and "--check: no number 'y9' in this trace" in err
     status, out, err = run(*args, "--check", "y5")
@@ -3042,6 +3061,8 @@ def test_browser_trains_on_an_uploaded_csv_and_downloads_what_train_and_export_g
     browser.send("DOM.setFileInputFiles", page=True, nodeId=node, files=[iris])
     browser.wait("document.querySelector('#progress').textContent.startsWith('network 4-8-3')")
     assert browser.eval("document.querySelector('[name=target]').value") == "species"
+    # four inputs: no plane to draw, so no empty canvas
+    assert browser.eval("document.querySelector('#surface').hidden")
     browser.eval("document.querySelector('#play').click()")
     browser.wait("document.querySelector('#progress').textContent.startsWith('epoch 40,')")
     accuracy = float(re.search(r"accuracy ([0-9.]+) %", browser.eval(
@@ -3181,19 +3202,28 @@ def test_browser_steps_through_backprop_in_the_traces_order(browser, page_url):
         symbol = browser.eval("document.querySelector('#example').dataset.stepSymbol")
         active = browser.eval("[...document.querySelectorAll('#example .active')]"
                               ".map(e => e.dataset.unit || e.dataset.from && "
-                              "(e.dataset.from + '>' + e.dataset.to) || e.dataset.step)")
+                              "(e.dataset.from + '>' + e.dataset.to) || e.dataset.step || "
+                              "e.dataset.at)")
         formula = browser.eval("document.querySelector('#step-formula').textContent")
         seen.append((symbol, active, formula))
         if k < len(want) - 1:
+            browser.eval("document.querySelector('[name=step-next]').focus()")
             browser.eval("document.querySelector('[name=step-next]').click()")
     assert [s for s, _, _ in seen] == [s for s, _, _ in want]
     assert browser.eval("document.querySelector('[name=step-next]').disabled")
+    # the keyboard's focus moved on from the button that disabled itself
+    assert browser.eval("document.activeElement.name") == "step-back"
+    assert browser.eval("document.querySelector('#step-count').textContent").endswith(
+        ", with the new weights")
     steps = dict((s, (a, f)) for s, a, f in seen)
     # the forward pass into h1 uses x1, x2 and their edges; delta4 comes back
     # from O3 over w23; the update of w11 is on its edge
     assert set(steps["a1"][0]) == {"x1", "x2", "h1", "x1>h1", "x2>h1", "a1"}
     assert set(steps["delta4"][0]) == {"h2", "O3", "h2>O3", "delta4"}
     assert "x1>h1" in steps["new w11"][0] and steps["y5"][1].startswith("y5 = sigmoid(a3)")
+    # the target and the learning rate are boxes of their own
+    assert "t1" in steps["delta5"][0] and "eta" in steps["Delta w11"][0]
+    assert "eta" not in steps["a1"][0]
     for k in range(len(want) - 1):
         browser.eval("document.querySelector('[name=step-back]').click()")
     assert browser.eval("document.querySelector('#example').dataset.stepSymbol") == "a1"
@@ -3250,6 +3280,12 @@ def test_browser_speaks_the_articles_chinese(browser, page_url):
     _set(browser, "input[name=eta]", "abc")
     assert re.search("[\u4e00-\u9fff]", browser.eval(
         "document.querySelector('#example-error').textContent"))
+    assert re.search("[\u4e00-\u9fff]", browser.eval("document.title"))
+    # the hand check's verdict, in Chinese too
+    _set(browser, "input[name=eta]", "1")
+    _set(browser, "input[name='check-y5']", "0.67", "change")
+    browser.wait("document.querySelector('#verdict').textContent")
+    assert browser.eval("document.querySelector('#verdict').textContent").startswith("检查")
 
 
 def test_browser_errors_are_plain_marked_and_where_the_learner_looks(browser, page_url):
@@ -3261,6 +3297,9 @@ def test_browser_errors_are_plain_marked_and_where_the_learner_looks(browser, pa
     message = browser.eval("document.querySelector('#example-error').textContent")
     assert "η" in message and "stale" in message and "Error" not in message
     _set(browser, "input[name=eta]", "1")
+    _set(browser, "input[name=w11]", "x")
+    assert "η" not in browser.eval("document.querySelector('#example-error').textContent")
+    _set(browser, "input[name=w11]", "0.2")
     browser.wait("!document.querySelector('#example').classList.contains('stale')")
     _set(browser, "input[name='check-y5']", "banana", "change")
     browser.wait("document.querySelector('#verdict').textContent")
@@ -3268,6 +3307,20 @@ def test_browser_errors_are_plain_marked_and_where_the_learner_looks(browser, pa
                         ".getAttribute('aria-invalid')") == "true"
     verdict = browser.eval("document.querySelector('#verdict').textContent")
     assert "not a number" in verdict and "Error" not in verdict
+    # one digit cannot be judged against 0.665074: the page says so
+    _set(browser, "input[name='check-y5']", "0.7", "change")
+    browser.wait("document.querySelector('#verdict').textContent.includes('too few digits')")
+    _set(browser, "input[name='check-y5']", "", "change")
+    # One epoch stops at the epochs set
+    _set(browser, "[name=epochs]", "2", "change")
+    browser.wait("document.querySelector('#progress').textContent.startsWith('network')")
+    for k in range(3):
+        browser.eval("document.querySelector('#step').click()")
+        browser.wait("!document.body.dataset.state.startsWith('busy')")
+        time.sleep(0.2)
+    browser.wait("document.querySelector('#progress').textContent === 'done: 2 epochs, as set'")
+    assert len(browser.eval("backpropPage.run().history")) == 2
+    _set(browser, "[name=epochs]", "10000", "change")
     _set(browser, "[name=hidden]", "2,x", "change")
     browser.wait("document.querySelector('[name=hidden]').getAttribute('aria-invalid') === 'true'")
     progress = browser.eval("document.querySelector('#progress').textContent")
@@ -3303,10 +3356,14 @@ def test_browser_keeps_the_example_and_the_challenge_in_the_url(browser, page_ur
     assert page["y5"] == pytest.approx(dict((s, v) for s, v, _ in _cpython_steps(0.5))["y5"])
     # names that are not the page's settings are ignored (the fixture: no error)
     browser.send("Page.navigate", page=True, url=page_url + "?runtime=micropython&length=1&"
-                 "csv-file=x&item=2&story=nope&lang=xx&target=__proto__")
+                 "csv-file=x&item=2&story=nope&lang=xx&target=__proto__&data=nope&loss=nope")
     browser.wait("document.body && document.body.dataset.state === 'ready' && "
                  "document.querySelector('[data-symbol=y5]')")
     assert browser.eval("document.querySelector('#story').value") == "vanishing"
+    # a setting the page does not offer keeps its default
+    assert browser.eval("[document.querySelector('[name=data]').value, "
+                        "document.querySelector('[name=loss]').value]") == ["xor", "mse"]
+    browser.wait("document.querySelector('#progress').textContent.startsWith('network 2-4-1')")
 
 
 @pytest.mark.parametrize("runtime", BROWSER_RUNTIMES)
@@ -3575,13 +3632,19 @@ def test_the_page_reads_a_csv_file_with_trains_reader_and_rules(monkeypatch, tmp
         f.write(page.downloads()["json"])
     status, out, err = run("predict", model, shop)
     assert status == 0 and "accuracy" in err and out.count("\n") == 41
-    # a file train refuses, the page refuses with the same words
+    # a file train refuses, the page refuses with the same words, naming the
+    # file as it was called (what is not a letter or digit made _) and the
+    # page's settings where train names its flags
     for text in ("a,b\n1,x\n2,y\n3,\n", 'a;b\n1;"2\n', "a,b\n1,2\n", "a\n1\n2\n"):
-        (tmp_path / "upload.csv").write_text(text)
-        status, out, err = run("train", "upload.csv", cwd=str(tmp_path))
+        (tmp_path / "my_shop_.csv").write_text(text)
+        status, out, err = run("train", "my_shop_.csv", cwd=str(tmp_path))
         with pytest.raises(ValueError) as e:
-            page.start(dict(s, csv=text, missing="error"))
+            page.start(dict(s, csv=text, missing="error", name="my shop!"))
+        for flag, words in page.PAGE_WORDS:
+            err = err.replace(flag, words)
         assert status == 2 and err == "backprop.py: error: %s\n" % e.value
+    assert "my_shop_.csv" in str(e.value) and 'missing values "drop the row"' in str(
+        pytest.raises(ValueError, page.start, dict(s, csv="a,b\n1,x\n2,y\n3,\n", missing="error")).value)
 
 
 def test_tables_a_missing_target_and_names_with_line_breaks(tmp_path):
@@ -3635,6 +3698,229 @@ def test_standardizer_made_again_from_its_numbers():
         bp.Standardizer(mean=[0.0], std=[0.0])
     with pytest.raises(ValueError, match="mean and std"):
         bp.Standardizer(mean=[0.0, 1.0], std=[1.0])
+
+
+# Hostile world, round two (issue 29): serve only the page, big files in
+# bounded memory, no run or file lost, nothing raw on a terminal, exact tables.
+
+def _serve(folder):
+    """`backprop.py serve` of the backprop.py in ``folder``: (process, port)."""
+    p = subprocess.Popen([sys.executable, os.path.join(folder, "backprop.py"), "serve",
+                          "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True, cwd=folder)
+    line = p.stdout.readline()
+    assert line, p.stderr.read()
+    return p, int(re.search(r":(\d+)/web/", line).group(1))
+
+
+def _get(port, path, host=None, method="GET"):
+    import http.client
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    c.putrequest(method, path, skip_host=True)
+    c.putheader("Host", host or "127.0.0.1:%d" % port)
+    c.endheaders()
+    r = c.getresponse()
+    body = r.read()
+    c.close()
+    return r.status, dict(r.getheaders()), body
+
+
+def test_serve_gives_only_the_page_and_only_to_its_own_address(tmp_path):
+    folder = tmp_path / "copy"
+    status, out, err = run("site", "--out", str(folder))      # the page's files, alone
+    if status and "npm ci" in err and not REQUIRE_ALL:
+        pytest.skip("no tools/node_modules: cd tools && npm ci")
+    (folder / ".git").mkdir()
+    (folder / ".git" / "config").write_text("[core] secret")
+    (folder / "secret.txt").write_text("secret")
+    os.symlink("/etc/passwd", str(folder / "web" / "etc_link"))
+    os.remove(str(folder / "web" / "zh.js"))                  # a page file, linked out
+    os.symlink("/etc/hostname", str(folder / "web" / "zh.js"))
+    p, port = _serve(str(folder))
+    try:
+        for path, want in (("/web/", 200), ("/web/app.js", 200), ("/backprop.py", 200),
+                           ("/tools/node_modules/pyodide/pyodide.mjs", 200), ("/", 404),
+                           ("/web", 404), ("/.git/config", 404), ("/secret.txt", 404),
+                           ("/web/etc_link", 404), ("/web/zh.js", 404), ("/tools/", 404),
+                           ("/web/%00", 404), ("/web/../secret.txt", 404), ("//etc/passwd", 404)):
+            got, headers, body = _get(port, path)
+            assert got == want, (path, got)
+            assert b"secret" not in body and b"root:" not in body
+        got, headers, body = _get(port, "/web/app.js")
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["Content-Type"] == "text/javascript"
+        # another name for this address (DNS rebinding): no answer
+        assert _get(port, "/web/", host="evil.example:%d" % port)[0] == 421
+        assert _get(port, "/web/", host="localhost:%d" % port)[0] == 200
+        assert _get(port, "/web/", method="POST")[0] == 501
+        # an idle connection is closed; an aborted download prints nothing
+        import socket
+        idle = socket.create_connection(("127.0.0.1", port))
+        idle.settimeout(bp.SERVE_IDLE + 5)
+        start = time.time()
+        assert idle.recv(100) == b"" and time.time() - start < bp.SERVE_IDLE + 3
+        idle.close()
+        aborted = socket.create_connection(("127.0.0.1", port))
+        aborted.sendall(b"GET /tools/node_modules/pyodide/pyodide.asm.wasm HTTP/1.1\r\n"
+                        b"Host: 127.0.0.1:%d\r\n\r\n" % port)
+        aborted.recv(10)
+        aborted.close()
+        time.sleep(0.5)
+    finally:
+        p.terminate()
+        out, err = p.communicate(timeout=10)
+    assert err == "backprop.py: terminated\n", err
+    # without web/ beside it (copied alone, or pip-installed), serve refuses
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    shutil.copy(SCRIPT, str(alone))
+    status = subprocess.run([sys.executable, str(alone / "backprop.py"), "serve"],
+                            capture_output=True, text=True, timeout=30)
+    assert status.returncode == 2 and status.stderr.count("\n") == 1
+    assert "web/index.html is missing" in status.stderr and status.stdout == ""
+
+
+def test_predict_streams_in_memory_that_does_not_grow_with_the_file(tmp_path):
+    # a file ten times longer takes no more memory to predict (a row in, a row
+    # out: the process's peak, each run measured alone); the same rows out
+    data, model = blobs_csv(tmp_path, rows=60), str(tmp_path / "m.json")
+    assert run("train", data, "--save", model, "--epochs", "5", "--patience", "0")[0] == 0
+    lines = open(data).read().splitlines()
+    peaks = []
+    for rows in (6000, 60000):
+        path = tmp_path / ("big%d.csv" % rows)
+        path.write_text("\n".join([lines[0]] + [lines[1 + k % 60] for k in range(rows)]) + "\n")
+        out = tmp_path / ("out%d.csv" % rows)
+        p = subprocess.Popen([sys.executable, SCRIPT, "predict", model, str(path), "--out",
+                              str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        pid, status, usage = os.wait4(p.pid, 0)
+        assert status == 0
+        peaks.append(usage.ru_maxrss)
+        got = open(str(out)).read().splitlines()
+        assert len(got) == rows + 1 and got[1] == got[61] == got[1 + 60 * (rows // 60 - 1)]
+    assert peaks[1] < 1.1 * peaks[0], peaks
+
+
+def test_full_disk_on_stdout_is_an_error_not_a_short_file(tmp_path):
+    import resource
+
+    def limited():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    data, model = blobs_csv(tmp_path), str(tmp_path / "m.json")
+    assert run("train", data, "--save", model, "--epochs", "2")[0] == 0
+    for args in (["export", model], ["predict", model, data], ["library"]):
+        with open(str(tmp_path / "out.txt"), "w") as out:
+            p = subprocess.run([sys.executable, SCRIPT] + args, stdout=out, stderr=subprocess.PIPE,
+                               text=True, preexec_fn=limited, cwd=HERE)
+        assert p.returncode == 2 and p.stderr.count("\n") == 1, (args, p.stderr)
+        assert "stdout: File too large" in p.stderr
+
+
+def test_nothing_from_a_file_reaches_the_terminal_raw(tmp_path):
+    # a clipboard write (OSC 52) and a colour in names and cells: escaped in
+    # the summary, the confusion matrix, predict's scores and errors
+    evil = "\x1b]52;c;QUFBQQ==\x07"
+    text = "x1,x\x1b[31m2,label\n" + "".join("%d,%d,%s\n" % (i % 7, i % 3, ["a" + evil, "b"][
+        i % 2]) for i in range(60))
+    path = write(tmp_path, "evil.csv", text)
+    model = str(tmp_path / "m.json")
+    for args in (["train", path, "--save", model, "--epochs", "3"], ["predict", model, path],
+                 ["train", write(tmp_path, "bad.csv", text.replace("0,0,", "0,zz" + evil + ",", 1))]):
+        status, out, err = run(*args)
+        shown = out if args[0] == "train" else err
+        assert "\x1b" not in shown and "\x07" not in shown, (args, shown)
+        assert "\x1b" not in err
+    assert "\\x1b" in run("train", path, "--epochs", "1")[1]
+    assert bp._cut("ab" + evil, 4) == "ab\\x1b]..."
+
+
+def test_tables_as_they_are_classes_as_texts_targets_by_ascii_digits(tmp_path):
+    # class "01" is not class "1"; a stray quote inside a field is a character,
+    # as Python's csv module reads it; --target's digits are ASCII
+    rows = "".join("%d,%s\n" % (i, ["01", "1", "2"][i % 3]) for i in range(60))
+    path = write(tmp_path, "codes.csv", "x,code\n" + rows)
+    model = str(tmp_path / "m.json")
+    status, out, err = run("train", path, "--save", model, "--epochs", "2")
+    assert status == 0 and "3 classes (01, 1, 2)" in " ".join(out.split()), out
+    assert bp.load(model).csv["classes"] == ["01", "1", "2"]
+    quoted = write(tmp_path, "q.csv", 'x,y,label\n' + '1,2" stem,a\n2,3,b\n' * 20)
+    status, out, err = run("train", quoted, "--epochs", "1", "--test", "0", "--patience", "0")
+    assert status == 0 and "40 rows" in out, err
+    for digit in ("\u0661", "\u00b2"):
+        status, out, err = run("train", path, "--target", digit)
+        assert status == 2 and "--target: no column %r" % digit in err, err
+
+
+def test_a_one_class_or_damaged_model_is_refused_with_the_field_named(tmp_path):
+    data, model = blobs_csv(tmp_path), tmp_path / "m.json"
+    assert run("train", data, "--save", str(model), "--epochs", "2")[0] == 0
+    saved = json.loads(model.read_text())
+    one = dict(saved, sizes=saved["sizes"][:-1] + [1], weights=saved["weights"][:-1] + [
+        [[0.1] for _ in saved["weights"][-1]]], biases=saved["biases"][:-1] + [[0.0]],
+        activations=saved["activations"][:-1] + ["sigmoid"])
+    one["csv"], one["state"] = dict(saved["csv"], classes=saved["csv"]["classes"][:1]), {}
+    (tmp_path / "one.json").write_text(json.dumps(one))
+    status, out, err = run("predict", str(tmp_path / "one.json"), data)
+    assert status == 2 and "field 'csv'" in err and "Traceback" not in err
+    tiny = dict(saved, csv=dict(saved["csv"], x_std=[5e-324] + saved["csv"]["x_std"][1:]))
+    (tmp_path / "tiny.json").write_text(json.dumps(tiny))
+    status, out, err = run("predict", str(tmp_path / "tiny.json"), data)
+    assert status == 2 and "x_std[0] = 5e-324" in err and "row 0 holds" not in err, err
+
+
+def test_outputs_never_overwrite_inputs_and_big_targets_train(tmp_path):
+    data, model = blobs_csv(tmp_path), str(tmp_path / "m.json")
+    before = open(data).read()
+    for args in (["train", data, "--save", data], ["train", data, "--test-file", data,
+                                                   "--save", data]):
+        status, out, err = run(*args)
+        assert status == 2 and "is a file this command reads" in err and out == ""
+    assert run("train", data, "--save", model, "--epochs", "1")[0] == 0
+    for args in (["predict", model, data, "--out", model], ["predict", model, data, "--out", data],
+                 ["export", model, "--out", model]):
+        status, out, err = run(*args)
+        assert status == 2 and "is a file this command reads" in err
+    assert open(data).read() == before and bp.load(model)
+    huge = write(tmp_path, "huge.csv", "x,y\n" + "".join(
+        "%d,%s\n" % (i, "1e200" if i % 2 else "-1e200") for i in range(40)))
+    status, out, err = run("train", huge, "--epochs", "2", "--task", "regress")
+    assert status == 0 and "MSE" in out and "Errno" not in out + err, err
+    every_missing = write(tmp_path, "empty.csv", "x,y\n1,\n2,\n3,\n")
+    status, out, err = run("train", every_missing, "--missing", "drop")
+    assert status == 2 and "no rows left" in err
+
+
+def test_two_exported_headers_compile_in_one_program(tmp_path):
+    _tool("gcc")
+    data, model = blobs_csv(tmp_path), str(tmp_path / "m.json")
+    assert run("train", data, "--save", model, "--epochs", "2")[0] == 0
+    for name in ("first", "second"):
+        assert run("export", model, "--to", "c", "--out", str(tmp_path / (name + ".h")))[0] == 0
+    (tmp_path / "both.c").write_text(
+        '#include "first.h"\n#include "second.h"\nint main(void) {\n'
+        "  first_real x[2] = {0.5, 1.0}, y[2]; second_real z[2];\n"
+        "  first_predict(x, y); second_predict(x, z);\n  return y[0] != z[0];\n}\n")
+    subprocess.run(["gcc", "-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-o",
+                    str(tmp_path / "both"), str(tmp_path / "both.c"), "-lm"], check=True)
+    assert subprocess.run([str(tmp_path / "both")]).returncode == 0
+    status, out, err = run("export", model, "--to", "c", "--name", "9lives")
+    assert status == 2 and "--name: expected a C name" in err
+    assert "static inline void ab_c_predict" in run("export", model, "--to", "c", "--name",
+                                                    "ab_c")[1]
+
+
+def test_many_classes_train_in_linear_time_and_a_summary_not_a_matrix(tmp_path):
+    # 25 text classes: the confusion matrix (20 at most) gives way to a summary
+    rows = "".join("%d,%d,c%02d\n" % (i, i % 25, i % 25) for i in range(250))
+    path = write(tmp_path, "many.csv", "x,z,kind\n" + rows)
+    status, out, err = run("train", path, "--epochs", "3")
+    assert status == 0 and "test: 25 classes; most often wrong" in out, err
+    assert "rows by class" not in out
+    many = write(tmp_path, "toomany.csv", "x,kind\n" + "".join(
+        "%d,k%d\n" % (i, i) for i in range(1100)))
+    status, out, err = run("train", many)
+    assert status == 2 and "more than 1000 different values, not classes" in err
 
 
 # ---------------------------------------------------------------- export
@@ -4297,9 +4583,17 @@ def test_same_output_on_every_interpreter(interpreter, job):
     assert ref_status in (0, 2) and ref_out or ref_err
     assert status == ref_status, (status, out, err)
     tolerance = TOLERANCE.get(interpreter, {})
+    out, ref_out = _untimed(out), _untimed(ref_out)
     assert same_output(out, ref_out, **tolerance), "\n".join(
         "%s\n%s" % (p, q) for p, q in zip(out.splitlines(), ref_out.splitlines()) if p != q)
     assert same_output(err, ref_err, **tolerance)
+
+
+def _untimed(text):
+    """Output without the estimate a slow run prints (Progress): its times
+    are the machine's, and whether it is printed at all."""
+    return "".join(line for line in text.splitlines(True) if not re.match(
+        r"about \S+ \S+ for \d+ epochs at most|pure Python is slow at this size", line))
 
 
 def _floats(text):
@@ -4467,7 +4761,7 @@ def _micropython_tools():
 # This 64-bit build's objects and pointers are twice a board's: precompiled,
 # it needs 198 KiB where the 32-bit builds need 142 KiB (they run in 192 KiB:
 # test_the_32_bit_build_trains_xor_compiled_in_192_kib).
-SOURCE_HEAP, SMALL_HEAP = "896k", "248k"
+SOURCE_HEAP, SMALL_HEAP = "960k", "248k"
 
 
 def test_micropython_unix_small_heap(tmp_path):
@@ -4568,7 +4862,7 @@ def test_top_level_imports_are_math_sys_json():
     assert p.stdout == "False\n"
     assert not [n for n in tree.body if isinstance(n, ast.ImportFrom)]
     inner = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
-    assert inner <= {"json", "math", "sys", "os", "time", "numbers", "gc"}
+    assert inner <= {"json", "math", "sys", "os", "time", "numbers", "gc", "signal"}
 
 
 # ---------------------------------------------------------------- the README

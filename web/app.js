@@ -22,6 +22,7 @@ function t(text, fill = {}) {
 
 function translate() {
   document.documentElement.lang = lang;
+  document.title = t(document.title);
   for (const e of $$("[data-t]")) e.textContent = t(e.textContent);
   for (const e of $$("[data-t-aria-label]")) e.setAttribute("aria-label", t(e.getAttribute("aria-label")));
   for (const e of $$("[title]")) e.title = t(e.title);
@@ -182,7 +183,8 @@ async function showExample() {
   $("#example").classList.toggle("stale", bad.length > 0);
   $("#example-error").hidden = !bad.length;
   if (bad.length) {
-    $("#example-error").textContent = t("{names}: expected a number (η: above 0); the numbers " +
+    $("#example-error").textContent = t(bad.includes("η") ? "{names}: expected a number (η: above 0); " +
+      "the numbers below are stale until it is fixed" : "{names}: expected a number; the numbers " +
       "below are stale until it is fixed", { names: bad.join(", ") });
     return;
   }
@@ -248,6 +250,9 @@ function verdict(line) {
   const m = line.match(/^check: (.+?) = (\S+) is (right|the first wrong step; it is)$/);
   if (m) return t(m[3] === "right" ? "check: {symbol} = {value} is right" :
     "check: {symbol} = {value} is the first wrong step; it is", { symbol: m[1], value: m[2] });
+  const few = line.match(/^check: (.+?) = (\S+) has too few digits to judge; write two or more$/);
+  if (few) return t("check: {symbol} = {value} has too few digits to judge; write two or more",
+    { symbol: few[1], value: few[2] });
   return line.startsWith("check: ") ? t(line) : line;
 }
 
@@ -259,19 +264,25 @@ function showStep() {
   $("#example").dataset.stepSymbol = s.symbol;
   $$("#example .active").forEach((e) => e.classList.remove("active"));
   for (const unit of s.uses.units) $(`.net [data-unit="${unit}"]`).classList.add("active");
+  for (const box of s.uses.boxes) $(`.net label[data-at="${box}"]`).classList.add("active");
   for (const w of s.uses.weights) {
     const input = $(`.net input[name="${w}"]`);
     $(`.net line[data-from="${input.dataset.from}"][data-to="${input.dataset.to}"]`).classList.add("active");
     input.parentElement.classList.add("active");
   }
   $(`#steps tr[data-step="${CSS.escape(s.symbol)}"]`).classList.add("active");
-  $("#step-count").textContent = t("step {k} of {n}", { k: at + 1, n: steps.length });
+  $("#step-count").textContent = t("step {k} of {n}", { k: at + 1, n: steps.length }) +
+    (s.symbol.endsWith(" after") ? t(", with the new weights") : "");
   $("#step-formula").textContent = s.text;
   const mine = $(`#steps input[name="check-${CSS.escape(s.symbol)}"]`);
   $("#step-mine").value = mine ? mine.value : "";
   $("#step-mine").setAttribute("aria-label", t("your value of {symbol}", { symbol: s.symbol }));
-  $("#step-back").disabled = at === 0;
-  $("#step-next").disabled = at === steps.length - 1;
+  // a button that disables itself would drop the keyboard's focus: it moves on
+  const [back, next] = [$("#step-back"), $("#step-next")];
+  back.disabled = at === 0;
+  next.disabled = at === steps.length - 1;
+  if (back.disabled && document.activeElement === back) next.focus();
+  if (next.disabled && document.activeElement === next) back.focus();
 }
 
 $("#step-next").addEventListener("click", () => { at++; showStep(); });
@@ -302,7 +313,7 @@ for (const name of Object.keys(EXAMPLE)) {
 
 const form = $("#settings");
 let run = null;         // {total, history: [[epoch, loss, val?]], playing, on}
-let csvText = "";
+let csvText = "", csvName = "";
 
 // The settings, checked: [settings, the fields that are wrong].
 function settings() {
@@ -320,7 +331,7 @@ function settings() {
   const s = { data: f.data, hidden: hidden.map(Number), activation: f.activation, output: f.output,
               loss: f.loss, optimizer: f.optimizer, lr, batch: whole("batch", 0, 1000000),
               epochs: whole("epochs", 1, 100000000), seed: whole("seed", 0, 4294967295),
-              missing: f.missing, csv: csvText, target: f.target || null };
+              missing: f.missing, csv: csvText, name: csvName, target: f.target || null };
   for (const field of form.elements) field.setAttribute && field.setAttribute("aria-invalid", "false");
   for (const [name] of bad) form.elements[name].setAttribute("aria-invalid", "true");
   return [s, bad];
@@ -385,6 +396,7 @@ async function play() {
   run.playing = true;
   const mine = run;
   try {
+    if (run.history.length >= run.total) say(t("done: {n} epochs, as set", { n: run.total }));
     while (mine.playing && mine === run && run.history.length < run.total) {
       const seconds = await train(Math.min(run.chunk, run.total - run.history.length));
       // toward a fifth of a second a call: at most 8 times as many epochs as the last
@@ -409,6 +421,7 @@ $("#pause").addEventListener("click", pause);
 $("#step").addEventListener("click", async () => {
   if (!run) await reset();
   pause();
+  if (run && run.history.length >= run.total) return say(t("done: {n} epochs, as set", { n: run.total }));
   if (run) await train(1).catch((e) => say(plain(e)));
 });
 $("#reset").addEventListener("click", reset);
@@ -416,6 +429,7 @@ $("#stop").addEventListener("click", () => {
   // Python cannot be interrupted inside a worker: the worker goes, a new one comes
   pause();
   const on = run ? run.on : primary;
+  if (telling && telling.on === on) (finishTelling(), $("#story-progress").textContent = t("stopped"));
   run = null;
   downloadable();
   restart(on);
@@ -425,9 +439,10 @@ $("#stop").addEventListener("click", () => {
 form.addEventListener("change", (e) => { if (e.target.name !== "target" && e.target.id !== "csv-file") reset(); });
 $("#csv-file").addEventListener("change", async (e) => {
   csvText = await e.target.files[0].text();
+  csvName = e.target.files[0].name;
   let header;
   try {
-    header = await python("columns", [csvText]);
+    header = await python("columns", [csvText, csvName]);
   } catch (error) {
     return say(plain(error));
   }
@@ -485,9 +500,11 @@ function draw() {
     points: h.filter((e) => e.length > k).map((e) => [e[0], e[k]]) }));
   chart($("#loss"), series, t("loss per epoch (log scale)") +
         (series[1].points.length ? t("; dashed: validation") : ""), h.length ? h[h.length - 1][0] + 1 : 1);
+  $("#loss").dataset.epochs = h.length;
   const canvas = $("#surface"), g = canvas.getContext("2d");
   g.clearRect(0, 0, canvas.width, canvas.height);
-  if (!run || !run.surface) return;
+  canvas.hidden = !(run && run.surface);
+  if (canvas.hidden) return;
   const { box, n, values } = run.surface, size = canvas.width / n;
   const classes = Math.max(1, ...run.points.map((p) => p[2]));
   values.forEach((v, k) => {        // a light tint of the class's colour
@@ -528,17 +545,17 @@ async function tell() {
   try {
     if (!forced && runtimes.pyodide && runtimes.pyodide.seconds === undefined && !runtimes.pyodide.failed)
       $("#story-progress").textContent = t("waiting for Pyodide, the faster Python…");
-    const on = await fastest(true);
+    const on = mine.on = await fastest(true);
     const { cases, epochs } = await python("challenge", [story], on);
     let out = {};
     while (telling === mine && !out.lines) {
       out = await python("challenge_step", [0.2], on);
-      if (out.case !== undefined) $("#story-progress").textContent = t("{label}: epoch {epoch} of {epochs}",
+      if (telling === mine && out.case !== undefined) $("#story-progress").textContent = t("{label}: epoch {epoch} of {epochs}",
         { label: t(cases[out.case]), epoch: out.epoch + 1, epochs });
     }
     if (telling === mine) showStory(out, epochs);
   } catch (e) {
-    if (telling === mine) $("#story-progress").textContent = plain(e);
+    if (telling === mine) $("#story-progress").textContent = e.message === "stopped" ? t("stopped") : plain(e);
   }
   if (telling === mine) finishTelling();
 }
@@ -549,7 +566,7 @@ function finishTelling() {
   $("#cancel").hidden = true;
 }
 
-function showStory({ lines, cases }, epochs) {
+function showStory({ lines, cases, measure }, epochs) {
   $("#story-progress").textContent = "";
   $("#story-text").textContent = lines.join("\n");
   $("#story-about").textContent = lang === "zh" ? t("story: " + $("#story").value) : "";
@@ -557,12 +574,15 @@ function showStory({ lines, cases }, epochs) {
   const series = cases.flatMap((c, k) => [1, 2].map((i) => ({
     cls: `case${k}` + (i === 2 ? " validation" : ""), label: t(c.label),
     points: c.history.filter((e) => e.length > i).map((e) => [e[0], e[i]]) })));
-  chart($("#story-plot"), series, t("loss per epoch (log scale), each case"), epochs);
+  chart($("#story-plot"), series, t("loss per epoch (log scale), each case") +
+        (series.some((s) => s.cls.endsWith("validation") && s.points.length) ? t("; dashed: validation") : ""), epochs);
   $("#story-legend").replaceChildren(...cases.map((c, k) => {
     const item = document.createElement("li");
     item.className = `case${k}`;
     item.textContent = t(c.label) + (c.diverged ? t(" (diverged: {why})", { why: c.diverged }) : "") +
-      (c.measured ? t("; per layer, first to last: {values}", { values: c.measured.map((v) => v.toPrecision(2)).join(", ") }) : "");
+      (c.measured ? t("; at the start, {what}, first layer to last: {values}", {
+        what: t(measure[0].toLowerCase() + measure.slice(1)),
+        values: c.measured.map((v) => v.toPrecision(2)).join(", ") }) : "");
     return item;
   }));
 }
@@ -585,7 +605,9 @@ placeBoxes();
 const stories = [...$("#story").options].map((o) => o.value);
 if (stories.includes(params.get("story"))) $("#story").value = params.get("story");
 for (const field of form.elements) {
-  if (field.name && field.name !== "target" && params.has(field.name)) field.value = params.get(field.name);
+  if (!field.name || field.name === "target" || !params.has(field.name)) continue;
+  const offered = field.tagName !== "SELECT" || [...field.options].some((o) => o.value === params.get(field.name));
+  if (offered) field.value = params.get(field.name);
 }
 $("#runtime").value = forced;
 $("#lang").value = lang;
@@ -604,9 +626,9 @@ startRuntime(primary).then(async () => {
   // registries' names: Python knows them, the page asks
   const names = await python("choices");
   for (const field of ["activation", "output", "loss", "optimizer"]) {
-    const select = form.elements[field], keep = params.get(field) || select.value;
+    const select = form.elements[field], first = select.value, keep = params.get(field);
     select.replaceChildren(...names[field].map((name) => new Option(name, name)));
-    select.value = names[field].includes(keep) ? keep : select.value;
+    select.value = names[field].includes(keep) ? keep : first;
   }
   await showExample();
   await reset();

@@ -33,16 +33,19 @@ def _traced(v, digits):
 def _uses(text):
     """The units and weights a step's formula names (its symbols, before the
     numbers): a unit by its label (its sum, output and delta are its), a
-    weight by its name; the target and E are the output unit's."""
-    units = {"t1": "O3", "E": "O3"}
+    weight by its name; the target and E are the output unit's; the
+    boxes (t1 and eta) that are not weights by their names."""
+    units, boxes = {"t1": "O3", "E": "O3"}, {"t1": "t1", "eta": "eta", "lr": "eta"}
     for layer in bp.unit_names([2, 2, 1]):
         for u in layer:
             for name in (u.out, u.sum, u.delta, u.label):
                 units[name] = u.label
     symbols = text.split(" -> ")[0].split(": ")[0].split(" = ")
     words = "".join(c if c.isalpha() or c.isdigit() else " " for c in " ".join(symbols[:2]))
-    found = {"units": [], "weights": []}
+    found = {"units": [], "weights": [], "boxes": []}
     for word in words.split():
+        if word in boxes and boxes[word] not in found["boxes"]:
+            found["boxes"].append(boxes[word])
         kind, name = ("weights", word) if word[:1] == "w" and len(word) == 3 else \
             ("units", units.get(word))
         if name and name not in found[kind]:
@@ -98,22 +101,45 @@ def _data(s):
     return X, Y, labels, ["x1", "x2"]
 
 
+# backprop.py's words for its command line's flags, as the page names them
+PAGE_WORDS = (("--missing drop", 'missing values "drop the row"'),
+              ("--missing mean", 'missing values "fill in the mean"'),
+              ("--missing", "missing values"), ("--target", "target"))
+
+
+def _upload(text, name):
+    """The uploaded text written under its own name (letters, digits, . _ -
+    kept; .csv added where it is missing), so that errors name it."""
+    kept = "".join(c if c.isalpha() or c.isdigit() or c in "._-" else "_" for c in name or "")
+    path = (kept.lstrip(".") or "upload") + ("" if kept.endswith(".csv") else ".csv")
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+def _in_page_words(call, *args):
+    try:
+        return call(*args)
+    except ValueError as e:
+        message = str(e)
+        for flag, words in PAGE_WORDS:
+            message = message.replace(flag, words)
+        raise ValueError(message)
+
+
 def _csv(s):
     """The uploaded CSV file as `train` reads it (bp._Dataset): its rules,
     its errors; a fifth of the rows to validate on, none held out to test."""
-    with open("upload.csv", "w") as f:
-        f.write(s["csv"])
+    path = _upload(s["csv"], s.get("name"))
     o = {"target": s.get("target"), "task": None, "missing": s.get("missing") or "error",
          "delimiter": None, "seed": s["seed"], "hidden": s["hidden"],
          "activation": s["activation"]}
-    return o, bp._Dataset("upload.csv", o, 0.0, True)
+    return o, _in_page_words(bp._Dataset, path, o, 0.0, True)
 
 
-def columns(text):
+def columns(text, name=None):
     """The column names of a CSV file's text, as `train` reads them."""
-    with open("upload.csv", "w") as f:
-        f.write(text)
-    return bp.CsvFile("upload.csv").names
+    return _in_page_words(lambda: bp.CsvFile(_upload(text, name)).names)
 
 
 def _network(s, X, Y):
@@ -243,7 +269,7 @@ def _told(runs):
                       "history": [] if diverged else [list(entry) for entry in history],
                       "measured": measured})
     STORY.clear()
-    return {"lines": lines, "cases": cases}
+    return {"lines": lines, "cases": cases, "measure": told.measure[0] if told.measure else None}
 
 
 def choices():
