@@ -964,6 +964,7 @@ class Trainer:
             state = {"optimizer": h.optimizer, "t": 0}
             for s in h.slots:
                 state[s] = [0.0] * _size(net)
+        state["lr"] = h.lr          # what `trace` of a saved model steps with
         if self.k is not None:      # the shuffled order, on from where it was
             order = net.state.get("order", ())
             state["order"] = list(order) if len(order) == len(X) else list(range(len(X)))
@@ -1114,8 +1115,9 @@ def save(net, path):
     ValueError, before anything is written, for what load() would refuse.
 
     >>> import os, tempfile
-    >>> path = os.path.join(tempfile.mkdtemp(), "xor.json")
-    >>> save(worked_example(), path); load(path).weights == worked_example().weights
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     save(worked_example(), os.path.join(folder, "xor.json"))
+    ...     load(os.path.join(folder, "xor.json")).weights == worked_example().weights
     True
     """
     import json
@@ -1263,8 +1265,10 @@ def _state(state, n):
         return False
     slots = OPTIMIZERS[name].slots
     for key in state:
-        if key not in ("optimizer", "t", "order") + slots:
+        if key not in ("optimizer", "t", "order", "lr") + slots:
             return False
+    if "lr" in state and not (is_real(state["lr"]) and is_finite(state["lr"]) and state["lr"] > 0):
+        return False
     return not [1 for s in slots if s in state and not (
         isinstance(state[s], list) and len(state[s]) == n and
         not [1 for v in state[s] if not (is_real(v) and is_finite(v))])]
@@ -1407,6 +1411,10 @@ IMPLEMENTATION = getattr(getattr(sys, "implementation", None), "name", "")  # cp
 # compiler (its WebAssembly port's big heap too) refuses about 600 and more.
 COMPILE_LIMIT = {"pypy": 200, "micropython": 600 if sys.platform == "webassembly" else 200}.get(
     IMPLEMENTATION, 3000)
+# Weights and biases up to which CPython compiles a step past COMPILE_LIMIT
+# as its sums only (_sums): building it stays under a second and 200 MB
+# there (docs/speed.md); above, row by row is nearly as fast.
+SUMS_LIMIT = 30000
 # samples x weights written out without a loop; on MicroPython the loop is
 # as fast, and its shorter source compiles in a board's heap
 UNROLL_LIMIT = 0 if IMPLEMENTATION == "micropython" else 600
@@ -1561,13 +1569,16 @@ def _check_names(optimizer):
 def _word(name):
     return name and not [c for c in name if c not in "abcdefghijklmnopqrstuvwxyz_"]
 
-def equations(net, *, full_batch=True, samples=0, optimizer="sgd", uses=(), article=False):
+def equations(net, *, full_batch=True, samples=0, optimizer="sgd", uses=(), article=False,
+              sums=False):
     """Python source of ``step(P, S, T, X, Y, rows, h)``, Trainer.step_on_lists
     written out unit by unit (``samples`` of them without a loop) for the
     options in ``uses``; with ``article``, of ``descend(W, B, X, Y, lr)``, the
     article's epoch (Network._descend), giving the new W and B, the loss
-    before them and their sum.  ``o{l}_{i}``: output i of layer l; ``a``,
-    ``d``: sums, deltas; ``w{l}_{i}_{j}``, ``b{l}_{j}``: weights, biases.
+    before them and their sum; with ``sums``, of a step that stops at the
+    sums over the batch of o_i * d_j and d_j (flat, as _flat) and gives them
+    and the loss.  ``o{l}_{i}``: output i of layer l; ``a``, ``d``: sums,
+    deltas; ``w{l}_{i}_{j}``, ``b{l}_{j}``: weights, biases.
 
     >>> src = equations(worked_example())
     >>> print(src[src.index("a2_0 ="):src.index("# output deltas")].replace("    ", ""))
@@ -1588,6 +1599,9 @@ def equations(net, *, full_batch=True, samples=0, optimizer="sgd", uses=(), arti
     if article:
         top, end = _article_ends(net, params)
         head += top
+    elif sums:
+        head += ["%s, = P" % ", ".join(params)]
+        end = ["return [%s], loss" % ", ".join("g" + p for p in params)]
     else:
         head += ["%s, = P" % ", ".join(params)] + ["%s, = S[%d]" % (", ".join(
             slot + "_" + p for p in params), k) for k, slot in enumerate(slots)]
@@ -1671,13 +1685,14 @@ def _compiled_descend(net, n, force=None):
     updated the weights; None: the lists.  Part I's FAST["descend"]."""
     size = _size(net)
     if size > COMPILE_LIMIT and not force:
+        sums = size <= SUMS_LIMIT and _sums(net, True, None)
         run = IMPLEMENTATION == "cpython" and (lambda W, B, X, Y, lr: _rowwise_epoch(
-            net, W, B, X, Y, lr))
+            net, W, B, X, Y, lr, sums))
     else:       # a small full batch is written out sample by sample: no loop
         samples = n if n * size <= UNROLL_LIMIT else 0
         run = _define(("descend", samples) + _shape_key(net), "descend",
                       lambda: equations(net, samples=samples, article=True),
-                      *_zeros(net, n) + (0.0,))
+                      *_zeros(net, samples or 1) + (0.0,))
     if not run:
         return None
 
@@ -1695,13 +1710,34 @@ def _compiled_step(net, h, full_batch, n, force=None):
     I's FAST["step"]."""
     size = _size(net)
     if size > COMPILE_LIMIT and not force:
-        return _layered(net, h)
+        return size <= SUMS_LIMIT and _summed_step(net, h, full_batch) or _layered(net, h)
     samples = n if full_batch and n * size <= UNROLL_LIMIT else 0
     key = ("step", full_batch, samples, h.optimizer, h.uses) + _shape_key(net)
-    P, S, (X, Y) = [0.0] * size, [[0.0] * size for _ in h.slots], _zeros(net, n)[2:]
+    P, S, (X, Y) = [0.0] * size, [[0.0] * size for _ in h.slots], _zeros(net, samples or 1)[2:]
     return _define(key, "step", lambda: equations(net, full_batch=full_batch, samples=samples,
                                                   optimizer=h.optimizer, uses=h.uses),
                    P, S, 1, X, Y, None if full_batch else [0], h)
+
+def _summed_step(net, h, full_batch):
+    """The trainer's step, its sums compiled and the optimizer on the lists:
+    past COMPILE_LIMIT, every update written out costs five times as much to
+    build, for a step no faster (docs/speed.md).  None where _sums is."""
+    sums, optimizer = _sums(net, full_batch, h), OPTIMIZERS[h.optimizer]
+
+    def step(P, S, T, X, Y, rows, h):
+        U, loss = sums(P, S, T, X, Y, rows, h)
+        G = _downhill(net, U, len(X if rows is None else rows), P, h.reduction, h.l2, h.clip)
+        P, S = optimizer.step(h, T, P, G, S)
+        return P, S, loss
+    return sums and step
+
+def _sums(net, full_batch, h):
+    """On CPython, the compiled step of equations(..., sums=True); else None."""
+    X, Y = _zeros(net, 1)[2:]
+    return IMPLEMENTATION == "cpython" and _define(
+        ("sums", full_batch) + _shape_key(net), "step", lambda: equations(
+            net, full_batch=full_batch, sums=True), [0.0] * _size(net), None, 1, X, Y,
+        None if full_batch else [0], h) or None
 
 # Above COMPILE_LIMIT, written-out code would take seconds and a gigabyte to
 # compile.  CPython then does each sum of products of the list code as
@@ -1750,12 +1786,18 @@ def _forward_rows(net, X):
     return _rowwise(net.weights, net.biases, [ACTIVATIONS[name] for name in net.activations],
                     X, _add_up(), mul)
 
-def _rowwise_epoch(net, W, B, X, Y, lr):
-    """The compiled ``descend(W, B, X, Y, lr)`` (see equations), row by row."""
-    a, o, dW, db = _rowwise_sums(net, W, B, X, Y)
+def _rowwise_epoch(net, W, B, X, Y, lr, sums=None):
+    """The compiled ``descend(W, B, X, Y, lr)`` (see equations), row by row,
+    or with the ``sums`` over the rows compiled (see _sums)."""
+    if sums:
+        U, loss = sums(_flat(net, W, B), None, 1, X, Y, None, None)
+        dW, db = _shaped(net, U)
+    else:
+        a, o, dW, db = _rowwise_sums(net, W, B, X, Y)
+        loss = net._loss(a, o, Y)
     W = [[[w + u * lr for w, u in zip(rw, ru)] for rw, ru in zip(M, U)] for M, U in zip(W, dW)]
     B = [[v + u * lr for v, u in zip(bv, bu)] for bv, bu in zip(B, db)] if net.bias else B
-    return W, B, net._loss(a, o, Y), sum([sum(r) for M in W for r in M] + [sum(v) for v in B])
+    return W, B, loss, sum([sum(r) for M in W for r in M] + [sum(v) for v in B])
 
 def _layered(net, h):
     """The trainer's step for a network too big to compile, on CPython; else None."""
@@ -2398,10 +2440,12 @@ def surface(net, *, columns=32, rows=16):
 class Progress:
     """A long run's epoch, loss, speed and time left, on one terminal line redrawn after a second:
     ``show`` is a train() callback, ``write`` prints a line above it, ``finish`` clears it; given
-    the network's ``weights``, a run of over LONG_RUN seconds prints its estimate first."""
-    def __init__(self, epochs, weights=None, clock=None):
+    the network's ``weights``, a run of over LONG_RUN seconds prints its estimate first (with
+    ``patience``, early stopping's, an upper bound: it says so)."""
+    def __init__(self, epochs, weights=None, clock=None, patience=None):
         isatty = getattr(sys.stdout, "isatty", None)
         self.epochs, self.weights, self.shown, self.first = epochs, weights, False, None
+        self.patience = patience
         self.tty, self.clock = bool(isatty and isatty()), clock
         if clock is None:
             try:
@@ -2421,14 +2465,17 @@ class Progress:
         each = (now - self.first[0]) / (epoch - self.first[1]) if second else elapsed / (epoch + 1)
         left = each * (self.epochs - epoch - 1)
         if second and epoch == self.first[1] + 1 and self.weights and elapsed + left > LONG_RUN:
-            self.write("about %s for %d epochs at most (%s an epoch), %d weights" % (
-                _duration(elapsed + left), self.epochs, _duration(each), self.weights))
+            self.write("%s %s for %d epochs (%s an epoch), %d weights%s" % (
+                "at most" if self.patience else "about", _duration(elapsed + left), self.epochs,
+                _duration(each), self.weights, "; early stopping ends it sooner once %d epochs "
+                "bring no better validation loss" % self.patience if self.patience else ""))
             if elapsed + left > SLOW_RUN:
                 self.write("pure Python is slow at this size; numpy-based tools (scikit-learn's "
                            "MLPClassifier, PyTorch) train it far faster")
         if self.tty and elapsed > 1.0:
-            sys.stdout.write("\r  epoch %d/%d  loss %.6g  %.3g epochs/s  %s left "
-                             % (epoch + 1, self.epochs, loss, 1.0 / each, _duration(left)))
+            sys.stdout.write("\r  epoch %d/%d  loss %.6g  %.3g epochs/s  %s%s left "
+                             % (epoch + 1, self.epochs, loss, 1.0 / each,
+                                "at most " if self.patience else "", _duration(left)))
             self.shown = True
 
     def write(self, line):
@@ -2841,6 +2888,8 @@ train    train and test a network on a CSV file: a row per sample, a header opti
   --test        fraction    0.25    the part of the rows held out to test on (0: none)
   --test-file   file        -       test on this CSV file instead (read as the model reads it)
   --missing     name        error   empty, NA, NaN, ? cells: error, drop (the row) or mean
+  --ignore      texts       -       columns to leave out (an ID, a name), by name or number
+  --unknown     name        zeros   --test-file's texts no feature learned: zeros or error
   --delimiter   name        -       , ; tab or another character (default: from the header)
   --patience    0..1000000000 20    stop after N epochs of no better validation loss (0: never)
   --seed        0..4294967295 0     seed of the split, the shuffle and the weights
@@ -2848,6 +2897,7 @@ train    train and test a network on a CSV file: a row per sample, a header opti
 predict  a model's prediction for each row of a CSV file, added to the row as a column
          (predict MODEL.json DATA.csv); a header matches the columns by name
   --proba       -           -       add each class's probability
+  --unknown     name        zeros   texts the model never saw: zeros (no category) or error
   --delimiter   name        -       , ; tab or another character (default: from the header)
   --out         file        -       write to FILE (atomically), not to the screen
 export   a saved network as code of its own, for a board: Python or a C99 header
@@ -3041,6 +3091,9 @@ def _run(command, o):
         if o["x"] is None or o["y"] is None:
             raise UsageError("trace needs --x and --y, the sample and its targets")
         x, y = _trace_sample(net, o["x"], o["y"])
+        lr = o["lr"]
+        if o["model"] is not None:
+            lr = _traced_lr(net, o)
         if len(x) != net.sizes[0] or len(y) != net.sizes[-1]:
             raise UsageError("--x has %d values and --y %d; the network takes %d and gives %d"
                              % (len(o["x"]), len(o["y"]), net.sizes[0], net.sizes[-1]))
@@ -3048,8 +3101,8 @@ def _run(command, o):
         brief = _size(net) > TRACE_ALL and not o["all"]
         exact, shown = [], []
         if given:               # judged on every digit, on a copy of the network
-            trace(_trace_network(o), x, y, o["lr"], digits=17, out=exact, brief=brief)
-        trace(net, x, y, o["lr"], digits=o["digits"], ascii=o["ascii"], brief=brief,
+            trace(_trace_network(o), x, y, lr, digits=17, out=exact, brief=brief)
+        trace(net, x, y, lr, digits=o["digits"], ascii=o["ascii"], brief=brief,
               out=shown if given else None)
         for line in shown + (check_steps(trace_steps(exact), given, trace_steps(shown))
                              if given else []):
@@ -3249,6 +3302,18 @@ def _trace_sample(net, x, y):
                          "training mean, over its deviation", ", ".join("%.6g" % v for v in row),
                          ", ".join("%.6g" % v for v in target)))
     return row, target
+
+def _traced_lr(net, o):
+    """The learning rate of a saved model's trace (--lr, else the model's own), and a line
+    saying which update it shows: the article's one step, whatever trained the model."""
+    state, lr = net.state, o["lr"]
+    own = "--lr" not in o["given"] and state.get("lr")
+    trained = " (it was trained with %s%s)" % (state["optimizer"], ", lr %g" % state["lr"] if (
+        state.get("lr") and not own) else "") if state.get("optimizer") else ""
+    _wrapped(print, "The update shown: the article's one step of plain gradient descent, with "
+             "lr %g%s%s." % (own or lr, ", the model's own" if own else ", from --lr" if (
+                 "--lr" in o["given"]) else ", the article's; --lr sets another", trained))
+    return own or lr
 
 def _trace_network(o):
     """The network to trace: a saved model file, or --sizes and --weights."""
@@ -3469,8 +3534,8 @@ class _Column:
                              % (_where(path, self.first[0], j, names[j]), _cut(self.first[1])))
         if len(self.texts) > MAX_CATEGORIES:
             raise ValueError("%s: column %d (%s) holds more than %d different texts to encode "
-                             "one-hot; leave it out of the file (or is it the target? --target "
-                             "names it)" % (path, j + 1, _cut(names[j]), MAX_CATEGORIES))
+                             "one-hot; --ignore %s leaves it out (or is it the target? --target "
+                             "names it)" % (path, j + 1, _cut(names[j]), MAX_CATEGORIES, j + 1))
         return sorted(self.texts)
 
 def _task(path, name, labels, task):
@@ -3497,23 +3562,31 @@ def _task(path, name, labels, task):
                          % (path, _cut(name), _cut(list(labels)[0]) if labels else ""))
     return task, sorted(labels) if text else sorted(labels, key=lambda c: (numbers[c], c))
 
-def _read_table(path, target, *, task=None, missing="error", delimiter=None):
-    """A CSV file read as `train` reads it, in two passes: ``(info, X, values, lines)``, the
-    model's csv section so far (no scaling), and each kept row's inputs (None where missing),
-    target and line.  ``target``: a column (see _column), or None: every column is a feature."""
+def _read_table(path, target, *, task=None, missing="error", delimiter=None, ignore=()):
+    """A CSV file read as `train` reads it, in two passes: ``(info, X, values, lines,
+    repairs)``, the model's csv section so far (no scaling), each kept row's inputs (None where
+    missing), target and line, and what --missing did (see _repaired).  ``target``: a column
+    (see _column), or None: every column is a feature; ``ignore``: columns left out."""
     csv = CsvFile(path, delimiter)
     names = csv.names
     if target is not None and len(names) < 2:
         raise ValueError("%s: one column; expected features and a target%s" % (path, "" if (
             csv.sep != ",") else " (is the delimiter not a comma? --delimiter sets it)"))
     k = None if target is None else _column(target, names, "%s: --target" % path)
-    features = [j for j in range(len(names)) if j != k]
+    skip = [_column(c, names, "%s: --ignore" % path) for c in ignore]
+    if k in skip:
+        raise ValueError("%s: --ignore: %r is the target" % (path, _cut(names[k])))
+    features = [j for j in range(len(names)) if j != k and j not in skip]
+    if not features:
+        raise ValueError("%s: --ignore leaves no feature" % path)
     labels, columns, kept = {}, [_Column() for j in features], 0
+    repairs = {"no target": 0, "missing": 0, "cells": 0}
     for n, cells in csv.records():
         if k is not None and _missing(cells[k]):
             if missing == "error":
                 raise ValueError("%s: no target value (%r); --missing drop leaves such rows "
                                  "out" % (_where(path, n, k, names[k]), _cut(cells[k])))
+            repairs["no target"] += 1
             continue
         lost = _lost(cells, features)
         if lost and missing == "error":
@@ -3524,14 +3597,17 @@ def _read_table(path, target, *, task=None, missing="error", delimiter=None):
             if not _missing(cells[j]):
                 column.see(n, cells[j].strip())
         if lost and missing == "drop":
+            repairs["missing"] += 1
             continue
+        repairs["cells"] += len(lost)
         kept += 1
         if k is not None and len(labels) <= MAX_UNITS:
             labels[cells[k].strip()] = True
     if not kept:
         raise ValueError("%s: no rows left: each has a missing value (see --missing)" % path)
     info = {"columns": names, "target": None if k is None else names[k], "fill": [],
-            "categories": [c.categories(path, names, j) for c, j in zip(columns, features)]}
+            "categories": [c.categories(path, names, j) for c, j in zip(columns, features)],
+            "ignore": [names[j] for j in sorted(set(skip))]}
     info["task"], info["classes"] = _task(path, names[k], labels, task) if k is not None \
         else (None, [])
     index = _class_numbers(info["classes"])
@@ -3546,7 +3622,23 @@ def _read_table(path, target, *, task=None, missing="error", delimiter=None):
         lines.append(n)
         values.append(None if k is None else index[cells[k].strip()] if index else
                       _cell(path, n, k, names, cells[k]))
-    return info, X, values, lines
+    return info, X, values, lines, repairs
+
+def _repaired(path, repairs, fill):
+    """The line saying what reading ``path`` repaired (None: nothing): the rows left out
+    without a target or with a missing value, the cells filled in (``fill``: --missing mean)
+    and the texts no feature knew, read as no category."""
+    n = lambda count, what: "%d %s%s" % (count, what, "" if count == 1 else "s")  # noqa: E731
+    said = [n(repairs[key], "row") + why for key, why in (
+        ("no target", " left out without a target"), ("missing", " left out with a missing value"))
+        if repairs.get(key)]
+    if fill and repairs["cells"]:
+        said.append(n(repairs["cells"], "missing cell") + " filled in with the training rows' "
+                    "means")
+    for name, (count, first) in sorted(repairs.get("unseen", {}).items()):
+        said.append("%s of %s with a text the model never learned (%r%s) read as no category"
+                    % (n(count, "cell"), _cut(name), _cut(first), " first" if count > 1 else ""))
+    return "%s: %s" % (path, "; ".join(said)) if said else None
 
 def read_csv(path, target=None, *, delimiter=None, missing="error", task=None):
     """A CSV file read by `train`'s reader and rules (docs/csv.md): ``(names, rows, classes)``, the
@@ -3557,15 +3649,17 @@ def read_csv(path, target=None, *, delimiter=None, missing="error", task=None):
     unless ``missing`` is "drop" (the row left out) or "mean" (the column's mean filled in).
 
     >>> import os, tempfile
-    >>> path = os.path.join(tempfile.mkdtemp(), "iris.csv")
-    >>> with open(path, "w") as f:
-    ...     _ = f.write('length;"width; cm";species\\n5.1;3.5;setosa\\n\\n7.0;3.2;versicolor\\n')
-    >>> read_csv(path, target="species")
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = os.path.join(folder, "iris.csv")
+    ...     with open(path, "w") as f:
+    ...         _ = f.write('length;"width; cm";species\\n5.1;3.5;setosa\\n\\n'
+    ...                     '7.0;3.2;versicolor\\n')
+    ...     read_csv(path, target="species")
     (['length', 'width; cm', 'species'], [[5.1, 3.5, 0.0], [7.0, 3.2, 1.0]], ['setosa', 'versicolor'])
     """
     check_name(missing, "missing", ("error", "drop", "mean"))
     info, X, values, lines = _read_table(path, target, task=task, missing=missing,
-                                         delimiter=delimiter)
+                                         delimiter=delimiter)[:4]
     names = _input_names(info)
     if missing == "mean":
         fill = _means(path, X, names)
@@ -3577,9 +3671,10 @@ def read_csv(path, target=None, *, delimiter=None, missing="error", task=None):
     return (names[:at] + [info["target"]] + names[at:],
             [row[:at] + [v] + row[at:] for row, v in zip(X, values)], info["classes"])
 
-def _encoded(path, n, cells, names, columns, categories):
+def _encoded(path, n, cells, names, columns, categories, unseen=None):
     """The network's inputs from the cells of the feature ``columns`` of line n: a number as it
-    is, a text one-hot over its ``categories``, None where missing; ValueError for another text."""
+    is, a text one-hot over its ``categories``, None where missing.  Another text is no category
+    (all zeros), counted in ``unseen`` (column: [cells, the first text]); ValueError without it."""
     row = []
     for j, cats in zip(columns, categories):
         cell = cells[j].strip()
@@ -3589,6 +3684,9 @@ def _encoded(path, n, cells, names, columns, categories):
             row.append(_cell(path, n, j, names, cell))
         elif cell in cats:
             row += [1.0 if cell == c else 0.0 for c in cats]     # two floats, shared
+        elif unseen is not None:
+            row += [0.0] * len(cats)
+            unseen.setdefault(j, [0, cell])[0] += 1
         else:
             raise ValueError("%s: %r is not one of the texts the model learned (%s)" % (
                 _where(path, n, j, names[j]), _cut(cell), _cut(", ".join(cats))))
@@ -3614,24 +3712,28 @@ def _means(path, X, inputs):
     return means
 
 CSV_MODEL = ("columns", "target", "task", "classes",      # what `train` adds: see _csv_model
-             "x_mean", "x_std", "y_mean", "y_std", "categories", "fill")
+             "x_mean", "x_std", "y_mean", "y_std", "categories", "fill", "ignore")
 
 def _csv_model(v, sizes):
     """True if ``v`` is a net.csv for a network of these ``sizes``: the CSV file's column names,
     the target's name, the task (classify or regress), the class names, the inputs' means and
     standard deviations and (to regress) the target's, the texts of each feature (one input each;
-    [] for a number) and the means filling in missing inputs ([]: none), which version 2 lacks."""
+    [] for a number), the means filling in missing inputs ([]: none), which version 2 lacks, and
+    the columns left out (--ignore), which older models lack."""
     numbers = lambda x, n: isinstance(x, list) and len(x) == n and not [  # noqa: E731
         1 for e in x if not (is_real(e) and is_finite(e))]
     texts = lambda x: isinstance(x, list) and not [  # noqa: E731
         1 for c in x if not isinstance(c, str)] and len(set(x)) == len(x)
     if isinstance(v, dict) and "categories" not in v and "fill" not in v:
         v.update(categories=[[] for _ in range(sizes[0])], fill=[])
+    if isinstance(v, dict) and "ignore" not in v:
+        v["ignore"] = []
     if not (isinstance(v, dict) and sorted(v) == sorted(CSV_MODEL)):
         return False
-    names, classes, cats = v["columns"], v["classes"], v["categories"]
-    if not (texts(names) and texts(classes) and isinstance(cats, list) and
-            len(cats) == len(names) - 1 and not [1 for c in cats if not texts(c)]):
+    names, classes, cats, skip = v["columns"], v["classes"], v["categories"], v["ignore"]
+    if not (texts(names) and texts(classes) and texts(skip) and isinstance(cats, list) and
+            not [1 for c in skip if c not in names or c == v["target"]] and
+            len(cats) == len(names) - 1 - len(skip) and not [1 for c in cats if not texts(c)]):
         return False
     classify = v["task"] == "classify"
     return bool(sum(len(c) or 1 for c in cats) == sizes[0]
@@ -3654,7 +3756,7 @@ def _input_names(info):
     return out
 
 def _features(info):
-    return [c for c in info["columns"] if c != info["target"]]
+    return [c for c in info["columns"] if c != info["target"] and c not in info["ignore"]]
 
 class _Dataset:
     """A CSV file made ready to train on, by `train` and the page: ``info``, the model's csv
@@ -3662,10 +3764,10 @@ class _Dataset:
     ``fit``, ``val`` and ``held``, the rows to train, validate (with ``validate``, a fifth) and
     test on (the part ``test``); ``inputs(rows)`` and ``targets(rows)``, those for the network."""
     def __init__(self, path, o, test, validate):
-        target = -1 if o["target"] is None else int(o["target"]) if o["target"] and not [
-            c for c in o["target"] if c not in "0123456789"] else o["target"]
-        info, X, values, lines = _read_table(path, target, task=o["task"],
-                                             missing=o["missing"], delimiter=o["delimiter"])
+        target = -1 if o["target"] is None else _numbered(o["target"])
+        info, X, values, lines, self.repairs = _read_table(
+            path, target, task=o["task"], missing=o["missing"], delimiter=o["delimiter"],
+            ignore=[_numbered(c) for c in o.get("ignore") or ()])
         uses = ["train"] + ["validate"] * validate + ["test"] * (test > 0)
         if len(X) < len(uses) + 1:
             raise ValueError("%s: %d rows; train needs at least %d, to %s" % (
@@ -3698,6 +3800,11 @@ class _Dataset:
             return one_hot([int(self.values[i]) for i in rows], len(self.info["classes"]))
         return _scaled(self.info, [[self.values[i]] for i in rows], "y")
 
+def _numbered(column):
+    """A column as the command line gives it: a number from 1 if all digits, else a name."""
+    return int(column) if column and not [c for c in column if c not in "0123456789"] \
+        else column
+
 def _scaled(info, rows, key="x", back=False):
     """Rows of a model's inputs (``key`` "x") or targets ("y") standardized as
     its network takes them (``back``: the other way, to their own units)."""
@@ -3721,9 +3828,12 @@ def _lost(cells, columns):
 class _ModelRows:
     """A CSV file read as the model ``info`` reads it: its ``columns`` of features and target
     ``t`` (or None), by name with a header, else in model order; ``inputs(n, cells)``, a row's
-    inputs, encoded and filled in; ``target(n, cells)``, its target as the model counts it."""
-    def __init__(self, info, path, delimiter=None):
+    inputs, encoded and filled in; ``target(n, cells)``, its target as the model counts it;
+    ``repairs``, what they repaired (see _repaired: ``unknown`` "zeros", unseen texts too)."""
+    def __init__(self, info, path, delimiter=None, unknown="zeros"):
         self.info, self.csv = info, CsvFile(path, delimiter)
+        self.repairs = {"cells": 0, "unseen": {}, "missing": 0}
+        self.unseen = {} if unknown == "zeros" else None
         self.names, self.index = _input_names(info), _class_numbers(info["classes"])
         names, features = self.csv.names, _features(info)
         if self.csv.header:             # by name, through a dict: any number of columns
@@ -3733,17 +3843,28 @@ class _ModelRows:
                     raise ValueError("%s: line 1: no column %r; the model reads %s" % (
                         path, _cut(name), _cut(", ".join(features), 200)))
             self.columns, self.t = [where[name] for name in features], where.get(info["target"])
-        elif len(names) in (len(features), len(info["columns"])):
-            self.t = info["columns"].index(info["target"]) if len(names) > len(features) else None
-            self.columns = [k for k in range(len(names)) if k != self.t]
+        elif len(names) == len(info["columns"]):       # the training file's, in its order
+            self.t = info["columns"].index(info["target"])
+            self.columns = [info["columns"].index(name) for name in features]
+        elif len(names) == len(features):
+            self.t, self.columns = None, list(range(len(names)))
         else:
             raise ValueError("%s: line 1 has %d columns and no header; the model reads %d (%s)"
                              % (path, len(names), len(features), _cut(", ".join(features), 200)))
 
     def inputs(self, n, cells):
         row = _encoded(self.csv.path, n, cells, self.csv.names, self.columns,
-                       self.info["categories"])
-        return _filled(self.csv.path, n, row, self.info["fill"], self.names)
+                       self.info["categories"], self.unseen)
+        if None in row:
+            row = _filled(self.csv.path, n, row, self.info["fill"], self.names)
+            self.repairs["cells"] += len(_lost(cells, self.columns))
+        return row
+
+    def repaired(self):
+        """The line saying what reading the file repaired, or None."""
+        names = self.csv.names
+        self.repairs["unseen"] = dict((names[j], v) for j, v in (self.unseen or {}).items())
+        return _repaired(self.csv.path, self.repairs, self.info["fill"])
 
     def target(self, n, cells):
         return _target(self.csv.path, n, cells[self.t], self.t, self.info, self.index)
@@ -3793,6 +3914,7 @@ def _check_train(o):
         raise UsageError("--%s" % e) from None
     check_name(o["activation"], "--activation", [k for k in ACTIVATIONS if ACTIVATIONS[k].hidden])
     check_name(o["missing"], "--missing", ("error", "drop", "mean"))
+    check_name(o["unknown"], "--unknown", ("zeros", "error"))
     if o["test_file"] and "--test" in o["given"]:
         raise UsageError("--test and --test-file: choose one (the test file is the test)")
     _apart(o, "--save", [o["data"], o["test_file"]])
@@ -3811,26 +3933,33 @@ def _train_csv(o):
     data = _Dataset(o["data"], o, 0.0 if o["test_file"] else o["test"], bool(o["patience"]))
     info, X, values = data.info, data.X, data.values
     X_test, v_test = data.inputs(data.held), [values[i] for i in data.held]
+    repaired = [_repaired(o["data"], data.repairs, info["fill"])]
     if o["test_file"]:
-        X_test, v_test = _scored(info, o["test_file"], o["delimiter"], o["missing"] == "drop")
+        X_test, v_test, line = _scored(info, o["test_file"], o["delimiter"],
+                                       o["missing"] == "drop", o["unknown"])
+        repaired.append(line)
     net = _csv_network(o, len(X[0]), info["classes"])
     net.csv = info
     options = dict(validation=(data.inputs(data.val), data.targets(data.val)),
                    patience=o["patience"]) if o["patience"] else {}
     options.update(_optimizer_options(o))
     _describe(o, info, X, data.fit, data.val, X_test, net)
-    progress = Progress(o["epochs"], _size(net))
+    for line in repaired:
+        if line:
+            _wrapped(print, line)
+    progress = Progress(o["epochs"], _size(net), patience=o["patience"])
     try:
         history = net.train(data.inputs(data.fit), data.targets(data.fit), o["epochs"],
                             o["lr"], batch_size=o["batch_size"], optimizer=o["optimizer"],
                             reduction="mean", l2=o["l2"], report_every=1,
                             callback=progress.show, **options)
-    except KeyboardInterrupt:
-        progress.finish()
-        _keep(net, o)
+    except (KeyboardInterrupt, OSError):     # OSError: stdout gone (| head) or full
+        _keep(net, o, progress)
         raise
     finally:
         progress.finish()
+    if o["save"]:       # first: a reader that stops reading (| head) does not lose it
+        save(net, o["save"])
     _show_fit(net, history, o)
     for what, rows, v in (("training", data.inputs(data.fit), [values[i] for i in data.fit]),
                           ("test", X_test, v_test)):
@@ -3842,7 +3971,6 @@ def _train_csv(o):
         for line in scores.lines(what):
             print(line)
     if o["save"]:
-        save(net, o["save"])
         print("saved to %s (python backprop.py predict %s DATA.csv)" % (o["save"], o["save"]))
     return net
 
@@ -3850,9 +3978,11 @@ def _describe(o, info, X, fit, val, X_test, net):
     """The lines `train` prints before it trains: the data, the network."""
     classes = info["classes"]
     texts = [name for name, cats in zip(_features(info), info["categories"]) if cats]
-    _wrapped(print, "%s: %d rows, %d features%s; the target %r%s: %s" % (
-        o["data"], len(X), len(info["columns"]) - 1, " (%s one-hot)" % ", ".join(
-            _cut(t, 30) for t in texts[:5]) if texts else "", _cut(info["target"]),
+    _wrapped(print, "%s: %d rows, %d features%s%s; the target %r%s: %s" % (
+        o["data"], len(X), len(info["categories"]), " (%s one-hot)" % ", ".join(
+            _cut(t, 30) for t in texts[:5]) if texts else "", "; left out: %s" % ", ".join(
+                _cut(c, 30) for c in info["ignore"]) if info["ignore"] else "",
+        _cut(info["target"]),
         "" if o["target"] or not texts else " (the last column; --target picks another)",
         "%d classes (%s)" % (len(classes), _cut(", ".join(classes), 200)) if classes else
         "a number"))
@@ -3862,32 +3992,38 @@ def _describe(o, info, X, fit, val, X_test, net):
                  o["optimizer"], o["lr"], o["batch_size"], len(fit), len(val), len(X_test),
                  " (%s)" % o["test_file"] if o["test_file"] else ""))
 
-def _keep(net, o):
+def _keep(net, o, progress):
     """After Ctrl-C: the weights training left (the best so far, with
     validation) saved to --save, and one line saying which."""
     which = "after %d epochs%s" % ((net.stopped[1], ", the lowest validation loss")
                                    if net.stopped else (net.epoch, ""))
     if o["save"]:
         save(net, o["save"])
+        progress.finish()
         print("interrupted: saved the weights %s to %s" % (which, o["save"]))
     else:
+        progress.finish()
         print("interrupted: the weights %s are not saved (--save FILE keeps them)" % which)
 
-def _scored(info, path, delimiter, drop):
+def _scored(info, path, delimiter, drop, unknown):
     """The rows of a test file with targets, read as the model reads them:
     their inputs, standardized, and targets (a row with a missing input left
-    out, if ``drop``)."""
-    rows = _ModelRows(info, path, delimiter)
+    out, if ``drop``), and the line saying what that repaired (or None)."""
+    rows = _ModelRows(info, path, delimiter, unknown)
     if rows.t is None:
         raise ValueError("%s: no column %r, the target; a test file needs it"
                          % (path, _cut(info["target"])))
-    X, v = [], []
+    X, v, left = [], [], rows.repairs
     for n, cells in rows.csv.records():
         t = rows.target(n, cells)
-        if t is not None and not (drop and _lost(cells, rows.columns)):
+        if t is None:
+            left["no target"] = left.get("no target", 0) + 1
+        elif drop and _lost(cells, rows.columns):
+            left["missing"] += 1
+        else:
             X.append(_scaled(info, [rows.inputs(n, cells)])[0])
             v.append(t)
-    return X, v
+    return X, v, rows.repaired()
 
 def _csv_network(o, inputs, classes):
     """The network `train` makes: He's weights for ReLU units, else Xavier's;
@@ -3996,12 +4132,15 @@ def _predict_csv(o):
     if o["proba"] and info["task"] != "classify":
         raise ValueError("--proba: %s predicts a number (%s), not a class"
                          % (o["model"], _cut(info["target"])))
-    rows = _ModelRows(info, path, o["delimiter"])
+    check_name(o["unknown"], "--unknown", ("zeros", "error"))
+    rows = _ModelRows(info, path, o["delimiter"], o["unknown"])
     scores, count = _Scores(info["classes"]) if rows.t is not None else None, [0]
     _write(o["out"], _predicted_lines(net, rows, o["proba"], scores, count),
            lambda: "%d predictions" % count[0])
-    for line in scores.lines(path) if scores and not scores.failed else ():
-        sys.stderr.write(line + "\n")
+    lines = [rows.repaired()] + (scores.lines(path) if scores and not scores.failed else [])
+    for line in lines:
+        if line:
+            sys.stderr.write(line + "\n")
 
 def _predicted_lines(net, rows, proba, scores, count):
     """The output of `predict`, a piece for every PREDICT_BLOCK rows: each
@@ -4164,8 +4303,8 @@ EXPORT_TAIL = '''
 
 def encode(row):
     """A row of the FEATURES' values as the network's inputs: a number as
-    it is, a text one-hot over its CATEGORIES, a missing value (None or NaN)
-    the mean in FILL."""
+    it is, a text one-hot over its CATEGORIES (another text: no category,
+    all zeros), a missing value (None or NaN) the mean in FILL."""
     if len(row) != len(FEATURES):
         raise ValueError("expected %d values (%s), got %d" % (len(FEATURES), FEATURES, len(row)))
     out = []
@@ -4173,8 +4312,6 @@ def encode(row):
         if value is None or value != value:
             out += [None] * (len(texts) or 1)
         elif texts:
-            if value not in texts:
-                raise ValueError("%r is not one of %s" % (value, texts))
             out += [float(value == text) for text in texts]
         else:
             out.append(float(value))
@@ -4298,7 +4435,9 @@ def export_c(net, *, dtype="double", name="bp"):
         lines += ["/* The inputs, x[0] to x[%d]%s:" % (net.sizes[0] - 1, ", NAN where a value "
                                                       "is missing" if info["fill"] else "")]
         lines += ["   x[%d]: %s" % (k, _c_comment(text)) for k, text in
-                  enumerate(_input_names(info))] + ["*/"]
+                  enumerate(_input_names(info))] + ["   a text the model never saw: 0 in each "
+                                                    "of its column's x"] * any(
+            info["categories"]) + ["*/"]
         lines.append(array("char *const", "inputs", _input_names(info), _c_text))
         if info["classes"]:
             lines.append(array("char *const", "classes", info["classes"], _c_text))

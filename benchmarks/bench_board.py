@@ -57,7 +57,11 @@ def measure(binary, folder, heap, rounds):
 
 def main():
     rounds = int(sys.argv[sys.argv.index("--rounds") + 1]) if "--rounds" in sys.argv else 3
-    work = tempfile.mkdtemp()
+    with tempfile.TemporaryDirectory() as work:
+        measure_all(work, rounds)
+
+
+def measure_all(work, rounds):
     library = os.path.join(work, "library.py")
     subprocess.run([sys.executable, SCRIPT, "library", "--out", library], check=True,
                    stdout=subprocess.DEVNULL)

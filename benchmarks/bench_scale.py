@@ -1,34 +1,41 @@
-"""How close backprop.py's training runs to the pure-Python floor, by size.
+"""How close backprop.py's training runs to the pure-Python floor, by size,
+and whether its choice of path is the fastest one.
 
-    python benchmarks/bench_scale.py [--rounds N] [--sizes 64,32,10 ...]
+    python benchmarks/bench_scale.py [--rounds N] [--all] [--sizes 64,32,10 ...]
 
-For 64-32-10, 64-100-10, 784-32-10 and 784-100-10 networks (ReLU hidden
-units, softmax and cross-entropy, as `backprop.py train` makes them) on 256
-generated rows, it times in one process, interleaved, one epoch of
-mini-batches of 32 with Adam and the mean loss (train's defaults):
+For networks from 2,410 to 79,510 weights (ReLU hidden units, softmax and
+cross-entropy, as `backprop.py train` makes them; --all adds more sizes) on
+256 generated rows, it times in one process, interleaved, one epoch with
+Adam and the mean loss, in mini-batches of 32 (train's defaults) and as one
+full batch:
 
-- default: ``Network.train`` as a user calls it (whichever path it picks);
-- lists: ``train(..., compiled=False)``, Part I's list code;
+- default: ``Network.train`` as a user calls it: the path it picks, named
+  in the table (compiled: every weight's update written out, up to
+  COMPILE_LIMIT; sums: the sums over the batch written out, the optimizer on
+  the lists, up to SUMS_LIMIT; rows: row by row, nothing to build);
+- forced: ``train(..., compiled=True)``, every update written out at any
+  size (up to 20,000 weights: beyond, building it takes many seconds);
+- rows: the row-by-row path at any size (the limits set to 0);
 - floor: the same epoch written here by hand in the least Python we know
   for it, nothing checked and nothing general: each weighted sum, delta sum
   and gradient entry one ``sum(map(mul, ...))``, Adam in one comprehension.
 
 and prints the nanoseconds per multiply-add (three per weight per row: the
 forward pass, the deltas, the gradient; train's report at epoch 0 adds one
-forward pass, counted too), each path over the floor, the time and peak
-memory (tracemalloc, in a second build) of making the default path's step
-(the first round's default time includes it; the best round does not), and, where
-scikit-learn is installed, its MLPClassifier's time per multiply-add on the
-same rows.  The library never imports scikit-learn; this benchmark may.
+forward pass, counted too), default over forced and over the floor, the
+time and memory (the growth of the peak resident size, Linux's VmHWM, in a
+process of its own) of making the default path's step (each timed epoch follows one that
+made it),
+and, where scikit-learn is installed, its MLPClassifier's time per
+multiply-add on the same rows.  The library never imports scikit-learn;
+this benchmark may.
 """
-import gc
 import math
 import os
 import platform
 import statistics
 import sys
 import time
-import tracemalloc
 from operator import mul
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -36,7 +43,9 @@ sys.path.insert(0, os.path.dirname(HERE))
 import backprop as bp  # noqa: E402
 
 ROWS, BATCH, LR = 256, 32, 0.001
-SIZES = [[64, 32, 10], [64, 100, 10], [784, 32, 10], [784, 100, 10]]
+SIZES = [[64, 32, 10], [64, 100, 10], [100, 180, 10], [784, 32, 10]]
+MORE = [[64, 64, 10], [64, 200, 10], [784, 24, 10], [784, 40, 10], [784, 100, 10]]  # --all
+FORCED = 20000          # weights, up to which the forced path is timed (seconds to build)
 
 
 def data(sizes):
@@ -60,12 +69,12 @@ def multiply_adds(sizes):
 
 # The floor: one epoch of a one-hidden-layer ReLU/softmax network, by hand.
 
-def floor_epoch(W1, b1, W2, b2, state, X, Y, t):
+def floor_epoch(W1, b1, W2, b2, state, X, Y, t, batch):
     """W1[i][j] (inputs by hidden units), W2 likewise; state is Adam's
     moments, one flat list each; returns the new weights and step count."""
     m1, m2 = state
-    for s in range(0, len(X), BATCH):
-        xs, ys = X[s:s + BATCH], Y[s:s + BATCH]
+    for s in range(0, len(X), batch):
+        xs, ys = X[s:s + batch], Y[s:s + batch]
         C1, C2 = list(zip(*W1)), list(zip(*W2))
         H = [[max(sum(map(mul, x, c)) + b, 0.0) for c, b in zip(C1, b1)] for x in xs]
         A = [[sum(map(mul, h, c)) + b for c, b in zip(C2, b2)] for h in H]
@@ -99,47 +108,79 @@ def floor_epoch(W1, b1, W2, b2, state, X, Y, t):
     return W1, b1, W2, b2, t
 
 
-def run_floor(sizes, X, Y):
+def run_floor(sizes, X, Y, batch):
     net = network(sizes)
     P = bp._parameters(net)
     state = [[0.0] * len(P), [0.0] * len(P)]
     start = time.perf_counter()
-    floor_epoch(net.weights[0], net.biases[0], net.weights[1], net.biases[1], state, X, Y, 0)
+    floor_epoch(net.weights[0], net.biases[0], net.weights[1], net.biases[1], state, X, Y, 0,
+                batch or len(X))
     return time.perf_counter() - start
 
 
-def run_backprop(sizes, X, Y, compiled):
+def run_backprop(sizes, X, Y, batch, path):
+    """The seconds of an epoch on ``path`` (default, forced or rows), after
+    one that built its step (see build)."""
     net = network(sizes)
-    start = time.perf_counter()
-    net.train(X, Y, 1, LR, batch_size=BATCH, optimizer="adam", reduction="mean",
-              report_every=1, compiled=compiled)
-    return time.perf_counter() - start, net.compiled
+    limits = bp.COMPILE_LIMIT, getattr(bp, "SUMS_LIMIT", 0)
+    if path == "rows":
+        bp.COMPILE_LIMIT = bp.SUMS_LIMIT = 0
+    try:
+        seconds = []
+        for _ in range(2):
+            start = time.perf_counter()
+            net.train(X, Y, 1, LR, batch_size=batch, optimizer="adam", reduction="mean",
+                      report_every=1, compiled=True if path == "forced" else None)
+            seconds.append(time.perf_counter() - start)
+        return seconds[1]
+    finally:
+        bp.COMPILE_LIMIT, bp.SUMS_LIMIT = limits
 
 
-def build(sizes):
-    """Seconds and peak bytes to make the default path's step, from nothing."""
-    net = network(sizes)
-    h = bp.Settings(net, LR, dict(optimizer="adam", reduction="mean"))
-    bp._COMPILED.clear()
-    gc.collect()
-    start = time.perf_counter()
-    bp.FAST["step"](net, h, False, ROWS)
-    seconds = time.perf_counter() - start
-    bp._COMPILED.clear()        # again, traced: tracemalloc slows it down
-    gc.collect()
-    tracemalloc.start()
-    bp.FAST["step"](net, h, False, ROWS)
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    return seconds, peak
+def default_path(sizes):
+    size = weights(sizes)
+    sums = getattr(bp, "SUMS_LIMIT", 0)         # (none in an older backprop.py)
+    return "compiled" if size <= bp.COMPILE_LIMIT else "sums" if size <= sums else "rows"
 
 
-def run_sklearn(sizes, X, Y):
+BUILD = """import sys, time
+sys.path[:0] = [%r, %r]
+import backprop as bp, bench_scale as bs
+net = bs.network(%r)
+h = bp.Settings(net, bs.LR, dict(optimizer="adam", reduction="mean"))
+before = bs.peak()
+start = time.perf_counter()
+bp.FAST["step"](net, h, %r, bs.ROWS)
+seconds = time.perf_counter() - start
+print(seconds, bs.peak() - before)
+"""
+
+
+def peak():
+    """This process's peak resident bytes (Linux's VmHWM: ru_maxrss would
+    count the parent's, inherited through fork)."""
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    raise OSError("no VmHWM in /proc/self/status")
+
+
+def build(sizes, batch):
+    """Seconds and bytes (the growth of the peak resident memory, in a
+    process of its own) to make the default path's step, from nothing."""
+    import subprocess
+    out = subprocess.run([sys.executable, "-c", BUILD % (
+        HERE, os.path.dirname(HERE), sizes, batch is None)], capture_output=True, text=True,
+        check=True).stdout.split()
+    return float(out[0]), int(out[1])
+
+
+def run_sklearn(sizes, X, Y, batch):
     import warnings
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.neural_network import MLPClassifier
     labels = [row.index(1.0) for row in Y]
-    model = MLPClassifier(hidden_layer_sizes=tuple(sizes[1:-1]), batch_size=BATCH,
+    model = MLPClassifier(hidden_layer_sizes=tuple(sizes[1:-1]), batch_size=batch or len(X),
                           learning_rate_init=LR, max_iter=1, random_state=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -150,10 +191,12 @@ def run_sklearn(sizes, X, Y):
 
 def main(argv):
     rounds = int(argv[argv.index("--rounds") + 1]) if "--rounds" in argv else 3
-    sizes_list = SIZES
+    sizes_list = SIZES + MORE * ("--all" in argv)
     if "--sizes" in argv:
-        sizes_list = [[int(v) for v in text.split(",")]
-                      for text in argv[argv.index("--sizes") + 1:] if text[:2] != "--"]
+        given = argv[argv.index("--sizes") + 1:]
+        given = given[:[text[:2] for text in given + ["--"]].index("--")]
+        sizes_list = [[int(v) for v in text.split(",")] for text in given]
+    sizes_list.sort(key=weights)
     try:
         import sklearn  # noqa: F401
     except ImportError:
@@ -161,36 +204,36 @@ def main(argv):
     print("backprop.py %s on %s %s (%s), %s, %s" % (
         bp.__version__, platform.python_implementation(), platform.python_version(),
         sys.executable, platform.machine(), time.strftime("%Y-%m-%d")))
-    print("COMPILE_LIMIT %d; %d rows, batches of %d, Adam, best of %d rounds, interleaved"
-          % (bp.COMPILE_LIMIT, ROWS, BATCH, rounds))
+    print("COMPILE_LIMIT %d, SUMS_LIMIT %d; %d rows, Adam, best of %d rounds, interleaved"
+          % (bp.COMPILE_LIMIT, getattr(bp, "SUMS_LIMIT", 0), ROWS, rounds))
     print("")
-    print("%-14s %8s %-9s %9s %9s %9s %8s %8s %9s %9s %9s" % (
-        "network", "weights", "default", "ns/madd", "lists", "floor", "def/flr", "lst/flr",
-        "build s", "build MB", "sklearn"))
+    print("%-12s %7s %5s %-8s %7s %7s %7s %7s %7s %7s %7s %8s %7s" % (
+        "network", "weights", "batch", "default", "ns/madd", "forced", "rows", "floor",
+        "def/frc", "def/flr", "build s", "build MB", "sklearn"))
     for sizes in sizes_list:
         X, Y = data(sizes)
         count = multiply_adds(sizes) * ROWS
-        times = {"default": [], "lists": [], "floor": [], "sklearn": []}
-        path = None
-        for _ in range(rounds):
-            seconds, compiled = run_backprop(sizes, X, Y, None)
-            times["default"].append(seconds / (4 * count))
-            path = "compiled" if compiled and bp._size(network(sizes)) <= \
-                bp.COMPILE_LIMIT else "rows" if compiled else "lists"
-            times["lists"].append(run_backprop(sizes, X, Y, False)[0] / (4 * count))
-            times["floor"].append(run_floor(sizes, X, Y) / (3 * count))
-            if sklearn:
-                times["sklearn"].append(run_sklearn(sizes, X, Y) / (3 * count))
-        best = dict((k, min(v) * 1e9) for k, v in times.items() if v)
-        seconds, peak = build(sizes)
-        print("%-14s %8d %-9s %9.1f %9.1f %9.1f %8.2f %8.2f %9.3f %9.1f %9s" % (
-            "-".join(map(str, sizes)), weights(sizes), path, best["default"], best["lists"],
-            best["floor"], best["default"] / best["floor"], best["lists"] / best["floor"],
-            seconds, peak / 1e6, "%.2f" % best["sklearn"] if sklearn else "-"))
-        sys.stdout.flush()
+        for batch in (BATCH, None):
+            paths = ["default", "rows"] + ["forced"] * (weights(sizes) <= FORCED)
+            times = dict((path, []) for path in paths + ["floor", "sklearn"])
+            for _ in range(rounds):
+                for path in paths:
+                    times[path].append(run_backprop(sizes, X, Y, batch, path) / (4 * count))
+                times["floor"].append(run_floor(sizes, X, Y, batch) / (3 * count))
+                if sklearn:
+                    times["sklearn"].append(run_sklearn(sizes, X, Y, batch) / (3 * count))
+            best = dict((k, min(v) * 1e9) for k, v in times.items() if v)
+            seconds, peak = build(sizes, batch)
+            show = lambda key: "%.1f" % best[key] if key in best else "-"  # noqa: E731
+            print("%-12s %7d %5s %-8s %7.1f %7s %7s %7.1f %7s %7.2f %7.3f %8.1f %7s" % (
+                "-".join(map(str, sizes)), weights(sizes), batch or "all", default_path(sizes),
+                best["default"], show("forced"), show("rows"), best["floor"],
+                "%.2f" % (best["default"] / best["forced"]) if "forced" in best else "-",
+                best["default"] / best["floor"], seconds, peak / 1e6, show("sklearn")))
+            sys.stdout.flush()
     print("")
-    print("ns/madd, lists, floor, sklearn: nanoseconds per multiply-add, best round; "
-          "def/flr and lst/flr: default and lists over the floor")
+    print("ns/madd, forced, rows, floor, sklearn: nanoseconds per multiply-add, best round; "
+          "def/frc and def/flr: default over forced and over the floor")
 
 
 if __name__ == "__main__":
