@@ -4515,6 +4515,9 @@ def _board_runner():
     frozen = os.path.join(MP_BUILD, "freeze", "backprop.py")
     if not os.path.exists(firmware) or not shutil.which("qemu-system-arm"):
         return None, "%s or qemu-system-arm missing (bash .ci/run builds it)" % firmware
+    if not os.path.exists(os.path.join(SHARED, "micropython", "qemu_run.py")):
+        return None, "%s missing (the kit beside the repository)" % os.path.join(
+            SHARED, "micropython", "qemu_run.py")
     if not os.path.exists(frozen) or open(frozen).read() != open(SCRIPT).read():
         return None, "the firmware freezes another backprop.py: rebuild it (bash .ci/run)"
 
