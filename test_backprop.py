@@ -2997,7 +2997,8 @@ class Browser:
              "--no-first-run", "--user-data-dir=" + os.path.join(folder, "profile"),
              "--window-size=1200,1400", "about:blank"],
             preexec_fn=child, pass_fds=(3, 4), stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL, env=dict(os.environ, TMPDIR=folder))  # its temp files too
+            stderr=subprocess.DEVNULL, env=dict(os.environ, TMPDIR=folder),  # its temp files too
+            start_new_session=True)
         for fd in high:
             os.close(fd)
         self.out, self.inp = os.fdopen(from_us, "wb"), os.fdopen(from_browser, "rb")
@@ -3084,7 +3085,10 @@ class Browser:
             self.send("Browser.close", timeout=5)
         except AssertionError:
             pass
-        self.process.kill()
+        try:        # the whole group: a renderer or service left writing in the profile
+            os.killpg(self.process.pid, signal.SIGKILL)     # would outlive its folder
+        except OSError:
+            pass
         self.process.wait()
 
 
