@@ -3,8 +3,8 @@ and whether its choice of path is the fastest one.
 
     python benchmarks/bench_scale.py [--rounds N] [--all] [--sizes 64,32,10 ...]
 
-For networks from 2,410 to 79,510 weights (ReLU hidden units, softmax and
-cross-entropy, as `backprop.py train` makes them; --all adds more sizes) on
+For networks from 2,410 to 25,450 weights (ReLU hidden units, softmax and
+cross-entropy, as `backprop.py train` makes them; --all adds more, to 79,510) on
 256 generated rows, it times in one process, interleaved, one epoch with
 Adam and the mean loss, in mini-batches of 32 (train's defaults) and as one
 full batch:
@@ -43,8 +43,9 @@ sys.path.insert(0, os.path.dirname(HERE))
 import backprop as bp  # noqa: E402
 
 ROWS, BATCH, LR = 256, 32, 0.001
-SIZES = [[64, 32, 10], [64, 100, 10], [100, 180, 10], [784, 32, 10]]
-MORE = [[64, 64, 10], [64, 200, 10], [784, 24, 10], [784, 40, 10], [784, 100, 10]]  # --all
+SIZES = [[64, 32, 10], [64, 100, 10], [784, 32, 10]]     # one a path
+MORE = [[64, 64, 10], [64, 200, 10], [784, 24, 10], [100, 180, 10], [784, 40, 10],
+        [784, 100, 10]]                                     # with --all
 FORCED = 20000          # weights, up to which the forced path is timed (seconds to build)
 
 
