@@ -3631,7 +3631,7 @@ def _repaired(path, repairs, fill):
     n = lambda count, what: "%d %s%s" % (count, what, "" if count == 1 else "s")  # noqa: E731
     said = [n(repairs[key], "row") + why for key, why in (
         ("no target", " left out without a target"), ("missing", " left out with a missing value"))
-        if repairs.get(key)]
+        if repairs[key]]
     if fill and repairs["cells"]:
         said.append(n(repairs["cells"], "missing cell") + " filled in with the training rows' "
                     "means")
@@ -3832,7 +3832,7 @@ class _ModelRows:
     ``repairs``, what they repaired (see _repaired: ``unknown`` "zeros", unseen texts too)."""
     def __init__(self, info, path, delimiter=None, unknown="zeros"):
         self.info, self.csv = info, CsvFile(path, delimiter)
-        self.repairs = {"cells": 0, "unseen": {}, "missing": 0}
+        self.repairs = {"no target": 0, "missing": 0, "cells": 0, "unseen": {}}
         self.unseen = {} if unknown == "zeros" else None
         self.names, self.index = _input_names(info), _class_numbers(info["classes"])
         names, features = self.csv.names, _features(info)
@@ -4017,7 +4017,7 @@ def _scored(info, path, delimiter, drop, unknown):
     for n, cells in rows.csv.records():
         t = rows.target(n, cells)
         if t is None:
-            left["no target"] = left.get("no target", 0) + 1
+            left["no target"] += 1
         elif drop and _lost(cells, rows.columns):
             left["missing"] += 1
         else:
