@@ -2899,6 +2899,8 @@ predict  a model's prediction for each row of a CSV file, added to the row as a 
   --proba       -           -       add each class's probability
   --unknown     name        zeros   texts the model never saw: zeros (no category) or error
   --delimiter   name        -       , ; tab or another character (default: from the header)
+  --int8        -           -       predict as export --int8's Python does (needs --calibrate)
+  --calibrate   file        -       the rows int8's ranges come from (read as the model reads)
   --out         file        -       write to FILE (atomically), not to the screen
 export   a saved network as code of its own, for a board: Python or a C99 header
          (export MODEL.json --to python or c); the Python needs only math
@@ -2906,6 +2908,8 @@ export   a saved network as code of its own, for a board: Python or a C99 header
   --train       -           -       python: add train(X, Y, epochs, lr), gradient descent
   --dtype       name        double  c: double or float
   --name        name        -       c: begins its every name (default: the --out file's, or bp)
+  --int8        -           -       int8 weights, integer arithmetic only (needs --calibrate)
+  --calibrate   file        -       the rows int8's ranges come from (read as the model reads)
   --out         file        -       write to FILE (atomically), not to the screen
 serve    the page that runs this file in a web browser (web/), on this machine only
          (needs `npm ci` in tools/ first, for the runtimes: see docs/web.md)
@@ -3112,18 +3116,23 @@ def _export(o):
     """`export`: the model as Python or C, to the screen or to --out."""
     if o["to"] not in ("python", "c"):
         raise UsageError("--to: expected python or c, got %s" % _show(o["to"]))
-    for flag, wrong in (("--train", "c"), ("--dtype", "python"), ("--name", "python")):
-        if flag in o["given"] and o["to"] == wrong:
-            raise UsageError("%s: not an option of --to %s" % (flag, wrong))
-    _apart(o, "--out", [o["model"]])
+    for flag, wrong in (("--train", "c"), ("--dtype", "python"), ("--name", "python"),
+                        ("--train", "int8"), ("--dtype", "int8")):
+        if flag in o["given"] and wrong in (o["to"], "int8" * o["int8"]):
+            raise UsageError("%s: not an option of --%s" % (flag, "int8" if wrong == "int8"
+                                                            else "to " + wrong))
+    _apart(o, "--out", [o["model"], o["calibrate"]])
     name = o["name"] or _c_name_of(o["out"])
     try:
         _c_name(name)
     except ValueError as e:
         raise UsageError("--%s" % e) from None
     net = load(o["model"])
-    text = export_python(net, train=o["train"]) if o["to"] == "python" else \
-        export_c(net, dtype=o["dtype"], name=name)
+    if o["int8"] or o["calibrate"]:
+        text = export_int8(net, _calibration(net, o), to=o["to"], name=name)
+    else:
+        text = export_python(net, train=o["train"]) if o["to"] == "python" else \
+            export_c(net, dtype=o["dtype"], name=name)
     _write(o["out"], text, "Python" if o["to"] == "python" else "C")
 
 def _write(out, text, what):
@@ -3831,7 +3840,7 @@ class _ModelRows:
     inputs, encoded and filled in; ``target(n, cells)``, its target as the model counts it;
     ``repairs``, what they repaired (see _repaired: ``unknown`` "zeros", unseen texts too)."""
     def __init__(self, info, path, delimiter=None, unknown="zeros"):
-        self.info, self.csv = info, CsvFile(path, delimiter)
+        self.info, self.csv, self.int8 = info, CsvFile(path, delimiter), None
         self.repairs = {"no target": 0, "missing": 0, "cells": 0, "unseen": {}}
         self.unseen = {} if unknown == "zeros" else None
         self.names, self.index = _input_names(info), _class_numbers(info["classes"])
@@ -4033,11 +4042,16 @@ def _csv_network(o, inputs, classes):
                    output_activation="softmax" if classes else "linear",
                    loss="cross_entropy" if classes else "mse")
 
-def _predictions(net, X, raw=True):
+def _predictions(net, X, raw=True, int8=None):
     """What a network trained by `train` says of rows X of its inputs (in the
     file's units if ``raw``, else standardized): its outputs, and the class
-    numbers, or the target in its own units."""
+    numbers, or the target in its own units; ``int8``: what export --int8's
+    module (its names) says of them (raw)."""
     info = net.csv
+    if int8:
+        ys = [int8["forward"](int8["quantized"](x)) for x in X]
+        out = [int8["outputs"](y) for y in ys]
+        return out, [int8["chosen"](y) if info["classes"] else o[0] for y, o in zip(ys, out)]
     out = net.predict(_scaled(info, X) if raw else X) if X else []
     if info["task"] == "classify":
         return out, [classify(row) for row in out]
@@ -4134,6 +4148,11 @@ def _predict_csv(o):
                          % (o["model"], _cut(info["target"])))
     check_name(o["unknown"], "--unknown", ("zeros", "error"))
     rows = _ModelRows(info, path, o["delimiter"], o["unknown"])
+    if o["int8"] or o["calibrate"]:         # export --int8's own Python, run here
+        rows.int8 = {}
+        exec(export_int8(net, _calibration(net, o)), rows.int8)
+        sys.stderr.write("int8, calibrated on %s: export --int8's Python predicts\n"
+                         % o["calibrate"])
     scores, count = _Scores(info["classes"]) if rows.t is not None else None, [0]
     _write(o["out"], _predicted_lines(net, rows, o["proba"], scores, count),
            lambda: "%d predictions" % count[0])
@@ -4160,7 +4179,7 @@ def _predicted_lines(net, rows, proba, scores, count):
 
 def _predicted_block(net, rows, block, proba, scores, count):
     info, sep = net.csv, rows.csv.sep
-    out, got = _predictions(net, [rows.inputs(n, cells) for n, cells in block])
+    out, got = _predictions(net, [rows.inputs(n, cells) for n, cells in block], int8=rows.int8)
     count[0] += len(block)
     if scores and not scores.failed:
         try:
@@ -4299,7 +4318,7 @@ def softplus(x):
 
 '''
 
-EXPORT_TAIL = '''
+EXPORT_ENCODE = '''
 
 def encode(row):
     """A row of the FEATURES' values as the network's inputs: a number as
@@ -4318,7 +4337,9 @@ def encode(row):
     if None in out and not FILL:
         raise ValueError("a missing value, and the model fills in none")
     return [FILL[k] if v is None else v for k, v in enumerate(out)]
+'''
 
+EXPORT_PREDICT = '''
 
 def predict(rows):
     if FEATURES:            # a model `backprop.py train` made: its own preprocessing
@@ -4368,16 +4389,21 @@ def export_python(net, *, train=False):
                             if train else "") + "P = [\n%s]\n" % numbers
     info = net.csv or dict((key, []) for key in CSV_MODEL)
     for name, key in (("MEAN", "x_mean"), ("STD", "x_std"), ("Y_MEAN", "y_mean"),
-                      ("Y_STD", "y_std"), ("FILL", "fill")):
+                      ("Y_STD", "y_std")):
         source += "%s = [%s]\n" % (name, ", ".join(_real(v) for v in info[key]))
-    texts = lambda items: ", ".join(_python_text(c) for c in items)  # noqa: E731
-    source += "FEATURES = [%s]\nCATEGORIES = [%s]\nCLASSES = [%s]\n\n\n" % (
-        texts(_features(info) if net.csv else []),
-        ", ".join("[%s]" % texts(cats) for cats in info["categories"]), texts(info["classes"]))
-    source += _forward_source(net) + EXPORT_TAIL
+    source += _python_names(net) + _forward_source(net) + EXPORT_ENCODE + EXPORT_PREDICT
     if train:
         source += "\n\n" + equations(net, full_batch=True) + EXPORT_TRAIN
     return source
+
+def _python_names(net):
+    """The lines of an exported module naming what encode() reads: FILL, FEATURES, CATEGORIES
+    and CLASSES (empty for a model not made by `train`)."""
+    info = net.csv or dict((key, []) for key in CSV_MODEL)
+    texts = lambda items: ", ".join(_python_text(c) for c in items)  # noqa: E731
+    return "FILL = [%s]\nFEATURES = [%s]\nCATEGORIES = [%s]\nCLASSES = [%s]\n\n\n" % (
+        ", ".join(_real(v) for v in info["fill"]), texts(_features(info) if net.csv else []),
+        ", ".join("[%s]" % texts(cats) for cats in info["categories"]), texts(info["classes"]))
 
 def _real(v):
     """A finite number as Python or C writes it, exactly: never another object's repr."""
@@ -4424,23 +4450,13 @@ def export_c(net, *, dtype="double", name="bp"):
         raise ValueError("dtype: float holds at most %.8g; this model holds %r (use double)"
                          % (FLOAT_MAX, top))
     real = (lambda v: _real(v) + "f") if dtype == "float" else _real
-    array = lambda kind, what, values, form: "static const %s %s_%s[%d] = {%s};" % (  # noqa
-        kind, p, what, len(values), ", ".join(form(v) for v in values))
+    array = lambda kind, what, values, form: _c_array(kind, p, what, values, form)  # noqa
     lines = ["/* A %s network exported by backprop.py: %s_predict(x, y) is its" % (net.sizes, p),
              "   forward pass, x the %d inputs, y the %d outputs. */" % (net.sizes[0],
                                                                       net.sizes[-1]),
              "#ifndef %s_H" % p.upper(), "#define %s_H" % p.upper(), "#include <math.h>",
              "typedef %s %s_real;" % (dtype, p), ""]
-    if info:
-        lines += ["/* The inputs, x[0] to x[%d]%s:" % (net.sizes[0] - 1, ", NAN where a value "
-                                                      "is missing" if info["fill"] else "")]
-        lines += ["   x[%d]: %s" % (k, _c_comment(text)) for k, text in
-                  enumerate(_input_names(info))] + ["   a text the model never saw: 0 in each "
-                                                    "of its column's x"] * any(
-            info["categories"]) + ["*/"]
-        lines.append(array("char *const", "inputs", _input_names(info), _c_text))
-        if info["classes"]:
-            lines.append(array("char *const", "classes", info["classes"], _c_text))
+    lines += _c_inputs(info, p, ", NAN where a value is missing" if info.get("fill") else "")
     for l, (W, b) in enumerate(zip(net.weights, net.biases)):
         rows = ", ".join("{%s}" % ", ".join(real(v) for v in row) for row in W)
         lines.append("static const %s_real %s_w%d[%d][%d] = {%s};" % (p, p, l, len(W), len(W[0]),
@@ -4460,6 +4476,17 @@ def export_c(net, *, dtype="double", name="bp"):
     lines += ["}", "#endif", ""]
     return "\n".join(lines)
 
+def _calibration(net, o):
+    """The rows of --calibrate, a model's inputs as it reads them from a CSV file."""
+    if not (o["int8"] and o["calibrate"]):
+        raise UsageError("--int8 and --calibrate DATA.csv go together: int8 takes its ranges "
+                         "from the rows of DATA.csv")
+    if net.csv is None:
+        raise ValueError("%s: --int8 reads --calibrate as the model's columns; this network "
+                         "has none (`train DATA.csv --save` makes one)" % o["model"])
+    rows = _ModelRows(net.csv, o["calibrate"])
+    return [rows.inputs(n, cells) for n, cells in rows.csv.records()]
+
 def _c_name_of(path):
     """The C name a header at ``path`` takes by default: its file name's
     letters, digits and _ (the rest as _), or bp."""
@@ -4475,6 +4502,23 @@ def _c_name(name):
         raise ValueError("name: expected a C name (a letter, then letters, digits or _; at most "
                          "32), got %s" % _show(name))
     return name
+
+def _c_array(kind, p, what, values, form):
+    return "static const %s %s_%s[%d] = {%s};" % (kind, p, what, len(values),
+                                                  ", ".join(form(v) for v in values))
+
+def _c_inputs(info, p, missing):
+    """A header's lines saying what each input of a model `train` made is, and naming its
+    inputs and classes (none for another model)."""
+    if not info:
+        return []
+    names = _input_names(info)
+    lines = ["/* The inputs, x[0] to x[%d]%s:" % (len(names) - 1, missing)]
+    lines += ["   x[%d]: %s" % (k, _c_comment(text)) for k, text in enumerate(names)] + [
+        "   a text the model never saw: 0 in each of its column's x"] * any(
+            info["categories"]) + ["*/", _c_array("char *const", p, "inputs", names, _c_text)]
+    return lines + [_c_array("char *const", p, "classes", info["classes"], _c_text)] * (
+        len(info["classes"]) > 0)
 
 FLOAT_MAX = (2.0 - 2.0 ** -23) * 2.0 ** 127     # the largest finite float of C
 
@@ -4501,6 +4545,212 @@ def _c_layers(net, exp, tanh, limit, p):
                      % (n_out, exp),
                      "    for (int j = 0; j < %d; j++) y[j] /= t;" % n_out]
     return body
+
+# int8: a trained network in integers alone, for a board without a floating-point unit.  A real
+# value v of a layer's inputs or outputs is s * (q - z): an int8 q, a scale s and a zero point z,
+# calibrated on rows of data.  Weights are int8, symmetric per output unit (the inputs' scales
+# folded in); sums and biases int32; each sum is requantized by a multiplier m and shift n,
+# (sum * m + 2**(n-1)) >> n, rounding half up, then offset by z, or looked up in a table of 256
+# outputs for sigmoid and tanh (their int8 sums then reach +-6 and +-3, where they saturate).
+INT8_TABLES = {"sigmoid": (1.0 / 256, -128, 6.0), "tanh": (1.0 / 128, 0, 3.0)}  # s, z, reach
+INT8_SUMS = ("relu", "linear", "softmax")       # softmax: the class is the largest int8 sum
+
+def _rounded(v):
+    return int(math.floor(v + 0.5))
+
+def _int8_range(lo, hi):
+    """The scale and zero point that map [lo, hi], widened to hold 0, onto -128..127."""
+    lo, hi = min(lo, 0.0), max(hi, 0.0)
+    s = (hi - lo) / 255 or 1.0
+    return s, min(-128 - _rounded(lo / s), 127)
+
+def _multiplier(M, where):
+    """M >= 0 as (m, n), m / 2**n with m of 15 bits; ValueError if M >= 2**14."""
+    if M >= 2 ** 14:
+        raise ValueError("%s: its int8 values would need a multiplier of %.3g; int8 holds "
+                         "at most 16384 (the calibration rows' range is too narrow)" % (where, M))
+    n = 1
+    while M * 2 ** (n + 1) < 2 ** 15 and n < 62:
+        n += 1
+    return _rounded(M * 2 ** n), n
+
+class Int8:
+    """``net`` in integers, calibrated on the rows ``X`` of its inputs as it takes them:
+    ``layers``, per layer ``(W, B, M, N, z, T)`` (int8 weights by output unit, int32 biases,
+    multipliers, shifts, the outputs' zero point, the table or None); ``inputs``, ``(s, z)`` per
+    input; ``outputs``, the last layer's.  ValueError if a sum could overflow int32."""
+    def __init__(self, net, X):
+        X = net._inputs(X)
+        if not X:
+            raise ValueError("X: no rows to calibrate on")
+        a, o = net._forward(X)
+        self.inputs = [_int8_range(min(col), max(col)) for col in zip(*X)]
+        ins, self.layers = self.inputs, []
+        for l, (W, b, name) in enumerate(zip(net.weights, net.biases, net.activations)):
+            sums = [v for row in a[l + 1] for v in row]
+            if name in INT8_TABLES:
+                s, z, reach = INT8_TABLES[name]
+                s_a = min(max(abs(v) for v in sums), reach) / 127 or 1.0
+                F = ACTIVATIONS[name].F
+                T = [min(max(_rounded(F(k * s_a) / s) + z, -128), 127) for k in range(-128, 128)]
+            elif name in INT8_SUMS:
+                s, z = _int8_range(0.0 if name == "relu" else min(sums), max(sums))
+                s_a, T = s, None
+            else:
+                raise ValueError("activations: no int8 for %r (int8 has %s)" % (
+                    name, ", ".join(sorted(INT8_SUMS + tuple(INT8_TABLES)))))
+            layer = ([], [], [], [], 0 if T else z, T)
+            for j in range(len(b)):
+                w = [W[i][j] * ins[i][0] for i in range(len(W))]
+                s_w = max(abs(v) for v in w) / 127 or 1.0
+                q = [_rounded(v / s_w) for v in w]
+                B = _rounded(b[j] / s_w) - sum([z_i * v for (_, z_i), v in zip(ins, q)])
+                if abs(B) + 128 * sum([abs(v) for v in q]) >= 2 ** 31:
+                    raise ValueError("layer %d, unit %d: its int8 sums could overflow int32"
+                                     % (l + 1, j + 1))
+                for part, v in zip(layer, (q, B) + _multiplier(s_w / s_a, "layer %d, unit %d"
+                                                               % (l + 1, j + 1))):
+                    part.append(v)
+            self.layers.append(layer)
+            ins = [(s, z)] * len(b)
+        self.outputs = (s, z)
+
+INT8_HEAD = '''"""A %s network exported by backprop.py in int8: forward(q), the int8 outputs
+of the int8 inputs q in integers alone; chosen(y), their class; inputs(row), a row of the
+FEATURES' values in int8; predict(rows), the outputs as numbers; classify(rows), the classes.
+"""
+from math import exp, floor
+
+'''
+
+INT8_TAIL = '''
+
+def forward(q):
+    for W, B, M, N, z, T in LAYERS:
+        out = []
+        for w, b, m, n in zip(W, B, M, N):
+            for v, k in zip(q, w):
+                b += v * k
+            r = (b * m + (1 << (n - 1))) >> n
+            out.append(T[min(max(r, -128), 127) + 128] if T else min(max(r + z, -128), 127))
+        q = out
+    return q
+
+
+def chosen(y):
+    return int(y[0] >= HALF) if len(y) == 1 else y.index(max(y))
+
+
+def quantized(x):
+    """The network's inputs x (encode()'s) as int8."""
+    return [min(max(int(floor((v - m) / s + 0.5)) + z, -128), 127)
+            for v, m, s, z in zip(x, IN_MEAN, IN_SCALE, IN_ZERO)]
+
+
+def inputs(row):
+    return quantized(encode(row) if FEATURES else row)
+
+
+def outputs(y):
+    out = [v * s + c for v, s, c in zip(y, OUT_SCALE, OUT_OFFSET)]
+    if SOFTMAX:
+        e = [exp(v - max(out)) for v in out]
+        out = [v / sum(e) for v in e]
+    return out
+
+
+def predict(rows):
+    return [outputs(forward(inputs(row))) for row in rows]
+
+
+def classify(rows):
+    found = [chosen(forward(inputs(row))) for row in rows]
+    return [CLASSES[k] for k in found] if CLASSES else found
+'''
+
+def export_int8(net, X, *, to="python", name="bp"):
+    """``net`` in int8 (Int8) calibrated on rows ``X`` of its inputs as `train` reads them, as
+    Python (INT8_HEAD) or, ``to`` "c", a C99 header: ``NAME_forward(x, y)``, int8 in and out,
+    returns the class; ``NAME_predict(x, y)`` takes doubles, unless -DBP_NO_FLOAT."""
+    net, info = _network(net), net.csv or {}
+    q = Int8(net, _scaled(info, X) if info else X)
+    n_in, n_out = net.sizes[0], net.sizes[-1]
+    mean, std = info.get("x_mean") or [0.0] * n_in, info.get("x_std") or [1.0] * n_in
+    scale = [d * s for d, (s, z) in zip(std, q.inputs)]
+    y_mean, y_std = info.get("y_mean") or [0.0] * n_out, info.get("y_std") or [1.0] * n_out
+    s, z = q.outputs
+    floats = [("IN_MEAN", mean), ("IN_SCALE", scale), ("OUT_SCALE", [s * d for d in y_std]),
+              ("OUT_OFFSET", [m - z * s * d for m, d in zip(y_mean, y_std)])]
+    ints = [("IN_ZERO", [z_i for _, z_i in q.inputs]), ("HALF", min(_rounded(0.5 / s) + z, 127)),
+            ("SOFTMAX", int(net.activations[-1] == "softmax"))]
+    if to == "python":
+        return INT8_HEAD % (net.sizes,) + "".join("%s = [%s]\n" % (key, ", ".join(
+            _real(v) for v in values)) for key, values in floats) + "".join(    # ints alone:
+            "%s = %r\n" % (key, v) for key, v in ints + [("LAYERS", q.layers)]) + \
+            _python_names(net) + EXPORT_ENCODE + INT8_TAIL
+    return _int8_c(net, q, _c_name(name), floats, ints, info)
+
+INT8_REQUANTIZE = """
+static inline int8_t {p}_requantize(int32_t a, int32_t m, int n, int32_t z, const int8_t *t)
+{{
+    int64_t r = ((int64_t)a * m + ((int64_t)1 << (n - 1))) >> n;
+    if (t)
+        return t[r < -128 ? 0 : r > 127 ? 255 : r + 128];
+    r += z;
+    return (int8_t)(r < -128 ? -128 : r > 127 ? 127 : r);
+}}
+"""
+
+def _int8_c(net, q, p, floats, ints, info):
+    """The int8 header of export_int8: sizes, numbers and the checked name ``p`` alone."""
+    n_in, n_out, L = net.sizes[0], net.sizes[-1], len(q.layers)
+    floats, ints = dict(floats), dict(ints)
+    lines = ["/* A %s network exported by backprop.py in int8, for a board without a" % net.sizes,
+             "   floating-point unit: %s_forward(x, y) gives the int8 outputs y of the int8" % p,
+             "   inputs x, and returns their class, in integers alone. */",
+             "#ifndef %s_H" % p.upper(), "#define %s_H" % p.upper(), "#include <stdint.h>", ""]
+    lines += _c_inputs(info, p, " as int8")
+    readings = [_multiplier(1.0 / d, "input %d" % (i + 1)) + (z - _rounded(m / d),) for i, (
+        m, d, z) in enumerate(zip(floats["IN_MEAN"], floats["IN_SCALE"], ints["IN_ZERO"]))]
+    lines += ["/* x[i] of a whole-number reading r in its column's units, to within one step:",
+              "   ((int64_t)r * %s_in_mul[i] + (1 << (%s_in_shift[i] - 1)) >> %s_in_shift[i])"
+              % (p, p, p), "   + %s_in_add[i], kept within -128..127. */" % p]
+    for k, (kind, what) in enumerate((("int32_t", "in_mul"), ("uint8_t", "in_shift"),
+                                      ("int32_t", "in_add"))):
+        lines.append(_c_array(kind, p, what, [r[k] for r in readings], str))
+    for l, (W, B, M, N, z, T) in enumerate(q.layers):
+        lines.append("static const int8_t %s_w%d[%d][%d] = {%s};" % (p, l, len(W), len(W[0]), ", "
+                     .join("{%s}" % ", ".join(str(v) for v in row) for row in W)))
+        for kind, what, values in (("int32_t", "b", B), ("int32_t", "m", M), ("uint8_t", "n", N),
+                                   ("int8_t", "t", T or [])):
+            lines += [_c_array(kind, p, what + str(l), values, str)] * (len(values) > 0)
+    lines += INT8_REQUANTIZE.format(p=p).split("\n")
+    lines += ["static inline int %s_forward(const int8_t *x, int8_t *y)" % p, "{"]
+    for l, (W, B, M, N, z, T) in enumerate(q.layers):
+        src, dst = "x" if l == 0 else "o%d" % l, "y" if l == L - 1 else "o%d" % (l + 1)
+        lines += ["    int8_t %s[%d];" % (dst, len(B))] * (l < L - 1) + [
+            "    for (int j = 0; j < %d; j++) {" % len(B),
+            "        int32_t a = %s_b%d[j];" % (p, l), "        for (int i = 0; i < %d; i++)"
+            % len(W[0]), "            a += (int32_t)%s[i] * %s_w%d[j][i];" % (src, p, l),
+            "        %s[j] = %s_requantize(a, %s_m%d[j], %s_n%d[j], %d, %s);" % (
+                dst, p, p, l, p, l, z, "%s_t%d" % (p, l) if T else "0"), "    }"]
+    lines += ["    return y[0] >= %d;" % ints["HALF"]] if n_out == 1 else [
+        "    int c = 0;", "    for (int j = 1; j < %d; j++)" % n_out,
+        "        if (y[j] > y[c])", "            c = j;", "    return c;"]
+    fill = info.get("fill") or []
+    lines += ["}", "", "#ifndef BP_NO_FLOAT", "#include <math.h>"] + [
+        _c_array("double", p, key.lower(), values, _real) for key, values in sorted(floats.items())
+    ] + [_c_array("int32_t", p, "in_zero", ints["IN_ZERO"], str)] + [
+        _c_array("double", p, "fill", fill, _real)] * bool(fill) + [
+        "/* y[j] as a number: y[j] * %s_out_scale[j] + %s_out_offset[j]%s */" % (
+            p, p, ", then their softmax" if ints["SOFTMAX"] else ""),
+        "static inline int %s_predict(const double *x, int8_t *y)" % p, "{",
+        "    int8_t q[%d];" % n_in, "    for (int i = 0; i < %d; i++) {" % n_in,
+        "        double v = floor((%s - %s_in_mean[i]) / %s_in_scale[i] + 0.5) + %s_in_zero[i];"
+        % ("(x[i] != x[i] ? %s_fill[i] : x[i])" % p if fill else "x[i]", p, p, p),
+        "        q[i] = (int8_t)(v < -128 ? -128 : v > 127 ? 127 : v);", "    }",
+        "    return %s_forward(q, y);" % p, "}", "#endif", "#endif", ""]
+    return "\n".join(lines)
 
 if __name__ == "__main__":
     sys.exit(main())
