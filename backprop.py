@@ -1185,13 +1185,18 @@ def _temporary(os, target, mode):
                 raise OSError(e.args[0], "%s: %s" % (target, e.strerror)) from None
     raise OSError(17, "%s: no free temporary name" % target)
 
+READERS = []            # (is_one(path, raw), read(raw, path) -> the fields): other formats
+
 def load(path):
-    """Read a network written by ``save``, every field checked first: a file
-    that is not one, however damaged, raises ValueError naming the file."""
+    """Read a network written by ``save`` (or by another tool, in a format of READERS), every
+    field checked first: a file that is not one, however damaged, raises ValueError naming it."""
     import json
     path = _path(path)
     with open(path, "rb") as f:
         raw = f.read()
+    for is_one, read in READERS:
+        if is_one(path, raw):
+            return _from_dict(read(raw, path), path)
     try:
         text = raw.decode("utf-8")
         _shallow(text)
@@ -2903,8 +2908,8 @@ predict  a model's prediction for each row of a CSV file, added to the row as a 
   --calibrate   file        -       the rows int8's ranges come from (read as the model reads)
   --out         file        -       write to FILE (atomically), not to the screen
 export   a saved network as code of its own, for a board: Python or a C99 header
-         (export MODEL.json --to python or c); the Python needs only math
-  --to          name        python  python or c
+         (export MODEL.json --to python or c; the Python needs only math), or ONNX
+  --to          name        python  python, c or onnx (a file: needs --out)
   --train       -           -       python: add train(X, Y, epochs, lr), gradient descent
   --dtype       name        double  c: double or float
   --name        name        -       c: begins its every name (default: the --out file's, or bp)
@@ -3114,10 +3119,13 @@ def _run(command, o):
 
 def _export(o):
     """`export`: the model as Python or C, to the screen or to --out."""
-    if o["to"] not in ("python", "c"):
-        raise UsageError("--to: expected python or c, got %s" % _show(o["to"]))
+    if o["to"] not in ("python", "c", "onnx"):
+        raise UsageError("--to: expected python, c or onnx, got %s" % _show(o["to"]))
+    if o["to"] == "onnx" and (o["int8"] or not o["out"]):
+        raise UsageError("--to onnx: needs --out FILE (and no --int8)")
     for flag, wrong in (("--train", "c"), ("--dtype", "python"), ("--name", "python"),
-                        ("--train", "int8"), ("--dtype", "int8")):
+                        ("--train", "int8"), ("--dtype", "int8"), ("--train", "onnx"),
+                        ("--dtype", "onnx"), ("--name", "onnx")):
         if flag in o["given"] and wrong in (o["to"], "int8" * o["int8"]):
             raise UsageError("%s: not an option of --%s" % (flag, "int8" if wrong == "int8"
                                                             else "to " + wrong))
@@ -3128,12 +3136,14 @@ def _export(o):
     except ValueError as e:
         raise UsageError("--%s" % e) from None
     net = load(o["model"])
-    if o["int8"] or o["calibrate"]:
+    if o["to"] == "onnx":
+        text = export_onnx(net)
+    elif o["int8"] or o["calibrate"]:
         text = export_int8(net, _calibration(net, o), to=o["to"], name=name)
     else:
         text = export_python(net, train=o["train"]) if o["to"] == "python" else \
             export_c(net, dtype=o["dtype"], name=name)
-    _write(o["out"], text, "Python" if o["to"] == "python" else "C")
+    _write(o["out"], text, {"python": "Python", "c": "C", "onnx": "ONNX"}[o["to"]])
 
 def _write(out, text, what):
     """``text`` (or its pieces, one at a time) to the screen, or to the file
@@ -4126,6 +4136,20 @@ class _Scores:
         return lines + ["  %-*s %s" % (width, name, " ".join("%*d" % (width, n) for n in row))
                         for name, row in zip(names, self.counts)]
 
+def _plain_csv(net, csv):
+    """A csv section for a network `train` did not make, from the file it predicts: its first
+    columns are the inputs, as they are; a softmax's class is its largest output's number."""
+    n, k, names = net.sizes[0], net.sizes[-1], csv.names
+    if len(names) < n:
+        raise ValueError("%s: line 1 has %d columns; the network takes %d inputs" % (
+            csv.path, len(names), n))
+    classify = ACTIVATIONS[net.activations[-1]].rows       # softmax
+    return {"columns": names[:n] + ["(output)"], "target": "(output)", "task": "classify" if
+            classify else "regress", "classes": [str(c) for c in range(k)] * classify,
+            "x_mean": [0.0] * n, "x_std": [1.0] * n, "y_mean": [0.0] * k * (not classify),
+            "y_std": [1.0] * k * (not classify), "categories": [[]] * n, "fill": [],
+            "ignore": []}
+
 def _quoted(cell, sep=","):
     """A CSV cell as written: quoted if it holds ``sep``, a quote, a line break or end spaces."""
     if sep in cell or '"' in cell or "\n" in cell or "\r" in cell or cell != cell.strip():
@@ -4138,11 +4162,7 @@ def _predict_csv(o):
     memory); with the target's column, the scores on stderr."""
     _apart(o, "--out", [o["model"], o["data"]])
     net, path = load(o["model"]), o["data"]
-    info = net.csv
-    if info is None:
-        raise ValueError("%s: a network without the CSV columns it learned from; "
-                         "`python backprop.py train DATA.csv --save %s` makes one"
-                         % (o["model"], o["model"]))
+    info = net.csv = net.csv or _plain_csv(net, CsvFile(path, o["delimiter"]))
     if o["proba"] and info["task"] != "classify":
         raise ValueError("--proba: %s predicts a number (%s), not a class"
                          % (o["model"], _cut(info["target"])))
@@ -4553,7 +4573,8 @@ def _c_layers(net, exp, tanh, limit, p):
 # (sum * m + 2**(n-1)) >> n, rounding half up, then offset by z, or looked up in a table of 256
 # outputs for sigmoid and tanh (their int8 sums then reach +-6 and +-3, where they saturate).
 INT8_TABLES = {"sigmoid": (1.0 / 256, -128, 6.0), "tanh": (1.0 / 128, 0, 3.0)}  # s, z, reach
-INT8_SUMS = ("relu", "linear", "softmax")       # softmax: the class is the largest int8 sum
+INT8_SUMS = {"relu": 0.0, "linear": None, "softmax": None}   # their lowest output, if any;
+# softmax: the class is the largest int8 sum
 
 def _rounded(v):
     return int(math.floor(v + 0.5))
@@ -4594,11 +4615,12 @@ class Int8:
                 F = ACTIVATIONS[name].F
                 T = [min(max(_rounded(F(k * s_a) / s) + z, -128), 127) for k in range(-128, 128)]
             elif name in INT8_SUMS:
-                s, z = _int8_range(0.0 if name == "relu" else min(sums), max(sums))
+                low = INT8_SUMS[name]
+                s, z = _int8_range(min(sums) if low is None else low, max(sums))
                 s_a, T = s, None
             else:
                 raise ValueError("activations: no int8 for %r (int8 has %s)" % (
-                    name, ", ".join(sorted(INT8_SUMS + tuple(INT8_TABLES)))))
+                    name, ", ".join(sorted(list(INT8_SUMS) + list(INT8_TABLES)))))
             layer = ([], [], [], [], 0 if T else z, T)
             for j in range(len(b)):
                 w = [W[i][j] * ins[i][0] for i in range(len(W))]
@@ -4682,7 +4704,7 @@ def export_int8(net, X, *, to="python", name="bp"):
     floats = [("IN_MEAN", mean), ("IN_SCALE", scale), ("OUT_SCALE", [s * d for d in y_std]),
               ("OUT_OFFSET", [m - z * s * d for m, d in zip(y_mean, y_std)])]
     ints = [("IN_ZERO", [z_i for _, z_i in q.inputs]), ("HALF", min(_rounded(0.5 / s) + z, 127)),
-            ("SOFTMAX", int(net.activations[-1] == "softmax"))]
+            ("SOFTMAX", int(ACTIVATIONS[net.activations[-1]].rows))]
     if to == "python":
         return INT8_HEAD % (net.sizes,) + "".join("%s = [%s]\n" % (key, ", ".join(
             _real(v) for v in values)) for key, values in floats) + "".join(    # ints alone:
@@ -4751,6 +4773,228 @@ def _int8_c(net, q, p, floats, ints, info):
         "        q[i] = (int8_t)(v < -128 ? -128 : v > 127 ? 127 : v);", "    }",
         "    return %s_forward(q, y);" % p, "}", "#endif", "#endif", ""]
     return "\n".join(lines)
+
+# ONNX, written and read here.  A protobuf message is a run of fields: a key (the field's number
+# * 8 + its wire type), then a varint (type 0), 8 bytes (1), a length and as many bytes (2: text,
+# bytes, a message, packed numbers) or 4 bytes (5).  Of onnx.proto's messages (IR version 7,
+# opset 13) a dense network needs these fields: ModelProto 1 ir_version, 2 producer_name, 7 graph,
+# 8 opset_import (2 version), 14 metadata_props (1 key, 2 value); GraphProto 1 node, 2 name,
+# 5 initializer, 11 input, 12 output (ValueInfoProto 1 name, 2 type: 1 tensor_type: 1 elem_type,
+# 2 shape: 1 dim: 1 dim_value, 2 dim_param); NodeProto 1 input, 2 output, 3 name, 4 op_type,
+# 5 attribute (1 name, 2 f, 3 i, 20 type); TensorProto 1 dims, 2 data_type (1 float, 7 int64,
+# 11 double), 4 float_data, 8 name, 9 raw_data, 10 double_data.  The reader goes only into the
+# messages it knows, at most four deep; it refuses a length past the end, a varint longer than
+# 10 bytes, a field of another wire type, dims unlike the data, more than MAX_WEIGHTS numbers.
+ONNX_OPS = {"Relu": "relu", "Sigmoid": "sigmoid", "Tanh": "tanh", "Softmax": "softmax",
+            "Identity": "linear"}
+
+def _varint(n):
+    out = bytearray()
+    while n > 127:
+        out.append(n & 127 | 128)
+        n >>= 7
+    return bytes(out) + bytes([n])
+
+def _pb(number, value):
+    """One field: a whole number as a varint, a text or bytes by its length, a list of fields
+    as a message."""
+    if isinstance(value, int):
+        return _varint(number << 3) + _varint(value)
+    value = b"".join(value) if isinstance(value, list) else value
+    value = value.encode("utf-8") if isinstance(value, str) else value
+    return _varint(number << 3 | 2) + _varint(len(value)) + value
+
+def export_onnx(net):
+    """The bytes of an ONNX model of ``net`` (float32): input ``input``, [N, inputs] (a model
+    `train` made: its encoded features, standardized by the graph's Sub and Div), output
+    ``output`` (its outputs; a regressor's in the target's units, by Mul and Add); a Gemm per
+    layer, then its activation.  metadata_props hold backprop.features, backprop.classes and
+    (a model `train` made) backprop.csv, its csv section as JSON."""
+    import json
+    import struct
+    net, info, ops = _network(net), net.csv or {}, dict((v, k) for k, v in ONNX_OPS.items())
+    steps, tensors = [], []
+    def constant(name, values, dims):           # noqa: E306
+        tensors.append(_pb(5, [_pb(1, d) for d in dims] + [_pb(2, 1), _pb(8, name), _pb(
+            9, struct.pack("<%df" % len(values), *values))]))
+        return name
+    if info:
+        steps += [("Sub", constant("x_mean", info["x_mean"], [net.sizes[0]])),
+                  ("Div", constant("x_std", info["x_std"], [net.sizes[0]]))]
+    for l, (W, b, name) in enumerate(zip(net.weights, net.biases, net.activations)):
+        if name not in ops:
+            raise ValueError("activations: no ONNX for %r (ONNX has %s)" % (name, sorted(ops)))
+        steps += [("Gemm", constant("W%d" % l, [v for row in W for v in row], [len(W), len(b)]),
+                   constant("B%d" % l, b, [len(b)])), (ops[name],)]
+    if info.get("y_mean"):
+        steps += [("Mul", constant("y_std", info["y_std"], [net.sizes[-1]])),
+                  ("Add", constant("y_mean", info["y_mean"], [net.sizes[-1]]))]
+    nodes, now = [], "input"
+    for k, (op, *given) in enumerate(steps):
+        out = "output" if k == len(steps) - 1 else "t%d" % k
+        nodes.append(_pb(1, [_pb(1, name) for name in [now] + given] + [
+            _pb(2, out), _pb(3, "%s%d" % (op, k)), _pb(4, op)] + [
+                _pb(5, [_pb(1, "axis"), _pb(3, 1), _pb(20, 2)])] * (op == "Softmax")))
+        now = out
+    def value(number, name, n):                 # noqa: E306  a float tensor [N, n]
+        dims = _pb(2, [_pb(1, [_pb(2, "N")]), _pb(1, [_pb(1, n)])])
+        return _pb(number, [_pb(1, name), _pb(2, [_pb(1, [_pb(1, 1), dims])])])
+    graph = nodes + [_pb(2, "backprop")] + tensors + [value(11, "input", net.sizes[0]),
+                                                      value(12, "output", net.sizes[-1])]
+    meta = [("backprop.features", _input_names(info) if info else []),
+            ("backprop.classes", info.get("classes", []))] + [("backprop.csv", info)] * bool(info)
+    return b"".join([_pb(1, 7), _pb(2, "backprop.py"), _pb(7, graph), _pb(8, [_pb(2, 13)])] + [
+        _pb(14, [_pb(1, key), _pb(2, json.dumps(v))]) for key, v in meta])
+
+def _fields(data, where):
+    """A protobuf message's fields, {number: [value, ...]}: an int for a varint, a memoryview
+    of its bytes for the other wire types; ValueError naming ``where`` if it is not one."""
+    fields, k = {}, 0
+    while k < len(data):
+        key, k = _read_varint(data, k, where)
+        kind = key & 7
+        if kind == 0:
+            value, k = _read_varint(data, k, where)
+        elif kind in (1, 2, 5):
+            size, k = _read_varint(data, k, where) if kind == 2 else (8 if kind == 1 else 4, k)
+            if size > len(data) - k:
+                raise ValueError("%s: a field of %d bytes where %d are left" % (
+                    where, size, len(data) - k))
+            value, k = data[k:k + size], k + size
+        else:
+            raise ValueError("%s: wire type %d at byte %d: not a protobuf message" % (
+                where, kind, k))
+        fields.setdefault(key >> 3, []).append(value)
+    return fields
+
+def _read_varint(data, k, where):
+    value = 0
+    for i in range(10):
+        if k + i >= len(data):
+            raise ValueError("%s: truncated" % where)
+        value |= (data[k + i] & 127) << 7 * i
+        if data[k + i] < 128:
+            return value, k + i + 1
+    raise ValueError("%s: a varint longer than 10 bytes" % where)
+
+def _field(fields, number, kind, where, default=None):
+    """The last value of field ``number``, of ``kind`` (int, bytes, str or a message: dict)."""
+    values = _all(fields, number, kind, where)
+    if not values and default is None:
+        raise ValueError("%s: no field %d" % (where, number))
+    return values[-1] if values else default
+
+def _all(fields, number, kind, where):
+    values = fields.get(number, [])
+    if kind != "any" and [v for v in values if isinstance(v, int) != (kind is int)]:
+        raise ValueError("%s: field %d is not a %s" % (where, number, "number" if kind is int
+                                                       else "message" if kind is dict else
+                                                       "text" if kind is str else "run of bytes"))
+    try:
+        return [bytes(v).decode("utf-8") for v in values] if kind is str else [
+            _fields(v, where) for v in values] if kind is dict else values
+    except UnicodeError:
+        raise ValueError("%s: field %d is not UTF-8 text" % (where, number)) from None
+
+def _tensor(t, where):
+    """(name, (dims, numbers)) of a TensorProto of float or double (int64: no numbers)."""
+    import struct
+    name, dims, count = _field(t, 8, str, where, ""), [], 1
+    where += ", tensor %r" % _cut(name)
+    for v in _all(t, 1, "any", where):
+        while not isinstance(v, int) and len(v):        # packed: varints one after another
+            d, k = _read_varint(v, 0, where)
+            dims, v = dims + [d], v[k:]
+        dims += [v] if isinstance(v, int) else []
+    for d in dims:
+        count *= d
+    kind = _field(t, 2, int, where)
+    if len(dims) > 2 or not 0 < count <= MAX_WEIGHTS:
+        raise ValueError("%s: dims %s: expected at most 2, of at most %d numbers" % (
+            where, dims, MAX_WEIGHTS))
+    if kind not in (1, 11):             # not float or double: no weights (Reshape's shape)
+        return name, (dims, [])
+    data = b"".join(bytes(v) for v in _all(t, 9, bytes, where) or _all(
+        t, 4 if kind == 1 else 10, bytes, where))
+    if len(data) != count * (4 if kind == 1 else 8):
+        raise ValueError("%s: dims %s, but %d bytes of data" % (where, dims, len(data)))
+    return name, (dims, list(struct.unpack("<%d%s" % (count, "fd"[kind == 11]), data)))
+
+def _read_onnx(raw, path):
+    """The JSON fields (see _from_dict) of an ONNX model of a dense network: its graph a chain of
+    Gemm (alpha, beta 1, transA 0) or MatMul then Add, each followed by ONNX_OPS' activations;
+    Flatten (axis 1) and Cast to float anywhere, Reshape last (skl2onnx's MLPRegressor); the Sub
+    and Div before and Mul and Add after that export_onnx writes, with backprop.csv.  ValueError,
+    naming the node, for anything else."""
+    import json
+    model = _fields(memoryview(raw), path)
+    meta = dict((_field(e, 1, str, path), _field(e, 2, str, path, ""))
+                for e in _all(model, 14, dict, path))
+    graph = _field(model, 7, dict, path)
+    consts = dict(_tensor(t, path) for t in _all(graph, 5, dict, path))
+    inputs = [n for n in (_field(v, 1, str, path) for v in _all(graph, 11, dict, path))
+              if n not in consts]
+    outputs = [_field(v, 1, str, path) for v in _all(graph, 12, dict, path)]
+    if len(inputs) != 1 or len(outputs) != 1:
+        raise ValueError("%s: inputs %s, outputs %s; a network has one of each" % (
+            path, _cut(", ".join(inputs) or "none"), _cut(", ".join(outputs) or "none")))
+    now, layers, ends, nodes = inputs[0], [], [], _all(graph, 1, dict, path)
+    for k, node in enumerate(nodes):
+        op, ins, outs = [_all(node, n, str, path) for n in (4, 1, 2)]
+        op = op[-1] if op else ""
+        where = "%s: node %d (%s, op %s)" % (path, k + 1, _cut(_field(node, 3, str, path, "")), op)
+        given, attrs = [consts.get(n) for n in ins if n != now], _attributes(node, where)
+        if ins[:1] != [now] and op not in ("Add", "Mul") or now not in ins or None in given \
+                or len(outs) != 1 or not given and op in ("Gemm", "MatMul", "Add", "Sub", "Div"):
+            raise ValueError("%s: expected the last node's output, then constants" % where)
+        if (op == "MatMul" or op == "Gemm" and (attrs.get("alpha", 1.0), attrs.get(
+                "beta", 1.0), attrs.get("transA", 0)) == (1.0, 1.0, 0)) and len(given[0][0]) == 2 \
+                and given[0][1]:
+            dims, W = given[0]
+            rows = [W[i * dims[-1]:(i + 1) * dims[-1]] for i in range(dims[0])]
+            rows = [list(c) for c in zip(*rows)] if attrs.get("transB") == 1 else rows
+            layers.append([rows, given[1][1] if len(given) > 1 else None, None])
+        elif op == "Add" and layers and layers[-1][1] is None and not any(ends):
+            layers[-1][1] = given[0][1]
+        elif op in ONNX_OPS and layers and layers[-1][2] is None and not any(ends) and (
+                attrs.get("axis", -1) in (-1, 1) or op != "Softmax"):
+            layers[-1][2] = ONNX_OPS[op]
+        elif op in ("Sub", "Div") and not layers or op in ("Mul", "Add") and layers:
+            ends.append(op if layers else "")
+        elif not (op == "Flatten" and attrs.get("axis", 1) == 1 or op == "Cast" and attrs.get(
+                "to") in (1, 11) or op == "Reshape" and k == len(nodes) - 1):
+            raise ValueError("%s: not a dense network's node; backprop.py reads Gemm, MatMul "
+                             "and Add, %s, Flatten, Cast" % (where, ", ".join(sorted(ONNX_OPS))))
+        now = outs[0]
+    if now != outputs[0] or not layers:
+        raise ValueError("%s: the graph's output is not its last node's" % path)
+    data = {"format": FORMAT, "version": 1, "bias": True, "sizes": [len(layers[0][0])] + [
+        len(W[0]) for W, b, act in layers], "weights": [W for W, b, a in layers], "biases": [
+            b or [0.0] * len(W[0]) for W, b, a in layers], "activations": [
+                a or ONNX_OPS["Identity"] for _, _, a in layers]}
+    data["loss"] = "cross_entropy" if ACTIVATIONS[data["activations"][-1]].rows else "mse"
+    if "backprop.csv" in meta:
+        try:
+            data["csv"] = json.loads(meta["backprop.csv"])
+        except ValueError:
+            raise ValueError("%s: its metadata backprop.csv is not JSON" % path) from None
+    elif any(ends):
+        raise ValueError("%s: Sub, Div, Mul or Add beside the layers, read only with "
+                         "backprop.py's metadata (backprop.csv)" % path)
+    return data
+
+def _attributes(node, where):
+    """A node's attributes that hold a number, by name: i (a signed int64) or f (a float)."""
+    import struct
+    out = {}
+    for a in _all(node, 5, dict, where):
+        i, f = _field(a, 3, int, where, -1), _field(a, 2, bytes, where, b"")
+        out[_field(a, 1, str, where)] = i - (i >> 63 << 64) if 3 in a else \
+            struct.unpack("<f", f)[0] if len(f) == 4 else None
+    return out
+
+READERS.append((lambda path, raw: raw[:1] == b"\x08" or path.lower().endswith(".onnx"),
+                _read_onnx))
 
 if __name__ == "__main__":
     sys.exit(main())
