@@ -4145,10 +4145,9 @@ def _plain_csv(net, csv):
             csv.path, len(names), n))
     classify = ACTIVATIONS[net.activations[-1]].rows       # softmax
     return {"columns": names[:n] + ["(output)"], "target": "(output)", "task": "classify" if
-            classify else "regress", "classes": [str(c) for c in range(k)] * classify,
+            classify else "regress", "classes": [str(c) for c in range(k)] * classify, "fill": [],
             "x_mean": [0.0] * n, "x_std": [1.0] * n, "y_mean": [0.0] * k * (not classify),
-            "y_std": [1.0] * k * (not classify), "categories": [[]] * n, "fill": [],
-            "ignore": []}
+            "y_std": [1.0] * k * (not classify), "categories": [[]] * n, "ignore": []}
 
 def _quoted(cell, sep=","):
     """A CSV cell as written: quoted if it holds ``sep``, a quote, a line break or end spaces."""
@@ -4464,8 +4463,7 @@ def export_c(net, *, dtype="double", name="bp"):
             raise ValueError("activations: no C for %r (C has %s)" % (act, ", ".join(
                 sorted(k for k in ACTIVATIONS if ACTIVATIONS[k].F_c is not None))))
     info, scales = net.csv or {}, ("x_mean", "x_std", "y_mean", "y_std", "fill")
-    numbers = _parameters(net) + [v for key in scales for v in info.get(key, [])]
-    top = max([abs(float(v)) for v in numbers])
+    top = _largest(net, scales)
     if dtype == "float" and top > FLOAT_MAX:
         raise ValueError("dtype: float holds at most %.8g; this model holds %r (use double)"
                          % (FLOAT_MAX, top))
@@ -4501,9 +4499,7 @@ def _calibration(net, o):
     if not (o["int8"] and o["calibrate"]):
         raise UsageError("--int8 and --calibrate DATA.csv go together: int8 takes its ranges "
                          "from the rows of DATA.csv")
-    if net.csv is None:
-        raise ValueError("%s: --int8 reads --calibrate as the model's columns; this network "
-                         "has none (`train DATA.csv --save` makes one)" % o["model"])
+    net.csv = net.csv or _plain_csv(net, CsvFile(o["calibrate"]))     # as predict reads it
     rows = _ModelRows(net.csv, o["calibrate"])
     return [rows.inputs(n, cells) for n, cells in rows.csv.records()]
 
@@ -4522,6 +4518,12 @@ def _c_name(name):
         raise ValueError("name: expected a C name (a letter, then letters, digits or _; at most "
                          "32), got %s" % _show(name))
     return name
+
+def _largest(net, scales):
+    """The largest magnitude among the network's numbers and its csv section's ``scales``."""
+    info = net.csv or {}
+    return max([abs(float(v)) for v in _parameters(net) + [
+        v for key in scales for v in info.get(key, [])]])
 
 def _c_array(kind, p, what, values, form):
     return "static const %s %s_%s[%d] = {%s};" % (kind, p, what, len(values),
@@ -4567,14 +4569,13 @@ def _c_layers(net, exp, tanh, limit, p):
     return body
 
 # int8: a trained network in integers alone, for a board without a floating-point unit.  A real
-# value v of a layer's inputs or outputs is s * (q - z): an int8 q, a scale s and a zero point z,
+# value of a layer's inputs or outputs is s * (q - z): an int8 q, a scale s, a zero point z,
 # calibrated on rows of data.  Weights are int8, symmetric per output unit (the inputs' scales
-# folded in); sums and biases int32; each sum is requantized by a multiplier m and shift n,
-# (sum * m + 2**(n-1)) >> n, rounding half up, then offset by z, or looked up in a table of 256
-# outputs for sigmoid and tanh (their int8 sums then reach +-6 and +-3, where they saturate).
+# folded in); sums and biases int32; a sum becomes int8 by a multiplier m and shift n, (sum * m +
+# 2**(n-1)) >> n, then the offset z, or a table of 256 outputs (sigmoid and tanh, whose int8 sums
+# reach +-6 and +-3, where they saturate).  softmax's class is its largest int8 sum.
 INT8_TABLES = {"sigmoid": (1.0 / 256, -128, 6.0), "tanh": (1.0 / 128, 0, 3.0)}  # s, z, reach
-INT8_SUMS = {"relu": 0.0, "linear": None, "softmax": None}   # their lowest output, if any;
-# softmax: the class is the largest int8 sum
+INT8_SUMS = {"relu": 0.0, "linear": None, "softmax": None}   # their lowest output, if any
 
 def _rounded(v):
     return int(math.floor(v + 0.5))
@@ -4588,11 +4589,9 @@ def _int8_range(lo, hi):
 def _multiplier(M, where):
     """M >= 0 as (m, n), m / 2**n with m of 15 bits; ValueError if M >= 2**14."""
     if M >= 2 ** 14:
-        raise ValueError("%s: its int8 values would need a multiplier of %.3g; int8 holds "
-                         "at most 16384 (the calibration rows' range is too narrow)" % (where, M))
-    n = 1
-    while M * 2 ** (n + 1) < 2 ** 15 and n < 62:
-        n += 1
+        raise ValueError("%s: its int8 sums would need a multiplier of %.3g, past 16384: its "
+                         "weights are too large for its outputs' calibrated range" % (where, M))
+    n = min(62, max(1, 14 - math.floor(math.log(M, 2)))) if M > 0 else 1   # M * 2**n >= 2**14
     return _rounded(M * 2 ** n), n
 
 class Int8:
@@ -4624,7 +4623,7 @@ class Int8:
             layer = ([], [], [], [], 0 if T else z, T)
             for j in range(len(b)):
                 w = [W[i][j] * ins[i][0] for i in range(len(W))]
-                s_w = max(abs(v) for v in w) / 127 or 1.0
+                s_w = max(max([abs(v) for v in w]) / 127, abs(b[j]) / 2 ** 24) or s_a / 256
                 q = [_rounded(v / s_w) for v in w]
                 B = _rounded(b[j] / s_w) - sum([z_i * v for (_, z_i), v in zip(ins, q)])
                 if abs(B) + 128 * sum([abs(v) for v in q]) >= 2 ** 31:
@@ -4663,8 +4662,7 @@ def chosen(y):
     return int(y[0] >= HALF) if len(y) == 1 else y.index(max(y))
 
 
-def quantized(x):
-    """The network's inputs x (encode()'s) as int8."""
+def quantized(x):           # the network's inputs x (encode()'s) as int8
     return [min(max(int(floor((v - m) / s + 0.5)) + z, -128), 127)
             for v, m, s, z in zip(x, IN_MEAN, IN_SCALE, IN_ZERO)]
 
@@ -4703,7 +4701,8 @@ def export_int8(net, X, *, to="python", name="bp"):
     s, z = q.outputs
     floats = [("IN_MEAN", mean), ("IN_SCALE", scale), ("OUT_SCALE", [s * d for d in y_std]),
               ("OUT_OFFSET", [m - z * s * d for m, d in zip(y_mean, y_std)])]
-    ints = [("IN_ZERO", [z_i for _, z_i in q.inputs]), ("HALF", min(_rounded(0.5 / s) + z, 127)),
+    half = max(min(_rounded(0.5 / s) + z, 128), -128)       # 128: never class 1
+    ints = [("IN_ZERO", [z_i for _, z_i in q.inputs]), ("HALF", half),
             ("SOFTMAX", int(ACTIVATIONS[net.activations[-1]].rows))]
     if to == "python":
         return INT8_HEAD % (net.sizes,) + "".join("%s = [%s]\n" % (key, ", ".join(
@@ -4715,11 +4714,9 @@ def export_int8(net, X, *, to="python", name="bp"):
 INT8_REQUANTIZE = """
 static inline int8_t {p}_requantize(int32_t a, int32_t m, int n, int32_t z, const int8_t *t)
 {{
-    int64_t r = ((int64_t)a * m + ((int64_t)1 << (n - 1))) >> n;
-    if (t)
-        return t[r < -128 ? 0 : r > 127 ? 255 : r + 128];
-    r += z;
-    return (int8_t)(r < -128 ? -128 : r > 127 ? 127 : r);
+    int64_t r = (((int64_t)a * m + ((int64_t)1 << (n - 1))) >> n) + (t ? 0 : z);
+    r = r < -128 ? -128 : r > 127 ? 127 : r;
+    return t ? t[r + 128] : (int8_t)r;
 }}
 """
 
@@ -4732,22 +4729,29 @@ def _int8_c(net, q, p, floats, ints, info):
              "   inputs x, and returns their class, in integers alone. */",
              "#ifndef %s_H" % p.upper(), "#define %s_H" % p.upper(), "#include <stdint.h>", ""]
     lines += _c_inputs(info, p, " as int8")
-    readings = [_multiplier(1.0 / d, "input %d" % (i + 1)) + (z - _rounded(m / d),) for i, (
-        m, d, z) in enumerate(zip(floats["IN_MEAN"], floats["IN_SCALE"], ints["IN_ZERO"]))]
-    lines += ["/* x[i] of a whole-number reading r in its column's units, to within one step:",
-              "   ((int64_t)r * %s_in_mul[i] + (1 << (%s_in_shift[i] - 1)) >> %s_in_shift[i])"
-              % (p, p, p), "   + %s_in_add[i], kept within -128..127. */" % p]
-    for k, (kind, what) in enumerate((("int32_t", "in_mul"), ("uint8_t", "in_shift"),
-                                      ("int32_t", "in_add"))):
-        lines.append(_c_array(kind, p, what, [r[k] for r in readings], str))
+    try:                # a column too narrow or too far from 0 has none
+        readings = [_multiplier(1.0 / d, "input") + (z - _rounded(m / d),) for m, d, z in zip(
+            floats["IN_MEAN"], floats["IN_SCALE"], ints["IN_ZERO"])]
+    except ValueError:
+        readings = []
+    if not readings or [1 for r in readings if abs(r[2]) >= 2 ** 31]:
+        lines.append("/* no whole-number readings: a column's range is too narrow or too far "
+                     "from 0 */")
+    else:
+        lines += ["/* x[i] of a whole-number reading r in its column's units, to within one "
+                  "step: ((int64_t)r * %s_in_mul[i]" % p, "   + ((int64_t)1 << (%s_in_shift[i] - "
+                  "1)) >> %s_in_shift[i]) + %s_in_add[i], kept within -128..127. */" % (p, p, p)]
+        for k, (kind, what) in enumerate((("int32_t", "in_mul"), ("uint8_t", "in_shift"),
+                                          ("int32_t", "in_add"))):
+            lines.append(_c_array(kind, p, what, [r[k] for r in readings], str))
     for l, (W, B, M, N, z, T) in enumerate(q.layers):
         lines.append("static const int8_t %s_w%d[%d][%d] = {%s};" % (p, l, len(W), len(W[0]), ", "
                      .join("{%s}" % ", ".join(str(v) for v in row) for row in W)))
         for kind, what, values in (("int32_t", "b", B), ("int32_t", "m", M), ("uint8_t", "n", N),
                                    ("int8_t", "t", T or [])):
             lines += [_c_array(kind, p, what + str(l), values, str)] * (len(values) > 0)
-    lines += INT8_REQUANTIZE.format(p=p).split("\n")
-    lines += ["static inline int %s_forward(const int8_t *x, int8_t *y)" % p, "{"]
+    lines += INT8_REQUANTIZE.format(p=p).split("\n") + [
+        "static inline int %s_forward(const int8_t *x, int8_t *y)" % p, "{"]
     for l, (W, B, M, N, z, T) in enumerate(q.layers):
         src, dst = "x" if l == 0 else "o%d" % l, "y" if l == L - 1 else "o%d" % (l + 1)
         lines += ["    int8_t %s[%d];" % (dst, len(B))] * (l < L - 1) + [
@@ -4756,7 +4760,9 @@ def _int8_c(net, q, p, floats, ints, info):
             % len(W[0]), "            a += (int32_t)%s[i] * %s_w%d[j][i];" % (src, p, l),
             "        %s[j] = %s_requantize(a, %s_m%d[j], %s_n%d[j], %d, %s);" % (
                 dst, p, p, l, p, l, z, "%s_t%d" % (p, l) if T else "0"), "    }"]
-    lines += ["    return y[0] >= %d;" % ints["HALF"]] if n_out == 1 else [
+    half = ints["HALF"]          # -128: always class 1, 128: never
+    lines += ["    return %s;" % ("1" if half == -128 else "0" if half == 128 else
+                                  "y[0] >= %d" % half)] if n_out == 1 else [
         "    int c = 0;", "    for (int j = 1; j < %d; j++)" % n_out,
         "        if (y[j] > y[c])", "            c = j;", "    return c;"]
     fill = info.get("fill") or []
@@ -4774,26 +4780,20 @@ def _int8_c(net, q, p, floats, ints, info):
         "    return %s_forward(q, y);" % p, "}", "#endif", "#endif", ""]
     return "\n".join(lines)
 
-# ONNX, written and read here.  A protobuf message is a run of fields: a key (the field's number
-# * 8 + its wire type), then a varint (type 0), 8 bytes (1), a length and as many bytes (2: text,
-# bytes, a message, packed numbers) or 4 bytes (5).  Of onnx.proto's messages (IR version 7,
-# opset 13) a dense network needs these fields: ModelProto 1 ir_version, 2 producer_name, 7 graph,
-# 8 opset_import (2 version), 14 metadata_props (1 key, 2 value); GraphProto 1 node, 2 name,
-# 5 initializer, 11 input, 12 output (ValueInfoProto 1 name, 2 type: 1 tensor_type: 1 elem_type,
-# 2 shape: 1 dim: 1 dim_value, 2 dim_param); NodeProto 1 input, 2 output, 3 name, 4 op_type,
-# 5 attribute (1 name, 2 f, 3 i, 20 type); TensorProto 1 dims, 2 data_type (1 float, 7 int64,
-# 11 double), 4 float_data, 8 name, 9 raw_data, 10 double_data.  The reader goes only into the
-# messages it knows, at most four deep; it refuses a length past the end, a varint longer than
-# 10 bytes, a field of another wire type, dims unlike the data, more than MAX_WEIGHTS numbers.
+# ONNX, written and read here.  A protobuf message is a run of fields: a key (field number * 8
+# + wire type), then a varint (type 0), 8 bytes (1), a length and as many bytes (2: text, bytes,
+# a message, packed numbers) or 4 bytes (5).  The fields of onnx.proto (IR 7, opset 13) a dense
+# network needs: ModelProto 1 ir_version, 2 producer_name, 7 graph, 8 opset_import (2 version),
+# 14 metadata_props (1 key, 2 value); GraphProto 1 node, 2 name, 5 initializer, 11 input, 12
+# output (ValueInfoProto 1 name, 2 type: 1 tensor_type: 1 elem_type, 2 shape: 1 dim: 1 dim_value,
+# 2 dim_param); NodeProto 1 input, 2 output, 3 name, 4 op_type, 5 attribute (1 name, 2 f, 3 i,
+# 20 type); TensorProto 1 dims, 2 data_type (1 float, 11 double), 4 float_data, 8 name, 9 raw_data,
+# 10 double_data.  The reader goes only into the messages it knows, at most four deep.
 ONNX_OPS = {"Relu": "relu", "Sigmoid": "sigmoid", "Tanh": "tanh", "Softmax": "softmax",
             "Identity": "linear"}
 
-def _varint(n):
-    out = bytearray()
-    while n > 127:
-        out.append(n & 127 | 128)
-        n >>= 7
-    return bytes(out) + bytes([n])
+def _varint(n):             # 7 bits a byte, the lowest first, the top bit set but on the last
+    return bytes([n]) if n < 128 else bytes([n & 127 | 128]) + _varint(n >> 7)
 
 def _pb(number, value):
     """One field: a whole number as a varint, a text or bytes by its length, a list of fields
@@ -4813,6 +4813,9 @@ def export_onnx(net):
     import json
     import struct
     net, info, ops = _network(net), net.csv or {}, dict((v, k) for k, v in ONNX_OPS.items())
+    if _largest(net, ("x_mean", "x_std", "y_mean", "y_std")) > FLOAT_MAX:
+        raise ValueError("ONNX: float32 holds at most %.8g; this model holds %r" % (
+            FLOAT_MAX, _largest(net, ("x_mean", "x_std", "y_mean", "y_std"))))
     steps, tensors = [], []
     def constant(name, values, dims):           # noqa: E306
         tensors.append(_pb(5, [_pb(1, d) for d in dims] + [_pb(2, 1), _pb(8, name), _pb(
@@ -4887,9 +4890,8 @@ def _field(fields, number, kind, where, default=None):
 def _all(fields, number, kind, where):
     values = fields.get(number, [])
     if kind != "any" and [v for v in values if isinstance(v, int) != (kind is int)]:
-        raise ValueError("%s: field %d is not a %s" % (where, number, "number" if kind is int
-                                                       else "message" if kind is dict else
-                                                       "text" if kind is str else "run of bytes"))
+        raise ValueError("%s: field %d is not a %s" % (where, number, {int: "number", dict: (
+            "message"), str: "text"}.get(kind, "run of bytes")))
     try:
         return [bytes(v).decode("utf-8") for v in values] if kind is str else [
             _fields(v, where) for v in values] if kind is dict else values
@@ -4902,16 +4904,17 @@ def _tensor(t, where):
     name, dims, count = _field(t, 8, str, where, ""), [], 1
     where += ", tensor %r" % _cut(name)
     for v in _all(t, 1, "any", where):
-        while not isinstance(v, int) and len(v):        # packed: varints one after another
-            d, k = _read_varint(v, 0, where)
-            dims, v = dims + [d], v[k:]
+        k = 0
+        while not isinstance(v, int) and k < len(v) and len(dims) < 3:   # packed varints
+            d, k = _read_varint(v, k, where)
+            dims.append(d)
         dims += [v] if isinstance(v, int) else []
-    for d in dims:
-        count *= d
-    kind = _field(t, 2, int, where)
-    if len(dims) > 2 or not 0 < count <= MAX_WEIGHTS:
+    for d in dims[:3]:
+        count *= d if len(dims) <= 2 else 0
+    if not 0 < count <= MAX_WEIGHTS:
         raise ValueError("%s: dims %s: expected at most 2, of at most %d numbers" % (
-            where, dims, MAX_WEIGHTS))
+            where, _cut(str(dims)), MAX_WEIGHTS))
+    kind = _field(t, 2, int, where)
     if kind not in (1, 11):             # not float or double: no weights (Reshape's shape)
         return name, (dims, [])
     data = b"".join(bytes(v) for v in _all(t, 9, bytes, where) or _all(
@@ -4921,11 +4924,10 @@ def _tensor(t, where):
     return name, (dims, list(struct.unpack("<%d%s" % (count, "fd"[kind == 11]), data)))
 
 def _read_onnx(raw, path):
-    """The JSON fields (see _from_dict) of an ONNX model of a dense network: its graph a chain of
-    Gemm (alpha, beta 1, transA 0) or MatMul then Add, each followed by ONNX_OPS' activations;
-    Flatten (axis 1) and Cast to float anywhere, Reshape last (skl2onnx's MLPRegressor); the Sub
-    and Div before and Mul and Add after that export_onnx writes, with backprop.csv.  ValueError,
-    naming the node, for anything else."""
+    """The JSON fields (see _from_dict) of an ONNX dense network: a chain of Gemm (alpha, beta 1,
+    transA 0) or MatMul then Add, each then an ONNX_OPS activation; Flatten (axis 1), Cast to
+    float anywhere, Reshape last (skl2onnx's MLPRegressor); export_onnx's Sub, Div before and
+    Mul, Add after, with backprop.csv.  ValueError, naming the node, for anything else."""
     import json
     model = _fields(memoryview(raw), path)
     meta = dict((_field(e, 1, str, path), _field(e, 2, str, path, ""))
@@ -4938,7 +4940,7 @@ def _read_onnx(raw, path):
     if len(inputs) != 1 or len(outputs) != 1:
         raise ValueError("%s: inputs %s, outputs %s; a network has one of each" % (
             path, _cut(", ".join(inputs) or "none"), _cut(", ".join(outputs) or "none")))
-    now, layers, ends, nodes = inputs[0], [], [], _all(graph, 1, dict, path)
+    now, layers, ends, after, nodes = inputs[0], [], [], False, _all(graph, 1, dict, path)
     for k, node in enumerate(nodes):
         op, ins, outs = [_all(node, n, str, path) for n in (4, 1, 2)]
         op = op[-1] if op else ""
@@ -4954,13 +4956,14 @@ def _read_onnx(raw, path):
             rows = [W[i * dims[-1]:(i + 1) * dims[-1]] for i in range(dims[0])]
             rows = [list(c) for c in zip(*rows)] if attrs.get("transB") == 1 else rows
             layers.append([rows, given[1][1] if len(given) > 1 else None, None])
-        elif op == "Add" and layers and layers[-1][1] is None and not any(ends):
+        elif op == "Add" and layers and layers[-1][1] is layers[-1][2] is None and not after:
             layers[-1][1] = given[0][1]
-        elif op in ONNX_OPS and layers and layers[-1][2] is None and not any(ends) and (
+        elif op in ONNX_OPS and layers and layers[-1][2] is None and not after and (
                 attrs.get("axis", -1) in (-1, 1) or op != "Softmax"):
             layers[-1][2] = ONNX_OPS[op]
         elif op in ("Sub", "Div") and not layers or op in ("Mul", "Add") and layers:
-            ends.append(op if layers else "")
+            ends.append(op)
+            after = bool(layers)
         elif not (op == "Flatten" and attrs.get("axis", 1) == 1 or op == "Cast" and attrs.get(
                 "to") in (1, 11) or op == "Reshape" and k == len(nodes) - 1):
             raise ValueError("%s: not a dense network's node; backprop.py reads Gemm, MatMul "
@@ -4975,10 +4978,11 @@ def _read_onnx(raw, path):
     data["loss"] = "cross_entropy" if ACTIVATIONS[data["activations"][-1]].rows else "mse"
     if "backprop.csv" in meta:
         try:
+            _shallow(meta["backprop.csv"])
             data["csv"] = json.loads(meta["backprop.csv"])
-        except ValueError:
+        except (ValueError, RuntimeError):          # RecursionError is a RuntimeError
             raise ValueError("%s: its metadata backprop.csv is not JSON" % path) from None
-    elif any(ends):
+    elif ends:
         raise ValueError("%s: Sub, Div, Mul or Add beside the layers, read only with "
                          "backprop.py's metadata (backprop.csv)" % path)
     return data

@@ -4554,19 +4554,57 @@ def test_export_int8_refuses_bad_input_in_one_line(args, fragment, tmp_path):
         assert fragment.replace("MISSING", "none.csv") in err, err
 
 
-def test_int8_refuses_a_model_it_cannot_hold_in_integers(tmp_path):
-    # a network without a CSV's columns (nothing reads --calibrate as it), and
-    # biases int32 cannot hold beside their weights' scale
-    model, train, test = int8_model(tmp_path, "iris", epochs="1")
-    plain = str(tmp_path / "plain.json")
-    bp.Network([4, 3]).save(plain)
-    status, _, err = run("export", plain, "--int8", "--calibrate", train)
-    assert status == 2 and "has none" in err and err.count("\n") == 1, err
-    net = bp.load(model)
-    net.biases[0][2] = 1e12
+def test_int8_reads_a_plain_network_s_calibration_as_predict_does(tmp_path):
+    # a network without a CSV's columns takes the file's first columns, in
+    # order, as predict does: the article's XOR network, int8, on its rows
+    net = bp.xor(epochs=3000, out=[])
+    model = str(tmp_path / "xor.json")
     net.save(model)
-    status, _, err = run("export", model, "--int8", "--calibrate", train)
-    assert status == 2 and "layer 1, unit 3: its int8 sums could overflow int32" in err, err
+    data = write(tmp_path, "xor.csv", "x1,x2\n0,0\n0,1\n1,0\n1,1\n")
+    status, source, err = run("export", model, "--int8", "--calibrate", data)
+    assert status == 0, err
+    module = {}
+    exec(source, module)
+    assert module["FEATURES"] == ["x1", "x2"]
+    assert module["classify"](bp.XOR_X) == [0, 1, 1, 0] == [int(o[0] >= 0.5)
+                                                            for o in net.predict(bp.XOR_X)]
+
+
+def test_int8_refuses_weights_its_tables_cannot_reach():
+    # sigmoid units whose weights outgrow the table's reach
+    net = bp.worked_example()
+    net.weights[0] = [[v * 1e8 for v in row] for row in net.weights[0]]
+    with pytest.raises(ValueError, match="layer 1, unit 2: its int8 sums would need a multiplier"):
+        bp.export_int8(net, bp.XOR_X)
+
+
+def test_int8_keeps_a_bias_a_threshold_and_a_header_at_their_edges(tmp_path):
+    # a unit of zero weights keeps its bias; a single output calibrated below
+    # 0.5 never reads as class 1 when it saturates; a column far from 0 has no
+    # whole-number readings, and the header still compiles cleanly
+    net = bp.Network([1, 1, 1], activation="relu", output_activation="linear")
+    net.weights, net.biases = [[[0.0]], [[1.0]]], [[0.3], [0.0]]
+    module = {}
+    exec(bp.export_int8(net, [[0.0], [1.0]]), module)
+    assert module["predict"]([[0.5]])[0][0] == pytest.approx(0.3, abs=0.01)
+    net = bp.Network([1, 1], output_activation="linear")
+    net.weights, net.biases = [[[1.0]]], [[0.0]]
+    module = {}
+    exec(bp.export_int8(net, [[0.0], [0.3]]), module)
+    assert module["classify"]([[0.31], [0.45], [0.1]]) == [0, 0, 0]
+    _tool("gcc")
+    data = write(tmp_path, "far.csv", "a,b,k\n" + "".join(
+        "%d,%d,%s\n" % (10 ** 9 + i, i, "xy"[i % 2]) for i in range(40)))
+    model = str(tmp_path / "far.json")
+    assert run("train", data, "--save", model, "--epochs", "2")[0] == 0
+    status, header, err = run("export", model, "--to", "c", "--int8", "--calibrate", data)
+    assert status == 0 and "no whole-number readings" in header, err
+    for flags in ([], ["-DBP_NO_FLOAT"]):
+        (tmp_path / "far.h").write_text(header)
+        (tmp_path / "far.c").write_text('#include "far.h"\nint f(const int8_t *x, int8_t *y) '
+                                        "{ return bp_forward(x, y); }\n")
+        subprocess.run(["gcc", "-std=c99", "-Wall", "-Wextra", "-Werror", "-c", "-o",
+                        str(tmp_path / "far.o"), str(tmp_path / "far.c")] + flags, check=True)
 
 
 # ================================================================ ONNX
@@ -4699,13 +4737,15 @@ def test_a_model_with_text_columns_predicts_the_same_from_onnx(tmp_path):
         [float(v) for r in b[1:] for v in r[5:]], abs=1e-6)
 
 
-def _onnx_message(*nodes, dims=(3, 4), data=12):
-    """A model of one Gemm (and ``nodes``), its weights' dims and count of floats as given."""
+def _onnx_message(*nodes, dims=(3, 4), data=12, first=None):
+    """A model of one Gemm (after the node ``first``, then ``nodes``), its weights' dims and
+    count of floats as given."""
     pb = bp._pb
     tensor = pb(5, [pb(1, d) for d in dims] + [pb(2, 1), pb(8, "W"), pb(9, b"\0" * 4 * data)])
-    gemm = pb(1, [pb(1, "input"), pb(1, "W"), pb(2, "y"), pb(4, "Gemm")])
-    return pb(1, 7) + pb(7, [gemm] + list(nodes) + [tensor, pb(11, [pb(1, "input")]),
-                                                    pb(12, [pb(1, "output")])])
+    gemm = pb(1, [pb(1, "s" if first else "input"), pb(1, "W"), pb(2, "y"), pb(4, "Gemm")])
+    before = [pb(1, [pb(1, "input"), pb(1, "W"), pb(2, "s"), pb(4, first)])] if first else []
+    return pb(1, 7) + pb(7, before + [gemm] + list(nodes) + [
+        tensor, pb(11, [pb(1, "input")]), pb(12, [pb(1, "output")])])
 
 
 @pytest.mark.parametrize("raw, fragment", [
@@ -4722,7 +4762,17 @@ def _onnx_message(*nodes, dims=(3, 4), data=12):
      "tensor 'W': dims [3, 4], but 44 bytes of data"),
     (_onnx_message(dims=(2000000, 2), data=0), "dims [2000000, 2]: expected at most 2, of at"),
     (_onnx_message(), "the graph's output is not its last node's"),
-])
+    (_onnx_message(bp._pb(1, [bp._pb(1, "y"), bp._pb(2, "z"), bp._pb(4, "Relu")]), bp._pb(1, [
+        bp._pb(1, "z"), bp._pb(1, "W"), bp._pb(2, "output"), bp._pb(4, "Add")])),
+     "Sub, Div, Mul or Add beside the layers"),
+    (_onnx_message(bp._pb(1, [bp._pb(1, "y"), bp._pb(2, "output"), bp._pb(4, "Relu")]),
+                   first="Sub"),
+     "Sub, Div, Mul or Add beside the layers, read only with backprop.py's metadata"),
+    (torch_bytes() + bp._pb(14, [bp._pb(1, "backprop.csv"), bp._pb(2, "[" * 100000)]),
+     "its metadata backprop.csv is not JSON"),
+    (bp._pb(1, 7) + bp._pb(7, [bp._pb(5, [bp._pb(1, b"\x01" * 400000)])]),
+     "dims [1, 1, 1]: expected at most 2"),
+], ids=lambda v: "%d bytes" % len(v) if isinstance(v, bytes) else None)
 def test_a_hostile_onnx_file_gets_one_clear_line(raw, fragment, tmp_path):
     model = torch_onnx(tmp_path, raw)
     for args in (["predict", model, write(tmp_path, "x.csv", "1,2,3\n")], ["export", model],
@@ -4730,6 +4780,13 @@ def test_a_hostile_onnx_file_gets_one_clear_line(raw, fragment, tmp_path):
         status, out, err = run(*args)
         assert status == 2 and err.count("\n") == 1 and fragment in err, err
         assert model in err
+
+
+def test_export_onnx_refuses_what_float32_cannot_hold():
+    net = bp.worked_example()
+    net.weights[0][0][0] = 1e39
+    with pytest.raises(ValueError, match="ONNX: float32 holds at most 3.4028235e"):
+        bp.export_onnx(net)
 
 
 def test_damaged_onnx_files_raise_value_error_and_nothing_else(tmp_path):

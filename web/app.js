@@ -341,8 +341,11 @@ function say(text) {
   $("#progress").textContent = text;
 }
 
+let resets = 0;         // a reset still starting when another begins must not overwrite it
+
 async function reset() {
   pause();
+  const mine = ++resets;
   const [s, bad] = settings();
   remember(Object.fromEntries([...new FormData(form)].filter(([k]) => k !== "target")));
   $$(".csv").forEach((e) => (e.hidden = s.data !== "csv"));
@@ -353,8 +356,10 @@ async function reset() {
   if (s.data === "csv" && !csvText) return say(t("choose a CSV file"));
   if (s.data !== "xor") loadPyodide();
   const on = await fastest(false);
+  if (mine !== resets) return;
   try {
     const started = await python("start", [s], on);
+    if (mine !== resets) return;
     run = { total: s.epochs, history: [], started, on, chunk: 1, drawn: 0,
             surface: started.surface, points: started.points };
     say(t("network {sizes}, {rows} rows", { sizes: started.sizes.join("-"), rows: started.rows }) +
@@ -363,7 +368,7 @@ async function reset() {
         (on !== primary ? t(" (on {name})", { name: on }) : ""));
     draw();
   } catch (e) {
-    say(plain(e));
+    if (mine === resets) say(plain(e));
   }
 }
 
