@@ -4813,9 +4813,10 @@ def export_onnx(net):
     import json
     import struct
     net, info, ops = _network(net), net.csv or {}, dict((v, k) for k, v in ONNX_OPS.items())
-    if _largest(net, ("x_mean", "x_std", "y_mean", "y_std")) > FLOAT_MAX:
-        raise ValueError("ONNX: float32 holds at most %.8g; this model holds %r" % (
-            FLOAT_MAX, _largest(net, ("x_mean", "x_std", "y_mean", "y_std"))))
+    top = _largest(net, ("x_mean", "x_std", "y_mean", "y_std"))
+    if top > FLOAT_MAX:
+        raise ValueError("ONNX: float32 holds at most %.8g; this model holds %r" % (FLOAT_MAX,
+                                                                                    top))
     steps, tensors = [], []
     def constant(name, values, dims):           # noqa: E306
         tensors.append(_pb(5, [_pb(1, d) for d in dims] + [_pb(2, 1), _pb(8, name), _pb(
